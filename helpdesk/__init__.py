@@ -1,0 +1,85 @@
+"""helpdesk: a self-hosted support portal. `create_app` builds the Flask application."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from helpdesk import config as settings
+from helpdesk.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then environment variables, then `config` (tests)."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    app.config.from_object(settings.Config)
+    app.config.update(settings.from_environment(os.environ))
+    if config:
+        app.config.update(config)
+    settings.finalise(app.config, app.instance_path)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from helpdesk.web import errors, filters, security
+
+    errors.register(app)
+    filters.register(app)
+    security.register(app)
+
+    from helpdesk import cli
+
+    cli.register(app)
+
+    if app.config["PROXY_COUNT"]:
+        # Trust X-Forwarded-* only from the configured number of proxies in front of us.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from helpdesk import models  # noqa: F401  (registers every table on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=os.path.normpath(os.path.join(app.root_path, "..", "migrations"))
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from helpdesk.services.accounts import load_session_user
+
+    login_manager.user_loader(load_session_user)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from helpdesk.admin.views import bp as admin_bp
+    from helpdesk.auth.views import bp as auth_bp
+    from helpdesk.billing.views import bp as billing_bp
+    from helpdesk.portal.views import bp as portal_bp
+    from helpdesk.system.views import bp as system_bp
+    from helpdesk.tracker.views import bp as tracker_bp
+    from helpdesk.web.home import index
+
+    app.add_url_rule("/", "index", index)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(tracker_bp, url_prefix="/tracker")
+    app.register_blueprint(billing_bp, url_prefix="/billing")
+    app.register_blueprint(system_bp, url_prefix="/system")
+    app.register_blueprint(admin_bp, url_prefix="/admin")

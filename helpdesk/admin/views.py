@@ -1,0 +1,32 @@
+"""Administration home."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template
+from sqlalchemy.orm import joinedload
+
+from helpdesk.extensions import db
+from helpdesk.models import AuditLog, Role, User
+from helpdesk.web.guards import gate_blueprint, role_required
+
+bp = Blueprint("admin", __name__)
+gate_blueprint(bp, Role.ADMIN)
+
+
+@bp.route("/")
+@role_required(Role.ADMIN)
+def home():
+    """People by role and the latest audit entries."""
+    role_counts = dict(
+        db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).all()
+    )
+    audit_entries = db.session.scalars(
+        sa.select(AuditLog)
+        .options(joinedload(AuditLog.actor))
+        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+        .limit(20)
+    ).all()
+    return render_template(
+        "admin/home.html", role_counts=role_counts, roles=list(Role), audit_entries=audit_entries
+    )

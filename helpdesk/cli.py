@@ -1,0 +1,73 @@
+"""Flask CLI commands: `flask demo-data`, `flask create-user`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from helpdesk.models import Organisation, Role
+from helpdesk.services import ServiceError, accounts, demo
+
+
+def register(app: Flask) -> None:
+    """Attach the project's commands to `app.cli`."""
+    app.cli.add_command(demo_data)
+    app.cli.add_command(create_user)
+
+
+def _print_logins() -> None:
+    click.echo(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
+    for email, role, note in demo.logins():
+        click.echo(f"  {email:<30} {role:<16} {note}")
+
+
+@click.command("demo-data")
+@click.option("--quiet", is_flag=True, help="Do not print the demo logins.")
+def demo_data(quiet: bool) -> None:
+    """Load demo organisations, people, cases and money (once; a second run changes nothing)."""
+
+    def progress(items):
+        with click.progressbar(list(items), label="Demo cases") as bar:
+            yield from bar
+
+    card_key = current_app.config["CARD_HASH_KEY"].encode()
+    if demo.load(card_key, progress=progress):
+        click.echo("Demo data loaded.")
+    else:
+        click.echo("Demo data is already loaded; nothing changed.")
+    if not quiet:
+        _print_logins()
+
+
+@click.command("create-user")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), prompt=True)
+@click.option("--tier", type=click.IntRange(1, 3), default=None, help="Agents only.")
+@click.option("--customer-number", default=None, help="Customers: their organisation's ID.")
+@click.password_option()
+def create_user(
+    email: str, name: str, role: str, tier: int | None, customer_number: str | None, password: str
+) -> None:
+    """Create a login for a real install (the first admin, agents, billing staff)."""
+    from helpdesk.extensions import db
+
+    organisation = None
+    if customer_number:
+        organisation = (
+            db.session.query(Organisation).filter_by(customer_number=customer_number).one_or_none()
+        )
+        if organisation is None:
+            raise click.ClickException(f"No organisation with customer number {customer_number}.")
+    try:
+        user = accounts.create_user(
+            email=email,
+            name=name,
+            password=password,
+            role=Role(role),
+            tier=tier,
+            organisation=organisation,
+        )
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Created {user.role} {user.email}.")

@@ -1,0 +1,162 @@
+"""Settings: safe defaults, overridden by environment variables, then by the caller's mapping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+
+class Config:
+    """Defaults for development; production hardening is applied by `finalise`."""
+
+    HELPDESK_ENV = "development"
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled from DATABASE_URL or the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SECRET_KEY: str | None = None
+    CARD_HASH_KEY: str | None = None
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
+    LOGIN_LIMIT_PER_IP = "20 per minute"
+    REGISTER_LIMIT_PER_IP = "10 per hour"
+    PROXY_COUNT = 0
+
+    MAIL_HOST = "localhost"
+    MAIL_PORT = 25
+    MAIL_SECURITY = "none"  # none | starttls | tls
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_FROM = "Helpdesk <support@helpdesk.invalid>"
+
+    BUSINESS_TIME_ZONE = "America/Denver"  # seed 003: 8:00-17:00 mountain time
+    BUSINESS_HOURS_START = "08:00"
+    BUSINESS_HOURS_END = "17:00"
+    BUSINESS_DAYS = "mon,tue,wed,thu,fri"
+    FIRST_RESPONSE_HOURS = 4
+
+    EXPIRED1_DAYS = 30  # seed 002: no agent reply in 30 days
+    EXPIRED2_DAYS = 7
+    REOPEN_DAYS = 14
+
+    ATTACHMENT_DIR: str | None = None  # default: <instance>/attachments
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+# Environment variable -> (config key, parser). DATABASE_URL and SECRET_KEY keep their common names.
+_ENV: dict[str, tuple[str, Any]] = {
+    "HELPDESK_ENV": ("HELPDESK_ENV", str),
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "HELPDESK_CARD_HASH_KEY": ("CARD_HASH_KEY", str),
+    "HELPDESK_RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "HELPDESK_LOGIN_LIMIT_PER_ACCOUNT": ("LOGIN_LIMIT_PER_ACCOUNT", str),
+    "HELPDESK_LOGIN_LIMIT_PER_IP": ("LOGIN_LIMIT_PER_IP", str),
+    "HELPDESK_PROXY_COUNT": ("PROXY_COUNT", int),
+    "HELPDESK_MAIL_HOST": ("MAIL_HOST", str),
+    "HELPDESK_MAIL_PORT": ("MAIL_PORT", int),
+    "HELPDESK_MAIL_SECURITY": ("MAIL_SECURITY", str),
+    "HELPDESK_MAIL_USERNAME": ("MAIL_USERNAME", str),
+    "HELPDESK_MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+    "HELPDESK_MAIL_FROM": ("MAIL_FROM", str),
+    "HELPDESK_TIME_ZONE": ("BUSINESS_TIME_ZONE", str),
+    "HELPDESK_BUSINESS_HOURS_START": ("BUSINESS_HOURS_START", str),
+    "HELPDESK_BUSINESS_HOURS_END": ("BUSINESS_HOURS_END", str),
+    "HELPDESK_BUSINESS_DAYS": ("BUSINESS_DAYS", str),
+    "HELPDESK_EXPIRED1_DAYS": ("EXPIRED1_DAYS", int),
+    "HELPDESK_EXPIRED2_DAYS": ("EXPIRED2_DAYS", int),
+    "HELPDESK_REOPEN_DAYS": ("REOPEN_DAYS", int),
+    "HELPDESK_ATTACHMENT_DIR": ("ATTACHMENT_DIR", str),
+    "HELPDESK_ATTACHMENT_MAX_BYTES": ("ATTACHMENT_MAX_BYTES", int),
+}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; raised at start-up, never per request."""
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read the settings present in `environ`, parsed to their types."""
+    settings: dict[str, Any] = {}
+    for name, (key, parse) in _ENV.items():
+        raw = environ.get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            settings[key] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name}={raw!r} is not a valid {parse.__name__}") from exc
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Let `postgres://` and `postgresql://` URLs use psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def finalise(config: dict[str, Any], instance_path: str) -> None:
+    """Fill derived settings and secrets; refuse unsafe production settings."""
+    production = config["HELPDESK_ENV"] == "production"
+    instance = Path(instance_path)
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'helpdesk.db'}"
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Wait for a writer instead of failing at once with "database is locked".
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {"timeout": 30})
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if not config.get("ATTACHMENT_DIR"):
+        config["ATTACHMENT_DIR"] = str(instance / "attachments")
+    for key, env_name in (
+        ("SECRET_KEY", "SECRET_KEY"),
+        ("CARD_HASH_KEY", "HELPDESK_CARD_HASH_KEY"),
+    ):
+        if config.get(key):
+            continue
+        if production:
+            raise ConfigError(f"{env_name} must be set when HELPDESK_ENV=production")
+        config[key] = _instance_secret(instance, key.lower())
+    if production:
+        for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+            config[key] = True
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    """Generate a secret once into the instance folder so restarts keep sessions valid."""
+    path = instance / name
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    # Write aside, then link into place: two workers starting together agree on one complete key.
+    draft = instance / f".{name}.{os.getpid()}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text().strip()

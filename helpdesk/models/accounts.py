@@ -1,0 +1,182 @@
+"""Organisations, people and their logins (seed 002 System Manager, seed 003 contacts)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from helpdesk.extensions import db
+from helpdesk.models.base import CreatedAt, enum_type, utcnow
+
+
+class Role(enum.StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    BILLING = "billing"
+    ADMIN = "admin"
+
+
+class AgentStatus(enum.StrEnum):
+    AVAILABLE = "available"
+    ON_PHONE = "on_phone"
+    EMAIL_SUPPORT = "email_support"
+    TRAINING = "training"
+    AWAY = "away"
+
+
+class Organisation(CreatedAt, db.Model):
+    """A customer company (or a reseller / call shop operator)."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    customer_number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    partner_id: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    reseller_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    is_reseller: Mapped[bool] = mapped_column(default=False)
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="America/Denver")
+    after_hours_support: Mapped[bool] = mapped_column(default=False)  # seed 003 "911" group
+    prepaid_balance_cents: Mapped[int] = mapped_column(default=0)
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="organisation", order_by="Contact.name"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("prepaid_balance_cents >= 0", name="prepaid_not_negative"),
+    )
+
+
+class User(UserMixin, CreatedAt, db.Model):
+    """A login: a customer of one organisation, or staff (agent, billing, admin)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-case
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "user_role"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    tier: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    agent_status: Mapped[AgentStatus | None] = mapped_column(enum_type(AgentStatus, "agent_status"))
+    away_until: Mapped[datetime | None]
+    status_note: Mapped[str | None] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="America/Denver")
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on logout-everywhere and password change: old session cookies stop matching.
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+
+    __table_args__ = (
+        sa.CheckConstraint("tier IS NULL OR tier BETWEEN 1 AND 3", name="tier_range"),
+        sa.CheckConstraint(
+            "role <> 'customer' OR organisation_id IS NOT NULL", name="customer_has_organisation"
+        ),
+        sa.Index("ix_users_role_tier", "role", "tier"),
+    )
+
+    def set_password(self, password: str) -> None:
+        """Store a salted scrypt hash, never the password."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """True when `password` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role != Role.CUSTOMER
+
+
+class Contact(CreatedAt, db.Model):
+    """A person at a customer organisation (seed 003: kept current, former employees marked)."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120), index=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    position: Mapped[str | None] = mapped_column(sa.String(120))
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    former_employee: Mapped[bool] = mapped_column(default=False)
+    former_note: Mapped[str | None] = mapped_column(sa.String(200))  # "former accountant"
+
+    organisation: Mapped[Organisation] = relationship(back_populates="contacts")
+
+
+class SeenAddress(db.Model):
+    """An IP address a user came from: searchable, and blocked in one step by FRAUD-STOP."""
+
+    __tablename__ = "seen_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    ip_address: Mapped[str] = mapped_column(sa.String(45), index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "ip_address", name="user_address"),)
+
+
+class PhoneNumber(CreatedAt, db.Model):
+    """A service number of a telecom customer, with forwarding and porting (seed 002)."""
+
+    __tablename__ = "phone_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    number: Mapped[str] = mapped_column(sa.String(40), index=True)
+    forward_to: Mapped[str | None] = mapped_column(sa.String(40))
+    ported: Mapped[bool] = mapped_column(default=False)
+
+
+class CallShop(CreatedAt, db.Model):
+    """A call shop run by a customer (seed 002: listed at the bottom of the profile)."""
+
+    __tablename__ = "call_shops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120), index=True)
+    location: Mapped[str | None] = mapped_column(sa.String(200))
+    booths: Mapped[int] = mapped_column(default=1)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class IspService(CreatedAt, db.Model):
+    """Internet service sold alongside communications (seed 002 "ISP service")."""
+
+    __tablename__ = "isp_services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    plan: Mapped[str] = mapped_column(sa.String(120))
+    access_login: Mapped[str | None] = mapped_column(sa.String(120))
+    status: Mapped[str] = mapped_column(sa.String(32), default="active")

@@ -1,0 +1,56 @@
+"""Error pages: a plain explanation, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from helpdesk.extensions import db
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Please go back and try again."),
+    403: ("Not allowed", "Your account does not have access to this page."),
+    404: ("Not found", "There is nothing here. Check the address or go back to your home page."),
+    405: ("Method not allowed", "This page cannot be used that way."),
+    413: ("Too large", "What you sent is larger than we accept."),
+    422: ("Cannot process", "The request was understood but could not be processed."),
+    429: ("Too many attempts", "Please wait a moment before trying again."),
+    500: ("Something went wrong", "We could not complete this. The error has been logged."),
+}
+
+
+def _render(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    html = render_template("errors/error.html", code=code, title=title, message=detail or message)
+    return html, code
+
+
+def register(app: Flask) -> None:
+    """Install handlers for HTTP errors, CSRF failures and unexpected exceptions."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError):
+        return _render(400, "Your form expired or was not sent from this site. Reload and retry.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        response = _render(error.code or 500)
+        if error.code == 429 or error.code == 405:
+            # Keep Retry-After (rate limit) and Allow (405) headers from the original error.
+            body, code = response
+            original = error.get_response()
+            out = app.make_response((body, code))
+            for header in ("Retry-After", "Allow"):
+                if header in original.headers:
+                    out.headers[header] = original.headers[header]
+            return out
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        db.session.rollback()
+        app.logger.exception("Unhandled error", exc_info=error)
+        return _render(InternalServerError.code)

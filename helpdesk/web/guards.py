@@ -1,0 +1,42 @@
+"""Role gates: every blueprint checks its roles before each request, and each view again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort
+from flask_login import current_user
+
+from helpdesk.extensions import login_manager
+from helpdesk.models import Role
+
+
+def _check(roles: frozenset[Role]) -> Any:
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in roles:
+        abort(403)
+    return None
+
+
+def role_required(*roles: Role) -> Callable:
+    """Decorate a view: anonymous users go to the login page, other roles get 403."""
+    allowed = frozenset(roles)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            refusal = _check(allowed)
+            return refusal if refusal is not None else view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def gate_blueprint(blueprint: Blueprint, *roles: Role) -> None:
+    """Refuse every request to `blueprint` from users without one of `roles`."""
+    allowed = frozenset(roles)
+    blueprint.before_request(lambda: _check(allowed))
