@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from helpdesk.models import Organisation, Role
 from helpdesk.services import ServiceError, accounts, demo
@@ -22,6 +23,7 @@ def _print_logins() -> None:
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--quiet", is_flag=True, help="Do not print the demo logins.")
 def demo_data(quiet: bool) -> None:
     """Load demo organisations, people, cases and money (once; a second run changes nothing)."""
@@ -40,6 +42,7 @@ def demo_data(quiet: bool) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", prompt=True)
 @click.option("--name", prompt=True)
 @click.option("--role", type=click.Choice([r.value for r in Role]), prompt=True)

@@ -97,8 +97,13 @@ def add_user(
     tier: int | None = None,
     organisation: Organisation | None = None,
     actor: User | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    """Add a login of any role to the session (agents get a tier and a status); no commit."""
+    """Add a login of any role to the session (agents get a tier and a status); no commit.
+
+    `password_hash`, when given, is a hash of `password` made earlier: the demo logins share one
+    password, and hashing it once saves a deliberately slow scrypt run per login.
+    """
     email = _check_new_login(email, password, name)
     if role == Role.CUSTOMER and organisation is None:
         raise ServiceError("A customer belongs to an organisation.", field="organisation")
@@ -112,7 +117,10 @@ def add_user(
         tier=tier if role == Role.AGENT else None,
         agent_status=AgentStatus.AVAILABLE if role in (Role.AGENT, Role.ADMIN) else None,
     )
-    user.set_password(password)
+    if password_hash is None:
+        user.set_password(password)
+    else:
+        user.password_hash = password_hash
     db.session.add(user)
     db.session.flush()
     audit.record("user.create", actor=actor, obj=user, role=role.value, tier=user.tier)

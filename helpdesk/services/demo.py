@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -166,8 +167,9 @@ def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bo
     """Load the demo data once; False (and no change) when it is already there."""
     if is_loaded():
         return False
-    staff = {login.email: _staff(login) for login in STAFF}
-    customers = [_customer(spec, card_key) for spec in CUSTOMERS]
+    password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")
+    staff = {login.email: _staff(login, password_hash) for login in STAFF}
+    customers = [_customer(spec, card_key, password_hash) for spec in CUSTOMERS]
     _reference_data()
     _cases(staff, customers, progress)
     _money(staff["billing@example.com"], customers, card_key)
@@ -184,13 +186,18 @@ def logins() -> list[tuple[str, str, str]]:
     return rows
 
 
-def _staff(login: Login) -> User:
+def _staff(login: Login, password_hash: str) -> User:
     return add_user(
-        email=login.email, name=login.name, password=DEMO_PASSWORD, role=login.role, tier=login.tier
+        email=login.email,
+        name=login.name,
+        password=DEMO_PASSWORD,
+        role=login.role,
+        tier=login.tier,
+        password_hash=password_hash,
     )
 
 
-def _customer(spec: DemoCustomer, card_key: bytes) -> User:
+def _customer(spec: DemoCustomer, card_key: bytes, password_hash: str) -> User:
     now = utcnow()
     organisation = Organisation(
         name=spec.company,
@@ -207,6 +214,7 @@ def _customer(spec: DemoCustomer, card_key: bytes) -> User:
         password=DEMO_PASSWORD,
         role=Role.CUSTOMER,
         organisation=organisation,
+        password_hash=password_hash,
     )
     db.session.add(
         Contact(

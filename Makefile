@@ -1,0 +1,35 @@
+# helpdesk: `make run` serves the demo, `make test` runs the suite. Each creates .venv itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app
+
+.PHONY: run test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.run-installed
+
+run: $(VENV)/.run-installed
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo-data
+	@echo "Serving on http://127.0.0.1:5000  (Ctrl-C stops)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check helpdesk tests app.py
+
+clean:
+	rm -rf $(VENV) *.egg-info test-artifacts

@@ -1,0 +1,106 @@
+"""Plain factories: make_organisation / make_user / make_order / make_case(**overrides).
+
+Each needs an application context, adds to the session and flushes; the caller commits.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from datetime import timedelta
+
+from werkzeug.security import generate_password_hash
+
+from helpdesk.extensions import db
+from helpdesk.models import (
+    Case,
+    CaseStatus,
+    Category,
+    Order,
+    OrderKind,
+    Organisation,
+    Origin,
+    Role,
+    User,
+    utcnow,
+)
+
+PASSWORD = "correct-horse-battery"
+_sequence = itertools.count(1)
+
+
+@functools.cache
+def _password_hash() -> str:
+    # One scrypt hash per run: hashing per user would slow every test down.
+    return generate_password_hash(PASSWORD, method="scrypt")
+
+
+def make_organisation(**overrides) -> Organisation:
+    n = next(_sequence)
+    organisation = Organisation(
+        **{"name": f"Company {n}", "customer_number": f"CT{n:06d}", **overrides}
+    )
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def make_user(role: Role = Role.CUSTOMER, **overrides) -> User:
+    n = next(_sequence)
+    if role == Role.CUSTOMER and not {"organisation", "organisation_id"} & overrides.keys():
+        overrides["organisation"] = make_organisation()
+    if role == Role.AGENT:
+        overrides.setdefault("tier", 1)
+    user = User(
+        **{
+            "email": f"user{n}@example.test",
+            "name": f"User {n}",
+            "role": role,
+            "password_hash": _password_hash(),
+            **overrides,
+        }
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_order(organisation: Organisation, **overrides) -> Order:
+    n = next(_sequence)
+    order = Order(
+        **{
+            "number": f"OT{n:06d}",
+            "organisation_id": organisation.id,
+            "product": "AbleCommerce",
+            "version": "9.2",
+            "kind": OrderKind.PURCHASE,
+            "ordered_at": utcnow() - timedelta(days=3),
+            "amount_cents": 99500,
+            **overrides,
+        }
+    )
+    db.session.add(order)
+    db.session.flush()
+    return order
+
+
+def make_case(organisation: Organisation, **overrides) -> Case:
+    n = next(_sequence)
+    now = utcnow()
+    case = Case(
+        **{
+            "number": 900000 + n,
+            "subject": f"Case subject {n}",
+            "body": "Something is wrong.",
+            "body_html": "<p>Something is wrong.</p>",
+            "organisation_id": organisation.id,
+            "origin": Origin.WEB,
+            "category": Category.SUPPORT,
+            "status": CaseStatus.NEW,
+            "awaiting_agent_since": now,
+            **overrides,
+        }
+    )
+    db.session.add(case)
+    db.session.flush()
+    return case

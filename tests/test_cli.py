@@ -1,0 +1,147 @@
+"""`flask demo-data` and `flask create-user`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import (
+    AuditLog,
+    BlockedCard,
+    BlockedIP,
+    Case,
+    Order,
+    Organisation,
+    Payment,
+    Refund,
+    Role,
+    User,
+    utcnow,
+)
+from helpdesk.rules.eligibility import OrderFacts, SupportLevel, account_eligibility
+from helpdesk.rules.folders import CaseClock, Folder, FolderSettings, folder_of
+from helpdesk.services import demo
+from tests.conftest import post_form
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+
+
+@pytest.fixture
+def demo_loaded(app):
+    result = app.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_demo_data_prints_every_login_and_is_idempotent(app, demo_loaded):
+    assert "Demo data loaded." in demo_loaded.output
+    for email, _, _ in demo.logins():
+        assert email in demo_loaded.output
+    assert demo.DEMO_PASSWORD in demo_loaded.output
+    with app.app_context():
+        before = row_counts()
+    again = app.test_cli_runner().invoke(args=["demo-data"])
+    assert again.exit_code == 0 and "already loaded" in again.output
+    with app.app_context():
+        assert row_counts() == before
+
+
+def test_demo_staff_cover_every_role_and_tier(app, demo_loaded):
+    with app.app_context():
+        staff = db.session.execute(sa.select(User.role, User.tier)).all()
+    assert {(Role.AGENT, 1), (Role.AGENT, 2), (Role.AGENT, 3)} <= set(staff)
+    assert {Role.BILLING, Role.ADMIN, Role.CUSTOMER} <= {role for role, _ in staff}
+
+
+def test_demo_cases_fill_every_folder(app, demo_loaded):
+    with app.app_context():
+        cases = db.session.scalars(sa.select(Case)).all()
+        now = utcnow()
+        folders = {
+            folder_of(
+                CaseClock(c.status, c.assignee_id, c.awaiting_agent_since,
+                          c.last_agent_reply_at, c.customer_viewed_at),
+                now,
+                FolderSettings(app.config["EXPIRED1_DAYS"], app.config["EXPIRED2_DAYS"]),
+            )
+            for c in cases
+        }
+    assert folders == set(Folder)
+    assert len({c.number for c in cases}) == len(cases)
+
+
+def test_demo_orders_cover_every_eligibility_case(app, demo_loaded):
+    today = date.today()
+    with app.app_context():
+        levels = {}
+        for organisation in db.session.scalars(sa.select(Organisation)):
+            orders = db.session.scalars(
+                sa.select(Order).where(Order.organisation_id == organisation.id)
+            )
+            facts = [OrderFacts(o.kind, o.version, o.ordered_at.date(), o.expires_on)
+                     for o in orders]
+            levels[organisation.name] = account_eligibility(facts, today).level
+    assert levels == {
+        "Northwind Outfitters": SupportLevel.ACTIVE,
+        "Harbor Theatre": SupportLevel.NO_PLAN,
+        "Cedar Books": SupportLevel.ACTIVE,
+        "Lakeside Crafts": SupportLevel.SEND_TO_SALES,
+        "Summit Hosting Co": SupportLevel.ACTIVE,
+        "Pinecrest Festival": SupportLevel.ACTIVE,
+        "Oldtown Hardware": SupportLevel.UNSUPPORTED,
+    }
+
+
+def test_demo_money_and_fraud_stop_are_consistent(app, demo_loaded):
+    with app.app_context():
+        for payment in db.session.scalars(sa.select(Payment)):
+            assert payment.refunded_cents == sum(r.amount_cents for r in payment.refunds)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Refund)) == 2
+        assert db.session.scalar(sa.select(BlockedIP.network)) == "203.0.113.0/24"
+        card = db.session.scalar(sa.select(BlockedCard))
+        assert card.last4 == "0002" and "4000000000000002" not in card.fingerprint
+        audited = set(db.session.scalars(sa.select(AuditLog.action)))
+        assert {"refund.create", "fraud.block_ip", "fraud.block_card"} <= audited
+
+
+@pytest.mark.parametrize("email", [login[0] for login in demo.logins()])
+def test_every_demo_login_works(app, demo_loaded, email):
+    client = app.test_client()
+    response = post_form(client, "/auth/login", {"email": email, "password": demo.DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_create_user_for_a_real_install(app):
+    result = app.test_cli_runner().invoke(args=[
+        "create-user", "--email", "Boss@Example.com", "--name", "First Admin", "--role", "admin",
+        "--password", "quiet-harbour-lights-9",
+    ])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(sa.select(User))
+        assert (user.email, user.role) == ("boss@example.com", Role.ADMIN)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--role", "admin", "--password", "short"], "Use at least 10 characters."),
+    (["--role", "agent", "--password", "a-long-agent-passphrase"], "tier of 1, 2 or 3"),
+    (["--role", "customer", "--password", "a-long-customer-pass"], "belongs to an organisation"),
+    (["--role", "customer", "--customer-number", "C404", "--password", "a-long-customer-pass"],
+     "No organisation"),
+])
+def test_create_user_refuses_bad_input(app, args, message):
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "--email", "x@example.com", "--name", "X", *args]
+    )
+    assert result.exit_code != 0 and message in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
