@@ -67,8 +67,13 @@ def test_demo_cases_fill_every_folder(app, demo_loaded):
         now = utcnow()
         folders = {
             folder_of(
-                CaseClock(c.status, c.assignee_id, c.awaiting_agent_since,
-                          c.last_agent_reply_at, c.customer_viewed_at),
+                CaseClock(
+                    c.status,
+                    c.assignee_id,
+                    c.awaiting_agent_since,
+                    c.last_agent_reply_at,
+                    c.customer_viewed_at,
+                ),
                 now,
                 FolderSettings(app.config["EXPIRED1_DAYS"], app.config["EXPIRED2_DAYS"]),
             )
@@ -86,8 +91,9 @@ def test_demo_orders_cover_every_eligibility_case(app, demo_loaded):
             orders = db.session.scalars(
                 sa.select(Order).where(Order.organisation_id == organisation.id)
             )
-            facts = [OrderFacts(o.kind, o.version, o.ordered_at.date(), o.expires_on)
-                     for o in orders]
+            facts = [
+                OrderFacts(o.kind, o.version, o.ordered_at.date(), o.expires_on) for o in orders
+            ]
             levels[organisation.name] = account_eligibility(facts, today).level
     assert levels == {
         "Northwind Outfitters": SupportLevel.ACTIVE,
@@ -121,23 +127,47 @@ def test_every_demo_login_works(app, demo_loaded, email):
 
 
 def test_create_user_for_a_real_install(app):
-    result = app.test_cli_runner().invoke(args=[
-        "create-user", "--email", "Boss@Example.com", "--name", "First Admin", "--role", "admin",
-        "--password", "quiet-harbour-lights-9",
-    ])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-user",
+            "--email",
+            "Boss@Example.com",
+            "--name",
+            "First Admin",
+            "--role",
+            "admin",
+            "--password",
+            "quiet-harbour-lights-9",
+        ]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(sa.select(User))
         assert (user.email, user.role) == ("boss@example.com", Role.ADMIN)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--role", "admin", "--password", "short"], "Use at least 10 characters."),
-    (["--role", "agent", "--password", "a-long-agent-passphrase"], "tier of 1, 2 or 3"),
-    (["--role", "customer", "--password", "a-long-customer-pass"], "belongs to an organisation"),
-    (["--role", "customer", "--customer-number", "C404", "--password", "a-long-customer-pass"],
-     "No organisation"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--role", "admin", "--password", "short"], "Use at least 10 characters."),
+        (["--role", "agent", "--password", "a-long-agent-passphrase"], "tier of 1, 2 or 3"),
+        (
+            ["--role", "customer", "--password", "a-long-customer-pass"],
+            "belongs to an organisation",
+        ),
+        (
+            [
+                "--role",
+                "customer",
+                "--customer-number",
+                "C404",
+                "--password",
+                "a-long-customer-pass",
+            ],
+            "No organisation",
+        ),
+    ],
+)
 def test_create_user_refuses_bad_input(app, args, message):
     result = app.test_cli_runner().invoke(
         args=["create-user", "--email", "x@example.com", "--name", "X", *args]

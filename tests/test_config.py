@@ -12,12 +12,14 @@ def base() -> dict:
 
 
 def test_environment_values_are_parsed():
-    settings = from_environment({
-        "DATABASE_URL": "postgres://u@db/helpdesk",
-        "HELPDESK_EXPIRED1_DAYS": "45",
-        "HELPDESK_MAIL_PORT": "587",
-        "UNRELATED": "x",
-    })
+    settings = from_environment(
+        {
+            "DATABASE_URL": "postgres://u@db/helpdesk",
+            "HELPDESK_EXPIRED1_DAYS": "45",
+            "HELPDESK_MAIL_PORT": "587",
+            "UNRELATED": "x",
+        }
+    )
     assert settings == {
         "SQLALCHEMY_DATABASE_URI": "postgres://u@db/helpdesk",
         "EXPIRED1_DAYS": 45,

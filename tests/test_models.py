@@ -50,15 +50,35 @@ def test_case_with_thread_round_trips():
     agent = make_user(Role.AGENT, tier=2)
     order = make_order(organisation, version="9.1", licensed_website="tickets.harbor.example")
     case = make_case(
-        organisation, order_id=order.id, requester_id=customer.id, assignee_id=agent.id,
-        priority_factors=["phoned", "cannot_sell"], priority_score=13, tier=2,
+        organisation,
+        order_id=order.id,
+        requester_id=customer.id,
+        assignee_id=agent.id,
+        priority_factors=["phoned", "cannot_sell"],
+        priority_score=13,
+        tier=2,
     )
-    db.session.add_all([
-        Message(case_id=case.id, author_id=customer.id, kind=MessageKind.REPLY,
-                from_customer=True, origin=Origin.WEB, body="Help", body_html="<p>Help</p>"),
-        Message(case_id=case.id, author_id=agent.id, kind=MessageKind.NOTE, origin=Origin.WEB,
-                body="Internal", body_html="<p>Internal</p>"),
-    ])
+    db.session.add_all(
+        [
+            Message(
+                case_id=case.id,
+                author_id=customer.id,
+                kind=MessageKind.REPLY,
+                from_customer=True,
+                origin=Origin.WEB,
+                body="Help",
+                body_html="<p>Help</p>",
+            ),
+            Message(
+                case_id=case.id,
+                author_id=agent.id,
+                kind=MessageKind.NOTE,
+                origin=Origin.WEB,
+                body="Internal",
+                body_html="<p>Internal</p>",
+            ),
+        ]
+    )
     loaded = _reload(case)
     assert loaded.status is CaseStatus.NEW
     assert loaded.priority_factors == ["phoned", "cannot_sell"]
@@ -69,20 +89,34 @@ def test_case_with_thread_round_trips():
 
 def test_money_blocklists_outbox_and_audit_round_trip():
     organisation = make_organisation()
-    payment = Payment(organisation_id=organisation.id, method=PaymentMethod.CARD,
-                      amount_cents=12_345)
+    payment = Payment(
+        organisation_id=organisation.id, method=PaymentMethod.CARD, amount_cents=12_345
+    )
     db.session.add(payment)
     db.session.flush()
-    db.session.add(Refund(payment_id=payment.id, amount_cents=345, reason="Goodwill",
-                          destination=RefundDestination.CARD, idempotency_key="k-1"))
+    db.session.add(
+        Refund(
+            payment_id=payment.id,
+            amount_cents=345,
+            reason="Goodwill",
+            destination=RefundDestination.CARD,
+            idempotency_key="k-1",
+        )
+    )
     network, first, last = network_range("198.51.100.0/24")
-    db.session.add_all([
-        BlockedIP(network=network, range_start=first, range_end=last, reason="fraud"),
-        BlockedCard(fingerprint="ab" * 32, brand="Visa", last4="0002", reason="stolen"),
-        OutboxMail(to_address="a@example.test", subject="[#1] Hello", body_text="Hi",
-                   message_id="<1@helpdesk>"),
-        AuditLog(action="refund.create", details={"amount_cents": 345}),
-    ])
+    db.session.add_all(
+        [
+            BlockedIP(network=network, range_start=first, range_end=last, reason="fraud"),
+            BlockedCard(fingerprint="ab" * 32, brand="Visa", last4="0002", reason="stolen"),
+            OutboxMail(
+                to_address="a@example.test",
+                subject="[#1] Hello",
+                body_text="Hi",
+                message_id="<1@helpdesk>",
+            ),
+            AuditLog(action="refund.create", details={"amount_cents": 345}),
+        ]
+    )
     loaded = _reload(payment)
     assert loaded.refunds[0].amount_cents == 345
     assert db.session.scalar(sa.select(BlockedIP.network)) == "198.51.100.0/24"
@@ -91,8 +125,14 @@ def test_money_blocklists_outbox_and_audit_round_trip():
 
 def test_refunded_total_cannot_pass_the_payment_amount():
     organisation = make_organisation()
-    db.session.add(Payment(organisation_id=organisation.id, method=PaymentMethod.CARD,
-                           amount_cents=1000, refunded_cents=1001))
+    db.session.add(
+        Payment(
+            organisation_id=organisation.id,
+            method=PaymentMethod.CARD,
+            amount_cents=1000,
+            refunded_cents=1001,
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.flush()
 
@@ -115,8 +155,15 @@ def test_unknown_enum_value_is_refused():
 
 def test_foreign_keys_are_enforced():
     with pytest.raises(IntegrityError):
-        db.session.add(User(email="x@example.test", name="X", password_hash="x",
-                            role=Role.CUSTOMER, organisation_id=999_999))
+        db.session.add(
+            User(
+                email="x@example.test",
+                name="X",
+                password_hash="x",
+                role=Role.CUSTOMER,
+                organisation_id=999_999,
+            )
+        )
         db.session.flush()
 
 
@@ -142,8 +189,15 @@ def test_case_cannot_link_to_itself():
 def test_shipped_needs_a_tracking_number():
     organisation = make_organisation()
     order = make_order(organisation)
-    db.session.add(Shipment(order_id=order.id, organisation_id=organisation.id, item="Printer",
-                            status=ShipmentStatus.SHIPPED, scheduled_on=date.today()))
+    db.session.add(
+        Shipment(
+            order_id=order.id,
+            organisation_id=organisation.id,
+            item="Printer",
+            status=ShipmentStatus.SHIPPED,
+            scheduled_on=date.today(),
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.flush()
 

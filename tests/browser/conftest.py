@@ -6,7 +6,6 @@ these tests are skipped, unless HELPDESK_REQUIRE_BROWSER=1 (as in CI), where the
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import threading
@@ -17,7 +16,6 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-import helpdesk.models.accounts
 from helpdesk.extensions import db
 from helpdesk.services import demo
 
@@ -75,16 +73,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-# The demo's twelve logins share one password: hash it once per run (same scrypt cost, so
-# logging in is as slow as in production) instead of twelve times per test.
-_hash_once = functools.cache(helpdesk.models.accounts.generate_password_hash)
-
-
 @pytest.fixture
-def live_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def live_server(app: Flask) -> Iterator[str]:
     """The test app with the demo data, served on 127.0.0.1:<free port>; yields the base URL."""
-    with monkeypatch.context() as patch, app.app_context():
-        patch.setattr(helpdesk.models.accounts, "generate_password_hash", _hash_once)
+    with app.app_context():
         demo.load(app.config["CARD_HASH_KEY"].encode())
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -15,8 +15,13 @@ pytestmark = pytest.mark.usefixtures("ctx")
 
 
 def register(**overrides) -> User:
-    fields = {"name": "Ivy Park", "company": "Park Cinemas", "email": "ivy@park.example",
-              "password": "popcorn-at-midnight", **overrides}
+    fields = {
+        "name": "Ivy Park",
+        "company": "Park Cinemas",
+        "email": "ivy@park.example",
+        "password": "popcorn-at-midnight",
+        **overrides,
+    }
     return accounts.register_customer(**fields)
 
 
@@ -27,11 +32,14 @@ def test_registration_numbers_customers_in_sequence():
     assert numbers == [f"C{STARTS['customer']}", f"C{STARTS['customer'] + 1}"]
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"email": "bad@"}, "email"),
-    ({"password": "popcorn"}, "password"),
-    ({"password": "ivy-park-forever"}, "password"),  # contains the name
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"email": "bad@"}, "email"),
+        ({"password": "popcorn"}, "password"),
+        ({"password": "ivy-park-forever"}, "password"),  # contains the name
+    ],
+)
 def test_refused_registration_writes_nothing(overrides, field):
     with pytest.raises(ServiceError) as refusal:
         register(**overrides)

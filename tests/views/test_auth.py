@@ -48,10 +48,13 @@ def test_email_is_matched_case_insensitively(client, users):
     assert response.headers["Location"] == "/tracker/"
 
 
-@pytest.mark.parametrize("email, password", [
-    ("agent@example.test", "wrong-password-1"),
-    ("nobody@example.test", PASSWORD),
-])
+@pytest.mark.parametrize(
+    "email, password",
+    [
+        ("agent@example.test", "wrong-password-1"),
+        ("nobody@example.test", PASSWORD),
+    ],
+)
 def test_wrong_credentials_get_one_generic_message(client, users, email, password):
     response = log_in(client, email, password)
     html = response.get_data(as_text=True)
@@ -92,17 +95,22 @@ def test_session_cookie_is_http_only_and_same_site(client, users):
     assert "HttpOnly" in header and "SameSite=Lax" in header
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/system/", "/system/"),
-    ("//evil.example/", "/billing/"),
-    ("https://evil.example/", "/billing/"),
-    ("/\\evil.example", "/billing/"),
-    ("javascript:alert(1)", "/billing/"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/system/", "/system/"),
+        ("//evil.example/", "/billing/"),
+        ("https://evil.example/", "/billing/"),
+        ("/\\evil.example", "/billing/"),
+        ("javascript:alert(1)", "/billing/"),
+    ],
+)
 def test_next_only_redirects_within_the_site(client, users, target, expected):
     response = post_form(
-        client, f"/auth/login?next={target}",
-        {"email": users[Role.BILLING][1], "password": PASSWORD}, page="/auth/login",
+        client,
+        f"/auth/login?next={target}",
+        {"email": users[Role.BILLING][1], "password": PASSWORD},
+        page="/auth/login",
     )
     assert response.headers["Location"] == expected
 
@@ -147,7 +155,8 @@ def test_logged_in_user_visiting_login_goes_home(app, client, users):
 
 
 def test_post_without_csrf_token_is_refused(client, users):
-    response = client.post("/auth/login", data={"email": "agent@example.test",
-                                                "password": PASSWORD})
+    response = client.post(
+        "/auth/login", data={"email": "agent@example.test", "password": PASSWORD}
+    )
     assert response.status_code == 400
     assert client.get("/tracker/").status_code == 302

@@ -44,17 +44,20 @@ def test_registration_creates_organisation_login_and_contact(app, client):
         assert db.session.scalar(sa.select(AuditLog.action)) == "account.register"
 
 
-@pytest.mark.parametrize("change, field_error", [
-    ({"password": "short", "confirm": "short"}, "Use at least 10 characters."),
-    ({"password": "password123", "confirm": "password123"}, "too common"),
-    ({"password": "rosadiaz-2026", "confirm": "rosadiaz-2026"}, "e-mail"),
-    ({"email": "not-an-email"}, "valid e-mail"),
-    ({"email": "rosa@"}, "valid e-mail"),
-    ({"confirm": "something-else-entirely"}, "The passwords do not match."),
-    ({"name": ""}, "This field is required."),
-    ({"company": ""}, "This field is required."),
-    ({"company": "x" * 201}, "Field cannot be longer than 200 characters."),
-])
+@pytest.mark.parametrize(
+    "change, field_error",
+    [
+        ({"password": "short", "confirm": "short"}, "Use at least 10 characters."),
+        ({"password": "password123", "confirm": "password123"}, "too common"),
+        ({"password": "rosadiaz-2026", "confirm": "rosadiaz-2026"}, "e-mail"),
+        ({"email": "not-an-email"}, "valid e-mail"),
+        ({"email": "rosa@"}, "valid e-mail"),
+        ({"confirm": "something-else-entirely"}, "The passwords do not match."),
+        ({"name": ""}, "This field is required."),
+        ({"company": ""}, "This field is required."),
+        ({"company": "x" * 201}, "Field cannot be longer than 200 characters."),
+    ],
+)
 def test_bad_registration_shows_a_form_error_and_saves_nothing(app, client, change, field_error):
     response = post_form(client, "/auth/register", {**GOOD, **change})
     html = response.get_data(as_text=True)

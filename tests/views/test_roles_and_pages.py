@@ -87,10 +87,13 @@ def test_htmx_request_gets_the_fragment_only(app, client):
     assert "HX-Request" in fragment.headers["Vary"]
 
 
-@pytest.mark.parametrize("url, code, words", [
-    ("/no-such-page", 404, "Not found"),
-    ("/auth/logout", 405, "Method not allowed"),
-])
+@pytest.mark.parametrize(
+    "url, code, words",
+    [
+        ("/no-such-page", 404, "Not found"),
+        ("/auth/logout", 405, "Method not allowed"),
+    ],
+)
 def test_error_pages_explain_without_internals(client, url, code, words):
     response = client.get(url)
     assert response.status_code == code
@@ -123,6 +126,6 @@ def test_security_headers_on_every_page(client):
 def test_pages_carry_csrf_token_for_htmx_and_pinned_htmx(client):
     html = client.get("/auth/login").get_data(as_text=True)
     assert '<meta name="csrf-token"' in html
-    assert "hx-headers='{\"X-CSRFToken\":" in html
+    assert 'hx-headers=\'{"X-CSRFToken":' in html
     assert "htmx-2.0.11.min.js" in html
     assert client.get("/static/htmx-2.0.11.min.js").status_code == 200
