@@ -29,7 +29,9 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # Generous on purpose: a file over ATTACHMENT_MAX_BYTES gets a form error that keeps the
+    # typed text; only absurd requests meet this hard limit (a 413 page).
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -37,7 +39,10 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
     LOGIN_LIMIT_PER_IP = "20 per minute"
     REGISTER_LIMIT_PER_IP = "10 per hour"
+    PASSWORD_RESET_MAX_AGE = 3600  # seconds a mailed reset link stays valid
     PROXY_COUNT = 0
+    BASE_URL = "http://127.0.0.1:5000"  # links in e-mail are built from this, never from Host
+    TRUSTED_HOSTS: list[str] | None = None  # e.g. ["support.example.com"]: other Hosts get 400
 
     MAIL_HOST = "localhost"
     MAIL_PORT = 25
@@ -58,6 +63,8 @@ class Config:
 
     ATTACHMENT_DIR: str | None = None  # default: <instance>/attachments
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    ATTACHMENT_EXTENSIONS = "txt,log,pdf,png,jpg,jpeg,gif,csv,zip,json,docx,xlsx"
+    ATTACHMENTS_PER_MESSAGE = 5
 
 
 # Environment variable -> (config key, parser). DATABASE_URL and SECRET_KEY keep their common names.
@@ -69,7 +76,10 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "HELPDESK_LOGIN_LIMIT_PER_ACCOUNT": ("LOGIN_LIMIT_PER_ACCOUNT", str),
     "HELPDESK_LOGIN_LIMIT_PER_IP": ("LOGIN_LIMIT_PER_IP", str),
+    "HELPDESK_PASSWORD_RESET_MAX_AGE": ("PASSWORD_RESET_MAX_AGE", int),
     "HELPDESK_PROXY_COUNT": ("PROXY_COUNT", int),
+    "HELPDESK_BASE_URL": ("BASE_URL", str),
+    "HELPDESK_TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda raw: [h.strip() for h in raw.split(",")]),
     "HELPDESK_MAIL_HOST": ("MAIL_HOST", str),
     "HELPDESK_MAIL_PORT": ("MAIL_PORT", int),
     "HELPDESK_MAIL_SECURITY": ("MAIL_SECURITY", str),
@@ -85,6 +95,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_REOPEN_DAYS": ("REOPEN_DAYS", int),
     "HELPDESK_ATTACHMENT_DIR": ("ATTACHMENT_DIR", str),
     "HELPDESK_ATTACHMENT_MAX_BYTES": ("ATTACHMENT_MAX_BYTES", int),
+    "HELPDESK_ATTACHMENT_EXTENSIONS": ("ATTACHMENT_EXTENSIONS", str),
 }
 
 

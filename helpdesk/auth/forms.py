@@ -1,12 +1,17 @@
-"""Login and registration forms."""
+"""Login, registration, profile and password forms."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from helpdesk.rules.passwords import MAX_LENGTH
+from helpdesk.services.accounts import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, time_zone_choices
+
+PASSWORDS_DIFFER = "The passwords do not match."
+# Lets password managers offer to generate and save the new password.
+NEW_PASSWORD_KW = {"autocomplete": "new-password"}
 
 
 class LoginForm(FlaskForm):
@@ -23,5 +28,62 @@ class RegistrationForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired()])
     confirm = PasswordField(
         "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)],
+    )
+
+
+def _known_time_zone(_form: FlaskForm, field: SelectField) -> None:
+    if field.data not in time_zone_choices():
+        raise ValidationError("Choose a time zone from the list.")
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(
+        "Your name",
+        validators=[DataRequired(), Length(max=NAME_MAX_LENGTH)],
+        render_kw={"autocomplete": "name"},
+    )
+    phone = TelField(
+        "Phone",
+        validators=[Optional(), Length(max=PHONE_MAX_LENGTH)],
+        render_kw={"autocomplete": "tel"},
+    )
+    # validate_choice=False: our own validator gives a clearer message than "Not a valid choice".
+    time_zone = SelectField("Time zone", validators=[_known_time_zone], validate_choice=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = list(time_zone_choices())
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password", validators=[DataRequired()], render_kw=NEW_PASSWORD_KW
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("new_password", message=PASSWORDS_DIFFER)],
+        render_kw=NEW_PASSWORD_KW,
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        "E-mail",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired()], render_kw=NEW_PASSWORD_KW)
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)],
+        render_kw=NEW_PASSWORD_KW,
     )

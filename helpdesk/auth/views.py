@@ -1,19 +1,43 @@
-"""Log in, log out and register; login is rate limited per account and per address."""
+"""Log in, log out, register, own profile and password, and password reset by mailed link.
+
+Login is rate limited per account and per address, password reset requests per address.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from helpdesk.auth.forms import LoginForm, RegistrationForm
+from helpdesk.auth.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
 from helpdesk.extensions import limiter
 from helpdesk.services import ServiceError, accounts
 from helpdesk.web.home import home_url
+from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment
+from helpdesk.web.links import mail_link
 from helpdesk.web.security import is_safe_next
 
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "Wrong e-mail or password."
+# Each request may send a mail: few per IP address, so the form cannot flood inboxes.
+RESET_LIMIT_PER_IP = "5 per hour"
+RESET_SENT = "If an account exists for that address, we have sent a link to reset the password."
 
 
 def _login_account_key() -> str:
@@ -92,3 +116,140 @@ def register():
             flash("Welcome! Your account is ready.", "success")
             return redirect(home_url(user.role))
     return render_template("auth/register.html", form=form)
+
+
+def _redirect_after_post(target: str):
+    """Post/redirect/get; for htmx a full-page HX-Redirect, so the flash and new state show."""
+    if is_htmx_request():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def _profile_page(profile_form: ProfileForm, password_form: PasswordChangeForm, fragment: str):
+    return render_page_or_fragment(
+        "auth/profile.html",
+        fragment,
+        user=current_user,
+        profile_form=profile_form,
+        password_form=password_form,
+    )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Edit your own name, phone and time zone; the e-mail and role are shown, not edited."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(
+                user,
+                name=form.name.data,
+                phone=form.phone.data or "",
+                time_zone=form.time_zone.data,
+            )
+        except ServiceError as error:
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            flash("Your profile is saved.", "success")
+            return _redirect_after_post(url_for("auth.profile"))
+    return _profile_page(form, PasswordChangeForm(formdata=None), "auth/_profile_form.html")
+
+
+def _password_change_key() -> str:
+    return f"password-change:{getattr(current_user, 'id', None)}"
+
+
+def _failed_password_change(response) -> bool:
+    """A refused change re-renders the form (200); success and anonymous visits redirect."""
+    return response.status_code == 200
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_password_change_key,
+    methods=["POST"],
+    deduct_when=_failed_password_change,
+    scope="password-change",
+)
+@login_required
+def password_change():
+    """Change your password; every other session ends, this one carries on."""
+    user = current_user._get_current_object()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        # Keep "remember me" on this browser: its old cookie names the old session version.
+        remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        try:
+            accounts.change_password(
+                user, form.current_password.data, form.new_password.data, ip=request.remote_addr
+            )
+        except ServiceError as error:
+            getattr(form, error.field or "new_password").errors.append(error.message)
+        else:
+            login_user(user, remember=remembered in request.cookies)
+            flash(
+                "Your password is changed. Other browsers and devices using your account "
+                "have been logged out.",
+                "success",
+            )
+            return _redirect_after_post(url_for("auth.profile"))
+    return _profile_page(ProfileForm(obj=user, formdata=None), form, "auth/_password_form.html")
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT_PER_IP, methods=["POST"], scope="reset-ip")
+def reset_request():
+    """Ask for a reset link by e-mail; the answer never tells whether the account exists."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(
+            form.email.data,
+            secret_key=current_app.config["SECRET_KEY"],
+            max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
+            link_for=lambda token: mail_link("auth.reset_password", token=token),
+        )
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.reset_request"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+def _reset_page(template: str, status: int = 200, **context):
+    response = make_response(render_template(template, **context), status)
+    # The page's address holds a live token: keep it out of caches.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Set a new password through a mailed link: once, before it expires."""
+    secret_key = current_app.config["SECRET_KEY"]
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    user = accounts.user_for_reset_token(token, secret_key, max_age)
+    if user is None:
+        return _reset_page("auth/reset_invalid.html", 400)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(
+                token,
+                form.password.data,
+                secret_key=secret_key,
+                max_age=max_age,
+                ip=request.remote_addr,
+            )
+        except ServiceError as error:
+            if error.field == "token":  # used up by a submission that just won the race
+                return _reset_page("auth/reset_invalid.html", 400)
+            form.password.errors.append(error.message)
+        else:
+            if current_user.is_authenticated:
+                logout_user()  # whoever was logged in here, the next step is a fresh login
+            flash("Your password is set. Log in with your new password.", "success")
+            return redirect(url_for("auth.login"))
+    return _reset_page("auth/reset_password.html", form=form, user=user)

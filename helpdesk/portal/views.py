@@ -1,12 +1,30 @@
-"""The customer portal: a customer's own organisation's cases."""
+"""The customer portal: open cases against an order, follow and answer the thread (seed 000)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
-from helpdesk.models import Case, Role
+from helpdesk.extensions import db
+from helpdesk.models import Attachment, Case, CaseStatus, Message, MessageKind, Order, Role
+from helpdesk.portal.forms import CATEGORY_LABELS, CloseForm, NewCaseForm, ReopenForm, ReplyForm
+from helpdesk.services import ServiceError, attachments, cases, kb
+from helpdesk.services.attachments import AttachmentPolicy, Upload
+from helpdesk.web.access import get_attachment_or_404, get_case_or_404
 from helpdesk.web.guards import gate_blueprint, role_required
 from helpdesk.web.htmx import render_page_or_fragment
 from helpdesk.web.paging import page_of
@@ -14,16 +32,250 @@ from helpdesk.web.paging import page_of
 bp = Blueprint("portal", __name__)
 gate_blueprint(bp, Role.CUSTOMER)
 
+SHOW_FILTERS = {
+    "open": Case.status != CaseStatus.CLOSED,
+    "closed": Case.status == CaseStatus.CLOSED,
+    "all": sa.true(),
+}
+READ_ARTICLES = "suggested_articles_read"  # session key: reads that may have deflected a case
+
+
+def _policy() -> AttachmentPolicy:
+    return AttachmentPolicy.from_config(current_app.config)
+
+
+def _uploads() -> list[Upload]:
+    files = request.files.getlist("attachments")
+    return [Upload(f.filename or "", f.read()) for f in files if f and f.filename]
+
+
+def _form_error(form, error: ServiceError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
 
 @bp.route("/cases")
 @role_required(Role.CUSTOMER)
 def case_list():
-    """My organisation's cases, most recently updated first."""
+    """My organisation's cases (open, closed or all), most recently updated first."""
+    show = request.args.get("show", "open")
+    if show not in SHOW_FILTERS:
+        show = "open"
     query = (
         sa.select(Case)
-        .where(Case.organisation_id == current_user.organisation_id)
+        .where(Case.organisation_id == current_user.organisation_id, SHOW_FILTERS[show])
         .order_by(Case.updated_at.desc(), Case.id.desc())
     )
     return render_page_or_fragment(
-        "portal/case_list.html", "portal/_case_table.html", page=page_of(query)
+        "portal/case_list.html", "portal/_case_table.html", page=page_of(query), show=show
     )
+
+
+def _order_label(order: Order) -> str:
+    label = f"{order.number} - {order.product} {order.version}"
+    label += f" ({order.kind.replace('_', ' ')}, {order.ordered_at:%Y-%m-%d})"
+    return f"{label} - {order.licensed_website}" if order.licensed_website else label
+
+
+def _order_choices() -> list[SelectChoice]:
+    orders = db.session.scalars(
+        sa.select(Order)
+        .where(Order.organisation_id == current_user.organisation_id)
+        .order_by(Order.ordered_at.desc())
+    )
+    return [SelectChoice(order.id, _order_label(order)) for order in orders]
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@role_required(Role.CUSTOMER)
+def case_new():
+    """Open a case against one of our orders; help articles are suggested while typing."""
+    form = NewCaseForm()
+    form.order_id.choices = _order_choices()
+    if form.validate_on_submit():
+        try:
+            case = cases.open_case(
+                customer=current_user,
+                order_id=form.order_id.data,
+                category=form.category.data,
+                subject=form.subject.data,
+                body=form.body.data,
+                uploads=_uploads(),
+                policy=_policy(),
+                read_article_ids=session.get(READ_ARTICLES, []),
+            )
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            session.pop(READ_ARTICLES, None)
+            flash(
+                f"Your case #{case.number} is open. We have e-mailed you a confirmation.", "success"
+            )
+            return redirect(url_for("portal.case_detail", number=case.number))
+    return render_template("portal/case_new.html", form=form), 200 if not form.errors else 422
+
+
+def _thread_context(case: Case) -> dict:
+    messages = db.session.scalars(
+        sa.select(Message)
+        .options(selectinload(Message.author))
+        .where(Message.case_id == case.id, Message.kind == MessageKind.REPLY)
+        .order_by(Message.created_at, Message.id)
+    ).all()
+    files = db.session.scalars(
+        sa.select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+    ).all()
+    by_message: dict[int | None, list[Attachment]] = {}
+    public_ids = {m.id for m in messages}
+    for attachment in files:
+        if attachment.message_id is None or attachment.message_id in public_ids:
+            by_message.setdefault(attachment.message_id, []).append(attachment)
+    return {
+        "case": case,
+        "messages": messages,
+        "attachments": by_message,
+        "category_labels": CATEGORY_LABELS,
+    }
+
+
+def _render_detail(case: Case, reply_form=None, close_form=None, status: int = 200):
+    cases.mark_viewed(case)
+    context = _thread_context(case)
+    return render_template(
+        "portal/case_detail.html",
+        reply_form=reply_form or ReplyForm(),
+        close_form=close_form or CloseForm(),
+        reopen_form=ReopenForm(),
+        reopen_days=current_app.config["REOPEN_DAYS"],
+        **context,
+    ), status
+
+
+@bp.route("/cases/<int:number>")
+@role_required(Role.CUSTOMER)
+def case_detail(number: int):
+    """The thread: our messages and the agents' public answers, never their private notes."""
+    return _render_detail(get_case_or_404(number, current_user))
+
+
+@bp.route("/cases/<int:number>/thread")
+@role_required(Role.CUSTOMER)
+def case_thread(number: int):
+    """Live update poll: 204 while the case is unchanged since the version the page holds."""
+    case = get_case_or_404(number, current_user)
+    if request.args.get("v", type=int) == case.version:
+        return "", 204
+    cases.mark_viewed(case)
+    return render_template("portal/_thread.html", **_thread_context(case))
+
+
+@bp.route("/cases/<int:number>/reply", methods=["POST"])
+@role_required(Role.CUSTOMER)
+def case_reply(number: int):
+    """Add to the thread (with files); an answered case goes back to the agent."""
+    case = get_case_or_404(number, current_user)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            cases.customer_reply(
+                customer=current_user,
+                case=case,
+                body=form.body.data,
+                uploads=_uploads(),
+                policy=_policy(),
+            )
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            flash("Your reply is sent.", "success")
+            return redirect(url_for("portal.case_detail", number=number, _anchor="thread"))
+    return _render_detail(case, reply_form=form, status=422)
+
+
+@bp.route("/cases/<int:number>/close", methods=["POST"])
+@role_required(Role.CUSTOMER)
+def case_close(number: int):
+    """Close our case, optionally with a last comment."""
+    case = get_case_or_404(number, current_user)
+    form = CloseForm()
+    if form.validate_on_submit():
+        try:
+            cases.close_case(actor=current_user, case=case, comment=form.comment.data or "")
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            flash(f"Case #{number} is closed. Thank you!", "success")
+            return redirect(url_for("portal.case_detail", number=number))
+    return _render_detail(case, close_form=form, status=422)
+
+
+@bp.route("/cases/<int:number>/reopen", methods=["POST"])
+@role_required(Role.CUSTOMER)
+def case_reopen(number: int):
+    """Reopen within the reopening period; after it, a new case linked to this one."""
+    case = get_case_or_404(number, current_user)
+    if not ReopenForm().validate_on_submit():
+        abort(400)
+    try:
+        result = cases.reopen_case(
+            customer=current_user, case=case, reopen_days=current_app.config["REOPEN_DAYS"]
+        )
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("portal.case_detail", number=number))
+    if result.id == case.id:
+        flash(f"Case #{number} is open again.", "success")
+    else:
+        flash(
+            f"Case #{number} was closed too long ago to reopen, so we opened case "
+            f"#{result.number} linked to it. Add what is still wrong.",
+            "success",
+        )
+    return redirect(url_for("portal.case_detail", number=result.number))
+
+
+@bp.route("/cases/<int:number>/attachments/<int:attachment_id>")
+@role_required(Role.CUSTOMER)
+def attachment_download(number: int, attachment_id: int):
+    """Download a file of our case; always as an attachment, never rendered inline."""
+    case = get_case_or_404(number, current_user)
+    attachment = get_attachment_or_404(case, attachment_id, current_user)
+    path = attachments.path_of(attachment, _policy())
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.original_name,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.route("/help/suggestions")
+@role_required(Role.CUSTOMER)
+def article_suggestions():
+    """Up to five help articles matching what the customer is typing (htmx, debounced)."""
+    text = f"{request.args.get('subject', '')} {request.args.get('body', '')}"[:2000]
+    return render_template("portal/_suggestions.html", articles=kb.suggest_articles(text))
+
+
+@bp.route("/help/articles/<int:article_id>")
+@role_required(Role.CUSTOMER)
+def article_show(article_id: int):
+    """A suggested article, opened in place; the read counts as a deflection until a case
+    is opened after it in the same session."""
+    article = kb.public_article(article_id)
+    if article is None:
+        abort(404)
+    read = session.get(READ_ARTICLES, [])
+    if article.id not in read:
+        kb.count_suggestion_read(article)
+        session[READ_ARTICLES] = [*read, article.id][-20:]
+    return render_page_or_fragment("portal/article.html", "portal/_article.html", article=article)

@@ -1,12 +1,17 @@
-"""Accounts: registration, authentication and staff account creation."""
+"""Accounts: registration, authentication, staff accounts, profile and passwords."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import secrets
+import zoneinfo
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from helpdesk.extensions import db
@@ -14,6 +19,11 @@ from helpdesk.models import AgentStatus, Contact, Organisation, Role, SeenAddres
 from helpdesk.rules.passwords import password_problems
 from helpdesk.services import ServiceError, audit
 from helpdesk.services.counters import next_number
+from helpdesk.services.outbox import queue_mail
+
+NAME_MAX_LENGTH = 120
+PHONE_MAX_LENGTH = 40
+RESET_SALT = "password-reset"
 
 
 def normalise_email(raw: str) -> str:
@@ -169,6 +179,176 @@ def end_all_sessions(user: User) -> None:
     """Invalidate every session and remember-me cookie of `user`; commit."""
     user.session_version += 1
     db.session.commit()
+
+
+@functools.cache
+def time_zone_choices() -> tuple[str, ...]:
+    """Every IANA time zone name this system knows, sorted (the profile's select)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def update_profile(user: User, *, name: str, phone: str, time_zone: str) -> User:
+    """Change the user's own name, phone and time zone; commit. The e-mail and role stay."""
+    name = (name or "").strip()
+    phone = (phone or "").strip()
+    if not name:
+        raise ServiceError("Enter your name.", field="name")
+    if len(name) > NAME_MAX_LENGTH:
+        raise ServiceError(f"Use at most {NAME_MAX_LENGTH} characters.", field="name")
+    if len(phone) > PHONE_MAX_LENGTH:
+        raise ServiceError(f"Use at most {PHONE_MAX_LENGTH} characters.", field="phone")
+    if time_zone not in time_zone_choices():
+        raise ServiceError("Choose a time zone from the list.", field="time_zone")
+    user.name = name
+    user.phone = phone or None
+    user.time_zone = time_zone
+    db.session.commit()
+    return user
+
+
+def _check_new_password(user: User, password: str, field: str) -> None:
+    problems = password_problems(password, email=user.email, name=user.name)
+    if problems:
+        raise ServiceError(" ".join(problems), field=field)
+
+
+def _set_new_password(user: User, password: str) -> None:
+    # A new hash also voids every reset link made for the old one (see password_fingerprint).
+    user.set_password(password)
+    user.session_version += 1
+
+
+def change_password(user: User, current: str, new: str, *, ip: str | None = None) -> User:
+    """Replace a known password, end every other session, audit and notify by mail; commit.
+
+    The caller logs its own browser in again: the bumped session version ends this session too.
+    """
+    if not user.check_password(current):
+        raise ServiceError("Your current password is not correct.", field="current_password")
+    _check_new_password(user, new, "new_password")
+    _set_new_password(user, new)
+    audit.record(
+        "account.password_change",
+        actor=user,
+        obj=user,
+        organisation_id=user.organisation_id,
+        ip_address=ip,
+    )
+    queue_mail(
+        to_address=user.email,
+        to_name=user.name,
+        subject="Your password was changed",
+        template="password_changed",
+        user=user,
+        changed_at=utcnow(),
+        ip=ip,
+    )
+    db.session.commit()
+    return user
+
+
+def password_fingerprint(user: User) -> str:
+    """A short digest of the current password hash: it changes whenever the password does."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[-16:]
+
+
+def _reset_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
+
+
+def make_reset_token(user: User, secret_key: str) -> str:
+    """A signed, timestamped token naming the user and their current password."""
+    return _reset_serializer(secret_key).dumps([user.id, password_fingerprint(user)])
+
+
+def _read_reset_token(token: str, secret_key: str, max_age: int) -> tuple[int, str] | None:
+    try:
+        payload = _reset_serializer(secret_key).loads(token, max_age=max_age)
+    except BadData:  # forged, mangled or expired
+        return None
+    if (
+        not isinstance(payload, list)
+        or len(payload) != 2
+        or not isinstance(payload[0], int)
+        or not isinstance(payload[1], str)
+    ):
+        return None
+    return payload[0], payload[1]
+
+
+def _user_matching(user: User | None, fingerprint: str) -> User | None:
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(password_fingerprint(user), fingerprint):
+        return None  # the password changed since: the link was used (or overtaken)
+    return user
+
+
+def user_for_reset_token(token: str, secret_key: str, max_age: int) -> User | None:
+    """The active user a reset token was made for, or None if expired, used or forged."""
+    payload = _read_reset_token(token, secret_key, max_age)
+    if payload is None:
+        return None
+    user_id, fingerprint = payload
+    return _user_matching(db.session.get(User, user_id), fingerprint)
+
+
+def request_password_reset(
+    email: str, *, secret_key: str, max_age: int, link_for: Callable[[str], str]
+) -> bool:
+    """Mail a reset link if an active account has this address; commit. True if one was queued.
+
+    `link_for(token)` builds the absolute URL; the caller must not tell the user the result.
+    """
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return False
+    queue_mail(
+        to_address=user.email,
+        to_name=user.name,
+        subject="Reset your password",
+        template="password_reset",
+        user=user,
+        reset_url=link_for(make_reset_token(user, secret_key)),
+        valid_minutes=max(max_age // 60, 1),
+    )
+    db.session.commit()
+    return True
+
+
+def reset_password(
+    token: str, new: str, *, secret_key: str, max_age: int, ip: str | None = None
+) -> User:
+    """Set a new password through a reset link, once; end every session and audit; commit."""
+    invalid = ServiceError("This link has expired or was already used.", field="token")
+    payload = _read_reset_token(token, secret_key, max_age)
+    if payload is None:
+        raise invalid
+    user_id, fingerprint = payload
+    # Lock the row so two submissions of one link cannot both pass the fingerprint check.
+    user = db.session.scalar(
+        sa.select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    try:
+        if _user_matching(user, fingerprint) is None:
+            raise invalid
+        _check_new_password(user, new, "password")
+    except ServiceError:
+        db.session.rollback()  # release the lock
+        raise
+    _set_new_password(user, new)
+    audit.record(
+        "account.password_reset",
+        actor=user,
+        obj=user,
+        organisation_id=user.organisation_id,
+        ip_address=ip,
+    )
+    db.session.commit()
+    return user
 
 
 @functools.cache

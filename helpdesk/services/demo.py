@@ -380,7 +380,6 @@ def _cases(staff: dict[str, User], customers: list[User], progress) -> None:
             case.opened_at = created + timedelta(minutes=30)
         db.session.add(case)
         db.session.flush()
-        _message(case, customer, body, created, from_customer=True)
         if "answered_days" in extra:
             answered = now - timedelta(days=extra["answered_days"])
             _message(

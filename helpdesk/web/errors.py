@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -22,6 +23,9 @@ MESSAGES = {
 
 def _render(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500])
+    if request_ctx.url_adapter is None:
+        # The request was refused before routing (e.g. an untrusted Host): no URLs to build.
+        return f"{code} {title}: {detail or message}", code, {"Content-Type": "text/plain"}
     html = render_template("errors/error.html", code=code, title=title, message=detail or message)
     return html, code
 
@@ -38,9 +42,8 @@ def register(app: Flask) -> None:
         response = _render(error.code or 500)
         if error.code == 429 or error.code == 405:
             # Keep Retry-After (rate limit) and Allow (405) headers from the original error.
-            body, code = response
             original = error.get_response()
-            out = app.make_response((body, code))
+            out = app.make_response(response)
             for header in ("Retry-After", "Allow"):
                 if header in original.headers:
                     out.headers[header] = original.headers[header]

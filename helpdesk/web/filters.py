@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask
 
 from helpdesk.rules.folders import CaseStatus
+from helpdesk.web.links import mail_link
 
 CUSTOMER_STATUS = {
     CaseStatus.NEW: "Received",
@@ -31,6 +32,15 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
+def filesize(size: int) -> str:
+    """Bytes as people read them: "50 bytes", "1.2 KB", "3.4 MB"."""
+    if size < 1024:
+        return f"{size} byte{'' if size == 1 else 's'}"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def customer_status(status: CaseStatus) -> str:
     """What a case's status means to the customer who opened it."""
     return CUSTOMER_STATUS.get(CaseStatus(status), str(status))
@@ -41,3 +51,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(when)
     app.add_template_filter(customer_status)
+    app.add_template_filter(filesize)
+    app.add_template_global(mail_link)

@@ -1,4 +1,4 @@
-"""Account services: registration rules, authentication, session loading, counters."""
+"""Account services: registration, authentication, sessions, counters, profile, passwords."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Organisation, Role, SeenAddress, User
+from helpdesk.models import AuditLog, Organisation, OutboxMail, Role, SeenAddress, User
 from helpdesk.services import ServiceError, accounts
 from helpdesk.services.counters import STARTS, next_number
 from tests.factories import PASSWORD, make_user
@@ -91,3 +91,145 @@ def test_counters_are_independent_and_increasing():
     assert orders == [STARTS["order"], STARTS["order"] + 1]
     db.session.rollback()  # numbers belong to the transaction that took them
     assert next_number("case") == STARTS["case"]
+
+
+SECRET = "test-secret-key"
+NEW_PASSWORD = "lighthouse-keeper-42"
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_time_zone_choices_are_sorted_iana_names():
+    zones = accounts.time_zone_choices()
+    assert list(zones) == sorted(zones)
+    assert {"America/Denver", "Europe/Oslo", "UTC"} <= set(zones)
+
+
+def test_update_profile_saves_and_trims():
+    user = make_user(Role.AGENT)
+    db.session.commit()
+    accounts.update_profile(user, name="  Kai Lund ", phone=" ", time_zone="Asia/Tokyo")
+    db.session.expire_all()
+    assert (user.name, user.phone, user.time_zone) == ("Kai Lund", None, "Asia/Tokyo")
+
+
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
+        ({"time_zone": ""}, "time_zone"),
+        ({"name": "   "}, "name"),
+        ({"name": "x" * 121}, "name"),
+        ({"phone": "5" * 41}, "phone"),
+    ],
+)
+def test_update_profile_refuses_bad_values_and_changes_nothing(fields, field):
+    user = make_user(Role.CUSTOMER, name="Kai")
+    db.session.commit()
+    values = {"name": "Kai Lund", "phone": "", "time_zone": "Europe/Oslo", **fields}
+    with pytest.raises(ServiceError) as refusal:
+        accounts.update_profile(user, **values)
+    assert refusal.value.field == field
+    db.session.rollback()
+    assert (user.name, user.time_zone) == ("Kai", "America/Denver")
+
+
+def test_change_password_checks_the_current_one_and_the_policy():
+    user = make_user(Role.BILLING, email="kai@example.test", name="Kai Lund")
+    db.session.commit()
+    for current, new, field in [
+        ("wrong-wrong-wrong", NEW_PASSWORD, "current_password"),
+        (PASSWORD, "kai-lund-forever", "new_password"),
+        (PASSWORD, "short", "new_password"),
+    ]:
+        with pytest.raises(ServiceError) as refusal:
+            accounts.change_password(user, current, new)
+        assert refusal.value.field == field
+    db.session.rollback()
+    assert user.check_password(PASSWORD) and user.session_version == 1
+    assert count(AuditLog) == 0 and count(OutboxMail) == 0
+
+
+def test_change_password_ends_sessions_audits_and_mails():
+    user = make_user(Role.CUSTOMER, email="kai@example.test")
+    db.session.commit()
+    old_session = user.get_id()
+    accounts.change_password(user, PASSWORD, NEW_PASSWORD, ip="198.51.100.7")
+    assert user.check_password(NEW_PASSWORD) and not user.check_password(PASSWORD)
+    assert accounts.load_session_user(old_session) is None
+    audit = db.session.scalar(sa.select(AuditLog))
+    assert (audit.action, audit.actor_id, audit.ip_address) == (
+        "account.password_change",
+        user.id,
+        "198.51.100.7",
+    )
+    mail = db.session.scalar(sa.select(OutboxMail))
+    assert (mail.to_address, mail.subject) == ("kai@example.test", "Your password was changed")
+    assert "198.51.100.7" in mail.body_text
+    db.session.rollback()  # committed: nothing left to undo
+    assert count(AuditLog) == 1 and count(OutboxMail) == 1
+
+
+def test_reset_token_names_the_user_until_it_expires():
+    user = make_user(Role.AGENT)
+    db.session.commit()
+    token = accounts.make_reset_token(user, SECRET)
+    assert accounts.user_for_reset_token(token, SECRET, 3600) == user
+    assert accounts.user_for_reset_token(token, SECRET, -1) is None  # expired
+    assert accounts.user_for_reset_token(token, "another-key", 3600) is None
+    assert accounts.user_for_reset_token(token + "x", SECRET, 3600) is None
+    assert accounts.user_for_reset_token("", SECRET, 3600) is None
+    user.active = False
+    db.session.commit()
+    assert accounts.user_for_reset_token(token, SECRET, 3600) is None
+
+
+def test_reset_token_dies_with_the_password_it_was_made_for():
+    user = make_user(Role.AGENT)
+    db.session.commit()
+    token = accounts.make_reset_token(user, SECRET)
+    accounts.change_password(user, PASSWORD, NEW_PASSWORD)
+    assert accounts.user_for_reset_token(token, SECRET, 3600) is None
+
+
+def test_reset_request_mails_only_active_accounts():
+    active = make_user(Role.CUSTOMER, email="kai@example.test")
+    make_user(Role.CUSTOMER, email="gone@example.test", active=False)
+    db.session.commit()
+    links = []
+
+    def link_for(token: str) -> str:
+        links.append(token)
+        return f"https://help.example/auth/reset/{token}"
+
+    options = {"secret_key": SECRET, "max_age": 1800, "link_for": link_for}
+    assert accounts.request_password_reset("ghost@example.test", **options) is False
+    assert accounts.request_password_reset("gone@example.test", **options) is False
+    assert accounts.request_password_reset(" KAI@example.test", **options) is True
+    (mail,) = db.session.scalars(sa.select(OutboxMail)).all()
+    assert mail.user_id == active.id and mail.template_key == "password_reset"
+    assert f"https://help.example/auth/reset/{links[0]}\n" in mail.body_text
+    assert "within 30 minutes" in mail.body_text
+    assert accounts.user_for_reset_token(links[0], SECRET, 1800) == active
+
+
+def test_reset_password_works_once_and_ends_sessions():
+    user = make_user(Role.ADMIN, email="kai@example.test", name="Kai Lund")
+    db.session.commit()
+    token = accounts.make_reset_token(user, SECRET)
+    old_session = user.get_id()
+    with pytest.raises(ServiceError) as weak:
+        accounts.reset_password(token, "kai-lund-2026", secret_key=SECRET, max_age=60)
+    assert weak.value.field == "password"
+    accounts.reset_password(token, NEW_PASSWORD, secret_key=SECRET, max_age=60, ip="203.0.113.9")
+    assert user.check_password(NEW_PASSWORD)
+    assert accounts.load_session_user(old_session) is None
+    assert db.session.scalar(sa.select(AuditLog.action)) == "account.password_reset"
+    with pytest.raises(ServiceError) as used:
+        accounts.reset_password(token, "yet-another-pass-9", secret_key=SECRET, max_age=60)
+    assert used.value.field == "token"
+    with pytest.raises(ServiceError):
+        accounts.reset_password(token, NEW_PASSWORD, secret_key=SECRET, max_age=-1)
+    assert user.check_password(NEW_PASSWORD) and count(AuditLog) == 1

@@ -1,0 +1,318 @@
+"""Customer actions on cases: open, reply, close, reopen, read (seeds 000, 002, 003)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from helpdesk.extensions import db
+from helpdesk.models import (
+    Activity,
+    ActivityKind,
+    Case,
+    CaseLink,
+    CaseStatus,
+    Category,
+    LinkKind,
+    Message,
+    MessageKind,
+    Order,
+    Origin,
+    User,
+    utcnow,
+)
+from helpdesk.rules.tiers import initial_tier
+from helpdesk.services import ServiceError, attachments, kb, outbox
+from helpdesk.services.attachments import AttachmentPolicy, Upload
+from helpdesk.services.counters import next_number
+from helpdesk.services.eligibility import organisation_eligibility
+from helpdesk.web.markup import render_markup
+
+SUBJECT_MAX = 200
+BODY_MAX = 20_000
+T = TypeVar("T")
+
+
+def _text(value: str, *, field: str, label: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ServiceError(f"Enter {label}.", field=field)
+    if len(value) > limit:
+        raise ServiceError(f"Keep {label} under {limit} characters.", field=field)
+    if "\x00" in value:
+        raise ServiceError(
+            f"{label.capitalize()} contains characters we cannot store.", field=field
+        )
+    return value
+
+
+def _committed(write: Callable[[list[Path]], T]) -> T:
+    """Run `write` and commit; on any failure roll back and delete the files it stored."""
+    files: list[Path] = []
+    try:
+        result = write(files)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        attachments.remove_files(files)
+        raise
+    return result
+
+
+def _log(case: Case, actor: User | None, kind: ActivityKind, summary: str, at: datetime) -> None:
+    db.session.add(
+        Activity(
+            case_id=case.id,
+            actor_id=actor.id if actor else None,
+            kind=kind,
+            summary=summary,
+            created_at=at,
+        )
+    )
+
+
+def _touch(case: Case, at: datetime) -> None:
+    """Every change a reader can see moves `updated_at` and the version live pages poll."""
+    case.updated_at = at
+    case.version = Case.version + 1
+
+
+def _triage(case: Case, at: datetime) -> None:
+    """Decide where a new case starts. Routing and priority scoring plug in here (issue 5)."""
+    eligibility = organisation_eligibility(case.organisation_id, at.date())
+    case.tier = initial_tier(case.category, eligibility.level)
+
+
+def _new_web_case(
+    customer: User,
+    *,
+    order_id: int | None,
+    category: Category,
+    subject: str,
+    body: str,
+    product_version: str | None,
+    now: datetime,
+) -> Case:
+    """A customer's new case in the agents' New folder, numbered, triaged and flushed."""
+    case = Case(
+        number=next_number("case"),
+        subject=subject,
+        body=body,
+        body_html=render_markup(body),
+        organisation_id=customer.organisation_id,
+        order_id=order_id,
+        requester_id=customer.id,
+        correspondent_email=customer.email,
+        origin=Origin.WEB,
+        category=category,
+        status=CaseStatus.NEW,
+        created_at=now,
+        updated_at=now,
+        awaiting_agent_since=now,
+        product_version=product_version,
+    )
+    _triage(case, now)
+    db.session.add(case)
+    db.session.flush()
+    return case
+
+
+def _acknowledge(case: Case, customer: User) -> None:
+    """Seed 003: every request is acknowledged, with the number to quote."""
+    outbox.queue_mail(
+        to_address=customer.email,
+        to_name=customer.name,
+        case=case,
+        user=customer,
+        subject=f"We received your case: {case.subject}",
+        template="case_opened",
+    )
+
+
+def open_case(
+    *,
+    customer: User,
+    order_id: int | None,
+    category: Category,
+    subject: str,
+    body: str,
+    uploads: list[Upload],
+    policy: AttachmentPolicy,
+    read_article_ids: Iterable[int] = (),
+) -> Case:
+    """A customer opens a case against one of their organisation's orders; commit.
+
+    The case enters the agents' New folder (support queue until routed), and the
+    acknowledgement mail with its number is queued in the same transaction.
+    """
+    subject = _text(subject, field="subject", label="a subject", limit=SUBJECT_MAX)
+    body = _text(body, field="body", label="a description", limit=BODY_MAX)
+    order = db.session.get(Order, order_id) if order_id else None
+    if order is None or order.organisation_id != customer.organisation_id:
+        raise ServiceError("Choose one of your orders.", field="order_id")
+    attachments.check_uploads(uploads, policy)
+
+    def write(files: list[Path]) -> Case:
+        now = utcnow()
+        case = _new_web_case(
+            customer,
+            order_id=order.id,
+            category=Category(category),
+            subject=subject,
+            body=body,
+            product_version=order.version,
+            now=now,
+        )
+        files += attachments.store_uploads(
+            uploads, policy, case=case, message=None, uploader=customer
+        )
+        _log(case, customer, ActivityKind.STATUS, "Opened by the customer on the web", now)
+        kb.undo_deflections(read_article_ids)
+        _acknowledge(case, customer)
+        return case
+
+    return _committed(write)
+
+
+def customer_reply(
+    *, customer: User, case: Case, body: str, uploads: list[Upload], policy: AttachmentPolicy
+) -> Message:
+    """The customer adds to the thread; an answered case goes back to the agent; commit."""
+    if case.status == CaseStatus.CLOSED:
+        raise ServiceError("This case is closed. Reopen it to write again.")
+    body = _text(body, field="body", label="your reply", limit=BODY_MAX)
+    attachments.check_uploads(uploads, policy)
+
+    def write(files: list[Path]) -> Message:
+        now = utcnow()
+        message = Message(
+            case_id=case.id,
+            author_id=customer.id,
+            kind=MessageKind.REPLY,
+            from_customer=True,
+            origin=Origin.WEB,
+            body=body,
+            body_html=render_markup(body),
+            created_at=now,
+        )
+        db.session.add(message)
+        db.session.flush()
+        files += attachments.store_uploads(
+            uploads, policy, case=case, message=message, uploader=customer
+        )
+        case.last_customer_reply_at = now
+        if case.status == CaseStatus.ANSWERED:
+            # Seed 002: every customer reply lands in the Waiting folder of the agent.
+            case.status = CaseStatus.WAITING
+            case.awaiting_agent_since = now
+            _log(case, customer, ActivityKind.STATUS, "Customer replied: waiting for agent", now)
+        _touch(case, now)
+        if case.assignee is not None:
+            outbox.queue_mail(
+                to_address=case.assignee.email,
+                to_name=case.assignee.name,
+                case=case,
+                user=case.assignee,
+                subject=f"Customer replied: {case.subject}",
+                template="customer_replied",
+                message=message,
+                customer=customer,
+            )
+        return message
+
+    return _committed(write)
+
+
+def close_case(*, actor: User, case: Case, comment: str = "") -> Case:
+    """Close a case, with an optional last word for the thread; commit."""
+    if case.status == CaseStatus.CLOSED:
+        raise ServiceError("This case is already closed.")
+    comment = (comment or "").strip()
+    if comment:
+        comment = _text(comment, field="comment", label="a comment", limit=BODY_MAX)
+
+    def write(files: list[Path]) -> Case:
+        now = utcnow()
+        if comment:
+            db.session.add(
+                Message(
+                    case_id=case.id,
+                    author_id=actor.id,
+                    kind=MessageKind.REPLY,
+                    from_customer=not actor.is_staff,
+                    origin=Origin.WEB,
+                    body=comment,
+                    body_html=render_markup(comment),
+                    created_at=now,
+                )
+            )
+        case.status = CaseStatus.CLOSED
+        case.closed_at = now
+        case.closed_by_id = actor.id
+        case.awaiting_agent_since = None
+        _log(case, actor, ActivityKind.STATUS, f"Closed by {actor.name}", now)
+        _touch(case, now)
+        return case
+
+    return _committed(write)
+
+
+def reopen_case(*, customer: User, case: Case, reopen_days: int) -> Case:
+    """Reopen a recently closed case, or past the window open a new one linked to it; commit."""
+    if case.status != CaseStatus.CLOSED:
+        raise ServiceError("This case is not closed.")
+    now = utcnow()
+    if case.closed_at is None or now - case.closed_at > timedelta(days=reopen_days):
+        return _follow_up(customer, case, now)
+
+    def write(files: list[Path]) -> Case:
+        case.status = CaseStatus.WAITING
+        case.closed_at = case.closed_by_id = None
+        case.awaiting_agent_since = now
+        _log(case, customer, ActivityKind.STATUS, "Reopened by the customer", now)
+        _touch(case, now)
+        return case
+
+    return _committed(write)
+
+
+def _follow_up(customer: User, case: Case, now: datetime) -> Case:
+    body = (
+        f"Follow-up to case #{case.number}, closed more than the reopening period ago. "
+        "Please add what is still wrong."
+    )
+
+    def write(files: list[Path]) -> Case:
+        follow = _new_web_case(
+            customer,
+            order_id=case.order_id,
+            category=case.category,
+            subject=f"Follow-up: {case.subject}"[:SUBJECT_MAX],
+            body=body,
+            product_version=case.product_version,
+            now=now,
+        )
+        db.session.add(
+            CaseLink(
+                case_id=follow.id,
+                linked_case_id=case.id,
+                kind=LinkKind.RELATED,
+                created_by_id=customer.id,
+            )
+        )
+        _log(follow, customer, ActivityKind.LINK, f"Opened as a follow-up to #{case.number}", now)
+        _acknowledge(follow, customer)
+        return follow
+
+    return _committed(write)
+
+
+def mark_viewed(case: Case) -> None:
+    """The customer has seen the latest answer (Expired 2 counts unseen answers); commit."""
+    if case.last_agent_reply_at is None:
+        return
+    if case.customer_viewed_at is None or case.customer_viewed_at < case.last_agent_reply_at:
+        case.customer_viewed_at = utcnow()
+        db.session.commit()

@@ -1,0 +1,54 @@
+"""Queue e-mail in the outbox, inside the caller's transaction (the sender delivers it later)."""
+
+from __future__ import annotations
+
+from email.utils import make_msgid, parseaddr
+from typing import Any
+
+from flask import current_app, render_template
+
+from helpdesk.extensions import db
+from helpdesk.models import Case, OutboxMail, User
+
+
+def _message_domain() -> str:
+    _, address = parseaddr(current_app.config["MAIL_FROM"])
+    return address.rpartition("@")[2] or "helpdesk.invalid"
+
+
+def case_subject(case: Case, subject: str) -> str:
+    """Put the case number where mail clients and our inbound parser look for it."""
+    return f"[#{case.number}] {subject}"
+
+
+def queue_mail(
+    *,
+    to_address: str,
+    subject: str,
+    template: str,
+    to_name: str = "",
+    case: Case | None = None,
+    user: User | None = None,
+    organisation_id: int | None = None,
+    template_key: str | None = None,
+    **context: Any,
+) -> OutboxMail:
+    """Render `templates/mail/<template>.txt` and add the mail to the session; no commit."""
+    body = render_template(f"mail/{template}.txt", case=case, user=user, **context)
+    if organisation_id is None:
+        organisation_id = case.organisation_id if case is not None else None
+        if organisation_id is None and user is not None:
+            organisation_id = user.organisation_id
+    mail = OutboxMail(
+        to_address=to_address,
+        to_name=to_name,
+        subject=case_subject(case, subject) if case is not None else subject,
+        body_text=body,
+        template_key=template_key or template,
+        organisation_id=organisation_id,
+        user_id=user.id if user is not None else None,
+        case_id=case.id if case is not None else None,
+        message_id=make_msgid(domain=_message_domain()),
+    )
+    db.session.add(mail)
+    return mail

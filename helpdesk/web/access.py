@@ -1,0 +1,37 @@
+"""Object guards: the one place that decides who may see which case."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort
+
+from helpdesk.extensions import db
+from helpdesk.models import Attachment, Case, Message, MessageKind, Role, User
+
+
+def get_case_or_404(number: int, actor: User) -> Case:
+    """The case with this number if `actor` may see it; otherwise 404, never 403, so a
+    guessed number does not reveal that the case exists."""
+    case = db.session.scalar(sa.select(Case).where(Case.number == number))
+    if case is None or not can_see_case(case, actor):
+        abort(404)
+    return case
+
+
+def can_see_case(case: Case, actor: User) -> bool:
+    """Customers see their organisation's cases; agents and admins see all."""
+    if actor.role == Role.CUSTOMER:
+        return case.organisation_id == actor.organisation_id
+    return actor.role in (Role.AGENT, Role.ADMIN)
+
+
+def get_attachment_or_404(case: Case, attachment_id: int, actor: User) -> Attachment:
+    """An attachment of `case` the actor may download (customers: not on private notes)."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.case_id != case.id:
+        abort(404)
+    if actor.role == Role.CUSTOMER and attachment.message_id is not None:
+        message = db.session.get(Message, attachment.message_id)
+        if message is None or message.kind != MessageKind.REPLY:
+            abort(404)
+    return attachment

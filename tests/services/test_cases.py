@@ -1,0 +1,80 @@
+"""Case services: all-or-nothing writes, including the files on disk."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import Attachment, Case, Category, OutboxMail, Role
+from helpdesk.services import ServiceError, cases, outbox
+from helpdesk.services.attachments import AttachmentPolicy, Upload
+from tests.factories import make_order, make_user
+
+pytestmark = pytest.mark.usefixtures("ctx")
+
+
+@pytest.fixture
+def policy(app, tmp_path) -> AttachmentPolicy:
+    return AttachmentPolicy.from_config({**app.config, "ATTACHMENT_DIR": str(tmp_path / "files")})
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def open_for(customer, order, policy, **overrides):
+    fields = dict(
+        customer=customer,
+        order_id=order.id,
+        category=Category.SUPPORT,
+        subject="Printer",
+        body="It jams.",
+        uploads=[Upload("a.txt", b"x")],
+        policy=policy,
+    )
+    return cases.open_case(**{**fields, **overrides})
+
+
+def test_a_failure_after_the_files_are_written_leaves_no_case_no_mail_no_file(policy, monkeypatch):
+    customer = make_user(Role.CUSTOMER)
+    order = make_order(customer.organisation)
+    db.session.commit()
+
+    def broken_mail(**_):
+        raise RuntimeError("mail template missing")
+
+    monkeypatch.setattr(outbox, "queue_mail", broken_mail)
+    with pytest.raises(RuntimeError):
+        open_for(customer, order, policy)
+    assert (count(Case), count(Attachment), count(OutboxMail)) == (0, 0, 0)
+    assert not any(policy.directory.iterdir())
+
+
+def test_case_numbers_increase(policy, app):
+    customer = make_user(Role.CUSTOMER)
+    order = make_order(customer.organisation)
+    db.session.commit()
+    with app.test_request_context():
+        first = open_for(customer, order, policy, uploads=[])
+        second = open_for(customer, order, policy, uploads=[])
+    assert second.number == first.number + 1
+
+
+def test_too_many_files_are_refused(policy, app):
+    customer = make_user(Role.CUSTOMER)
+    order = make_order(customer.organisation)
+    db.session.commit()
+    uploads = [Upload(f"{n}.txt", b"x") for n in range(policy.per_message + 1)]
+    with pytest.raises(ServiceError, match="at most"):
+        open_for(customer, order, policy, uploads=uploads)
+    assert count(Case) == 0
+
+
+def test_nul_bytes_are_refused_with_a_message(policy):
+    customer = make_user(Role.CUSTOMER)
+    order = make_order(customer.organisation)
+    db.session.commit()
+    with pytest.raises(ServiceError) as refusal:
+        open_for(customer, order, policy, subject="bad\x00subject")
+    assert refusal.value.field == "subject"
