@@ -49,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from helpdesk import models  # noqa: F401  (registers every table on the metadata)
+    from helpdesk.services import search  # noqa: F401  (its session listeners keep search current)
 
     db.init_app(app)
     migrate.init_app(

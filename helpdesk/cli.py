@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask demo-data`, `flask create-user`."""
+"""Flask CLI commands: `flask demo-data`, `flask create-user`, `flask search-reindex`."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from helpdesk.models import Organisation, Role
-from helpdesk.services import ServiceError, accounts, demo
+from helpdesk.services import ServiceError, accounts, demo, search
 
 
 def register(app: Flask) -> None:
     """Attach the project's commands to `app.cli`."""
     app.cli.add_command(demo_data)
     app.cli.add_command(create_user)
+    app.cli.add_command(search_reindex)
 
 
 def _print_logins() -> None:
@@ -74,3 +75,19 @@ def create_user(
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Created {user.role} {user.email}.")
+
+
+@click.command("search-reindex")
+@with_appcontext
+@click.option("--batch", type=click.IntRange(1), default=1000, show_default=True)
+def search_reindex(batch: int) -> None:
+    """Rebuild the case search index from the cases and their threads (after an upgrade)."""
+    import sqlalchemy as sa
+
+    from helpdesk.extensions import db
+    from helpdesk.models import Case
+
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Case)) or 0
+    with click.progressbar(length=count, label="Indexing cases") as bar:
+        done = search.reindex_all(batch, on_batch=bar.update)
+    click.echo(f"Indexed {done} cases.")

@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from helpdesk.services.search import include_name
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -96,6 +98,9 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            # The dialect-specific search table is built by hand in 0002: autogenerate
+            # must not propose dropping it.
+            include_name=include_name,
             **conf_args
         )
 

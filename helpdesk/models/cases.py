@@ -237,6 +237,8 @@ class Activity(CreatedAt, db.Model):
     outcome: Mapped[str | None] = mapped_column(sa.String(200))
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
+    actor = relationship("User")
+
     __table_args__ = (sa.Index("ix_activities_case_created", "case_id", "created_at"),)
 
 
@@ -282,3 +284,24 @@ class Counter(db.Model):
 
     name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     value: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class CasePresence(db.Model):
+    """Who has a case open in the tracker right now, and whether they are typing a reply.
+
+    A soft warning only (issue 4): it never blocks posting. Rows are heartbeats; old ones
+    simply stop counting.
+    """
+
+    __tablename__ = "case_presence"
+
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    typing_at: Mapped[datetime | None]
+
+    user = relationship("User")

@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -22,9 +21,10 @@ from wtforms.fields.choices import SelectChoice
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Case, CaseStatus, Message, MessageKind, Order, Role
 from helpdesk.portal.forms import CATEGORY_LABELS, CloseForm, NewCaseForm, ReopenForm, ReplyForm
-from helpdesk.services import ServiceError, attachments, cases, kb
+from helpdesk.services import ServiceError, cases, kb
 from helpdesk.services.attachments import AttachmentPolicy, Upload
 from helpdesk.web.access import get_attachment_or_404, get_case_or_404
+from helpdesk.web.files import send_attachment
 from helpdesk.web.guards import gate_blueprint, role_required
 from helpdesk.web.htmx import render_page_or_fragment
 from helpdesk.web.paging import page_of
@@ -243,19 +243,7 @@ def attachment_download(number: int, attachment_id: int):
     """Download a file of our case; always as an attachment, never rendered inline."""
     case = get_case_or_404(number, current_user)
     attachment = get_attachment_or_404(case, attachment_id, current_user)
-    path = attachments.path_of(attachment, _policy())
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.original_name,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_attachment(attachment, _policy())
 
 
 @bp.route("/help/suggestions")

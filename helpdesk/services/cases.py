@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 from helpdesk.extensions import db
 from helpdesk.models import (
-    Activity,
     ActivityKind,
     Case,
     CaseLink,
@@ -24,8 +23,9 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.tiers import initial_tier
-from helpdesk.services import ServiceError, attachments, kb, outbox
+from helpdesk.services import ServiceError, attachments, kb, outbox, routing
 from helpdesk.services.attachments import AttachmentPolicy, Upload
+from helpdesk.services.casework import add_message, clean_text, committed, log_activity, touch
 from helpdesk.services.counters import next_number
 from helpdesk.services.eligibility import organisation_eligibility
 from helpdesk.web.markup import render_markup
@@ -35,54 +35,14 @@ BODY_MAX = 20_000
 T = TypeVar("T")
 
 
-def _text(value: str, *, field: str, label: str, limit: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ServiceError(f"Enter {label}.", field=field)
-    if len(value) > limit:
-        raise ServiceError(f"Keep {label} under {limit} characters.", field=field)
-    if "\x00" in value:
-        raise ServiceError(
-            f"{label.capitalize()} contains characters we cannot store.", field=field
-        )
-    return value
-
-
-def _committed(write: Callable[[list[Path]], T]) -> T:
-    """Run `write` and commit; on any failure roll back and delete the files it stored."""
-    files: list[Path] = []
-    try:
-        result = write(files)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        attachments.remove_files(files)
-        raise
-    return result
-
-
-def _log(case: Case, actor: User | None, kind: ActivityKind, summary: str, at: datetime) -> None:
-    db.session.add(
-        Activity(
-            case_id=case.id,
-            actor_id=actor.id if actor else None,
-            kind=kind,
-            summary=summary,
-            created_at=at,
-        )
-    )
-
-
-def _touch(case: Case, at: datetime) -> None:
-    """Every change a reader can see moves `updated_at` and the version live pages poll."""
-    case.updated_at = at
-    case.version = Case.version + 1
-
-
 def _triage(case: Case, at: datetime) -> None:
-    """Decide where a new case starts. Routing and priority scoring plug in here (issue 5)."""
+    """Decide where a new, flushed case starts: its tier, then who gets it.
+
+    Priority scoring and the SLA clock plug in here too (issue 5).
+    """
     eligibility = organisation_eligibility(case.organisation_id, at.date())
     case.tier = initial_tier(case.category, eligibility.level)
+    routing.route_new_case(case, at)
 
 
 def _new_web_case(
@@ -113,9 +73,9 @@ def _new_web_case(
         awaiting_agent_since=now,
         product_version=product_version,
     )
-    _triage(case, now)
     db.session.add(case)
     db.session.flush()
+    _triage(case, now)
     return case
 
 
@@ -147,8 +107,8 @@ def open_case(
     The case enters the agents' New folder (support queue until routed), and the
     acknowledgement mail with its number is queued in the same transaction.
     """
-    subject = _text(subject, field="subject", label="a subject", limit=SUBJECT_MAX)
-    body = _text(body, field="body", label="a description", limit=BODY_MAX)
+    subject = clean_text(subject, field="subject", label="a subject", limit=SUBJECT_MAX)
+    body = clean_text(body, field="body", label="a description", limit=BODY_MAX)
     order = db.session.get(Order, order_id) if order_id else None
     if order is None or order.organisation_id != customer.organisation_id:
         raise ServiceError("Choose one of your orders.", field="order_id")
@@ -168,12 +128,12 @@ def open_case(
         files += attachments.store_uploads(
             uploads, policy, case=case, message=None, uploader=customer
         )
-        _log(case, customer, ActivityKind.STATUS, "Opened by the customer on the web", now)
+        log_activity(case, customer, ActivityKind.STATUS, "Opened by the customer on the web", now)
         kb.undo_deflections(read_article_ids)
         _acknowledge(case, customer)
         return case
 
-    return _committed(write)
+    return committed(write)
 
 
 def customer_reply(
@@ -182,33 +142,30 @@ def customer_reply(
     """The customer adds to the thread; an answered case goes back to the agent; commit."""
     if case.status == CaseStatus.CLOSED:
         raise ServiceError("This case is closed. Reopen it to write again.")
-    body = _text(body, field="body", label="your reply", limit=BODY_MAX)
+    body = clean_text(body, field="body", label="your reply", limit=BODY_MAX)
     attachments.check_uploads(uploads, policy)
 
     def write(files: list[Path]) -> Message:
         now = utcnow()
-        message = Message(
-            case_id=case.id,
-            author_id=customer.id,
+        message = add_message(
+            case,
+            customer,
             kind=MessageKind.REPLY,
-            from_customer=True,
-            origin=Origin.WEB,
             body=body,
-            body_html=render_markup(body),
-            created_at=now,
-        )
-        db.session.add(message)
-        db.session.flush()
-        files += attachments.store_uploads(
-            uploads, policy, case=case, message=message, uploader=customer
+            at=now,
+            files=files,
+            uploads=uploads,
+            policy=policy,
         )
         case.last_customer_reply_at = now
         if case.status == CaseStatus.ANSWERED:
             # Seed 002: every customer reply lands in the Waiting folder of the agent.
             case.status = CaseStatus.WAITING
             case.awaiting_agent_since = now
-            _log(case, customer, ActivityKind.STATUS, "Customer replied: waiting for agent", now)
-        _touch(case, now)
+            log_activity(
+                case, customer, ActivityKind.STATUS, "Customer replied: waiting for agent", now
+            )
+        touch(case, now)
         if case.assignee is not None:
             outbox.queue_mail(
                 to_address=case.assignee.email,
@@ -222,7 +179,7 @@ def customer_reply(
             )
         return message
 
-    return _committed(write)
+    return committed(write)
 
 
 def close_case(*, actor: User, case: Case, comment: str = "") -> Case:
@@ -231,32 +188,21 @@ def close_case(*, actor: User, case: Case, comment: str = "") -> Case:
         raise ServiceError("This case is already closed.")
     comment = (comment or "").strip()
     if comment:
-        comment = _text(comment, field="comment", label="a comment", limit=BODY_MAX)
+        comment = clean_text(comment, field="comment", label="a comment", limit=BODY_MAX)
 
     def write(files: list[Path]) -> Case:
         now = utcnow()
         if comment:
-            db.session.add(
-                Message(
-                    case_id=case.id,
-                    author_id=actor.id,
-                    kind=MessageKind.REPLY,
-                    from_customer=not actor.is_staff,
-                    origin=Origin.WEB,
-                    body=comment,
-                    body_html=render_markup(comment),
-                    created_at=now,
-                )
-            )
+            add_message(case, actor, kind=MessageKind.REPLY, body=comment, at=now)
         case.status = CaseStatus.CLOSED
         case.closed_at = now
         case.closed_by_id = actor.id
         case.awaiting_agent_since = None
-        _log(case, actor, ActivityKind.STATUS, f"Closed by {actor.name}", now)
-        _touch(case, now)
+        log_activity(case, actor, ActivityKind.STATUS, f"Closed by {actor.name}", now)
+        touch(case, now)
         return case
 
-    return _committed(write)
+    return committed(write)
 
 
 def reopen_case(*, customer: User, case: Case, reopen_days: int) -> Case:
@@ -271,11 +217,11 @@ def reopen_case(*, customer: User, case: Case, reopen_days: int) -> Case:
         case.status = CaseStatus.WAITING
         case.closed_at = case.closed_by_id = None
         case.awaiting_agent_since = now
-        _log(case, customer, ActivityKind.STATUS, "Reopened by the customer", now)
-        _touch(case, now)
+        log_activity(case, customer, ActivityKind.STATUS, "Reopened by the customer", now)
+        touch(case, now)
         return case
 
-    return _committed(write)
+    return committed(write)
 
 
 def _follow_up(customer: User, case: Case, now: datetime) -> Case:
@@ -302,11 +248,13 @@ def _follow_up(customer: User, case: Case, now: datetime) -> Case:
                 created_by_id=customer.id,
             )
         )
-        _log(follow, customer, ActivityKind.LINK, f"Opened as a follow-up to #{case.number}", now)
+        log_activity(
+            follow, customer, ActivityKind.LINK, f"Opened as a follow-up to #{case.number}", now
+        )
         _acknowledge(follow, customer)
         return follow
 
-    return _committed(write)
+    return committed(write)
 
 
 def mark_viewed(case: Case) -> None:

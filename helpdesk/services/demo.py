@@ -43,6 +43,7 @@ from helpdesk.models import (
     Refund,
     RefundDestination,
     Role,
+    RoutingRule,
     ServicePlan,
     Setting,
     Shipment,
@@ -171,6 +172,7 @@ def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bo
     staff = {login.email: _staff(login, password_hash) for login in STAFF}
     customers = [_customer(spec, card_key, password_hash) for spec in CUSTOMERS]
     _reference_data()
+    _routing(staff)
     _cases(staff, customers, progress)
     _money(staff["billing@example.com"], customers, card_key)
     _fraud_stop(staff["admin@example.com"], card_key)
@@ -296,6 +298,21 @@ def _reference_data() -> None:
         db.session.add(Article(slug=slug, title=title, body=body, body_html=render_markup(body)))
 
 
+def _routing(staff: dict[str, User]) -> None:
+    """Seed 000: level one reviews new cases; bug reports go to tier II (level three covers)."""
+    db.session.add_all(
+        [
+            RoutingRule(
+                position=1,
+                category=Category.BUG_REPORT,
+                assignee_id=staff["agent2@example.com"].id,
+                fallback_id=staff["agent3@example.com"].id,
+            ),
+            RoutingRule(position=99, assignee_id=staff["agent1@example.com"].id),
+        ]
+    )
+
+
 # (customer index, subject, status, assignee e-mail or None, age in days, extra clock settings)
 CASES = [
     (0, "Checkout page shows an error after upgrade", CaseStatus.NEW, None, 0, {}),
@@ -315,7 +332,12 @@ CASES = [
         CaseStatus.ANSWERED,
         "agent1@example.com",
         2,
-        {"answered_days": 1, "viewed": True},
+        # Seed 003's worked example: after hours (+5), phoned twice (+5), cannot sell (+10).
+        {
+            "answered_days": 1,
+            "viewed": True,
+            "priority": (20, ["after_hours_overnight", "phoned", "phoned", "cannot_sell"]),
+        },
     ),
     (1, "Report export is empty", CaseStatus.OPEN, "agent1@example.com", 35, {}),
     (
@@ -340,7 +362,7 @@ CASES = [
         CaseStatus.OPEN,
         "agent2@example.com",
         4,
-        {"tier": 2, "category": Category.BUG_REPORT},
+        {"tier": 2, "category": Category.BUG_REPORT, "priority": (8, ["data_not_stored"])},
     ),
 ]
 
@@ -368,6 +390,8 @@ def _cases(staff: dict[str, User], customers: list[User], progress) -> None:
             category=extra.get("category", Category.SUPPORT),
             status=status,
             tier=extra.get("tier", 1),
+            priority_score=extra.get("priority", (0, []))[0],
+            priority_factors=extra.get("priority", (0, []))[1],
             assignee=assignee,
             created_at=created,
             updated_at=created,

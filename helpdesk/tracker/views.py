@@ -1,40 +1,186 @@
-"""The agents' issue tracker."""
+"""The agents' Issue Tracker: folders with live counts, filters, bulk actions and search."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
 
 from helpdesk.extensions import db
-from helpdesk.models import Case, CaseStatus, Role
-from helpdesk.web.guards import gate_blueprint, role_required
-from helpdesk.web.htmx import render_page_or_fragment
+from helpdesk.models import Case, CaseType, Order, Organisation, Origin, utcnow
+from helpdesk.rules.folders import Folder
+from helpdesk.services import ServiceError, folders, tracker
+from helpdesk.services import search as case_search
+from helpdesk.tracker import case_views  # noqa: F401  (registers the case page routes)
+from helpdesk.tracker.blueprint import STAFF, bp
+from helpdesk.tracker.common import folder_settings, sidebar_context, signature, staff_members
+from helpdesk.tracker.forms import BulkForm
+from helpdesk.web.guards import role_required
+from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment
 from helpdesk.web.paging import page_of
 
-bp = Blueprint("tracker", __name__)
-gate_blueprint(bp, Role.AGENT, Role.ADMIN)
+__all__ = ["bp"]
+
+
+FILTERS = ("type", "tier", "origin", "assignee", "organisation", "product")
+
+
+def _filter_conditions(args) -> list:
+    conditions = []
+    if (type_id := args.get("type", type=int)) is not None:
+        conditions.append(Case.case_type_id == type_id)
+    if (tier := args.get("tier", type=int)) is not None:
+        conditions.append(Case.tier == tier)
+    if (origin := args.get("origin")) in {o.value for o in Origin}:
+        conditions.append(Case.origin == origin)
+    assignee = args.get("assignee", "")
+    if assignee == "none":
+        conditions.append(Case.assignee_id.is_(None))
+    elif assignee.isdigit():
+        conditions.append(Case.assignee_id == int(assignee))
+    if organisation := args.get("organisation", "").strip()[:100]:
+        matching = sa.select(Organisation.id).where(
+            Organisation.name.ilike(f"%{_escape_like(organisation)}%", escape="\\")
+        )
+        conditions.append(Case.organisation_id.in_(matching))
+    if product := args.get("product", "").strip()[:120]:
+        conditions.append(Case.order_id.in_(sa.select(Order.id).where(Order.product == product)))
+    return conditions
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filter_choices() -> dict:
+    return {
+        "case_types": db.session.scalars(
+            sa.select(CaseType).where(CaseType.active).order_by(CaseType.position)
+        ).all(),
+        "agents": staff_members(),
+        "products": db.session.scalars(
+            sa.select(Order.product).distinct().order_by(Order.product).limit(50)
+        ).all(),
+        "origins": list(Origin),
+    }
 
 
 @bp.route("/")
-@role_required(Role.AGENT, Role.ADMIN)
+@role_required(*STAFF)
 def home():
-    """My open cases, highest priority first, then first come first served."""
+    """The agent's New folder: work starts with what was assigned to me."""
+    return _folder_page(Folder.NEW)
+
+
+@bp.route("/folders/<name>")
+@role_required(*STAFF)
+def folder(name: str):
+    """A folder of seed 002, filtered and paged in the database."""
+    chosen = folders.parse_folder(name)
+    if chosen is None:
+        abort(404)
+    return _folder_page(chosen)
+
+
+def _folder_page(chosen):
+    settings = folder_settings()
+    scope = folders.scope_for(current_user, request.args.get("scope") == "everyone")
     query = (
         sa.select(Case)
-        .options(joinedload(Case.organisation))
-        .where(Case.assignee_id == current_user.id, Case.status != CaseStatus.CLOSED)
-        .order_by(Case.priority_score.desc(), Case.created_at, Case.id)
+        .options(joinedload(Case.organisation), joinedload(Case.assignee))
+        .where(
+            folders.folder_condition(chosen, utcnow(), settings),
+            folders.scope_condition(chosen, scope),
+            *_filter_conditions(request.args),
+        )
+        .order_by(*folders.folder_order(chosen))
     )
-    queue_size = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Case)
-        .where(Case.assignee_id.is_(None), Case.status != CaseStatus.CLOSED)
+    page = page_of(query)
+    list_signature = signature(page.total, [(case.id, case.version) for case in page.items])
+    if is_htmx_request() and request.args.get("known") == list_signature:
+        return "", 204  # the live list is unchanged since the page last looked
+    filters = {key: request.args.get(key, "") for key in FILTERS}
+    active_filters = {key: value for key, value in filters.items() if value}
+    context = {
+        "folder": chosen,
+        "page": page,
+        "list_signature": list_signature,
+        "filters": filters,
+        "active_filters": active_filters,
+        "explanation": folders.EXPLANATIONS[chosen].format(
+            e1=settings.agent_reply_days, e2=settings.unviewed_days
+        ),
+        "bulk_form": _bulk_form(),
+        "everyone": scope.everyone,
+    }
+    if is_htmx_request():
+        return render_template("tracker/_case_table.html", **context)
+    return render_template(
+        "tracker/folder.html", **context, **_filter_choices(), **sidebar_context()
     )
+
+
+def _bulk_form() -> BulkForm:
+    form = BulkForm()
+    form.assignee_id.choices = [SelectChoice("", "Support queue (unassigned)")] + [
+        SelectChoice(str(user.id), user.name) for user in staff_members()
+    ]
+    return form
+
+
+@bp.route("/counts")
+@role_required(*STAFF)
+def counts():
+    """Sidebar poll: 204 while every count is unchanged."""
+    context = sidebar_context()
+    if request.args.get("known") == context["counts_signature"]:
+        return "", 204
+    return render_template("tracker/_sidebar.html", current=request.args.get("current"), **context)
+
+
+@bp.route("/bulk", methods=["POST"])
+@role_required(*STAFF)
+def bulk():
+    """Assign, prioritise or close the selected cases at once."""
+    form = _bulk_form()
+    back = request.form.get("back") or url_for("tracker.home")
+    if not back.startswith("/tracker/"):
+        back = url_for("tracker.home")
+    numbers = [n for n in request.form.getlist("cases") if n.isdigit()]
+    if not form.validate_on_submit() or not numbers:
+        flash("Select at least one case and what to do with it.", "error")
+        return redirect(back)
+    value = form.assignee_id.data if form.action.data == "assign" else form.priority_score.data
+    try:
+        changed = tracker.bulk_apply(
+            current_user, tracker.bulk_cases(numbers), form.action.data, value
+        )
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{changed} case{'' if changed == 1 else 's'} updated.", "success")
+    return redirect(back)
+
+
+@bp.route("/search")
+@role_required(*STAFF)
+def search():
+    """Jump straight to a case by its number, or search subjects, threads and customers."""
+    text = request.args.get("q", "").strip()[:200]
+    number = text.lstrip("#")
+    if number.isdigit() and len(number) < 12:
+        case = db.session.scalar(sa.select(Case.number).where(Case.number == int(number)))
+        if case is not None:
+            return redirect(url_for("tracker.case_view", number=case))
+    page_number = max(request.args.get("page", 1, type=int) or 1, 1)
+    results = case_search.search_cases(text, limit=25, offset=(page_number - 1) * 25)
     return render_page_or_fragment(
-        "tracker/home.html",
-        "tracker/_case_table.html",
-        page=page_of(query),
-        queue_size=queue_size,
+        "tracker/search.html",
+        "tracker/_search_results.html",
+        results=results,
+        q=text,
+        page_number=page_number,
+        **(sidebar_context() if not is_htmx_request() else {}),
     )

@@ -21,7 +21,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def register(app: Flask) -> None:
-    """Add the security headers to every response."""
+    """Add the security headers (and Vary: HX-Request) to every response."""
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
@@ -30,6 +30,8 @@ def register(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
+        # Pages answer htmx with a fragment: caches must keep the two apart.
+        response.vary.add("HX-Request")
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

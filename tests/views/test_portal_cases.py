@@ -440,3 +440,27 @@ def test_reading_a_suggestion_counts_a_deflection_until_a_case_is_opened(app, cl
 def test_staff_cannot_use_the_portal(app, client, world):
     as_user(app, client, world["agent"])
     assert client.get("/cases/new").status_code == 403
+
+
+def test_routing_rules_assign_new_cases_with_fallback_when_away(app, client, world):
+    from helpdesk.models import AgentStatus, RoutingRule
+
+    with app.app_context():
+        other = make_user(Role.AGENT, name="Fallback Fay")
+        db.session.add(RoutingRule(position=1, assignee_id=world["agent"], fallback_id=other.id))
+        db.session.commit()
+        other_id = other.id
+    as_user(app, client, world["anna"])
+    open_case(client, world["anna_order"], subject="First")
+    with app.app_context():
+        agent = db.session.get(User, world["agent"])
+        agent.agent_status = AgentStatus.AWAY
+        db.session.commit()
+    open_case(client, world["anna_order"], subject="Second")
+    with app.app_context():
+        assigned = dict(db.session.execute(sa.select(Case.subject, Case.assignee_id)).all())
+        routed = db.session.scalars(
+            sa.select(Activity.summary).where(Activity.summary.like("Routed to%"))
+        ).all()
+    assert assigned == {"First": world["agent"], "Second": other_id}
+    assert sorted(routed) == ["Routed to Fallback Fay", "Routed to Lena Lind"]

@@ -1,0 +1,365 @@
+"""The agent's case page: thread with notes, composer, assignment, classification, priority,
+calls, pick-list actions and the activity timeline (seeds 001, 002, 003)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from helpdesk.extensions import db
+from helpdesk.models import (
+    Activity,
+    Attachment,
+    Case,
+    CaseAction,
+    CaseLink,
+    CaseReason,
+    CaseType,
+    Message,
+    MessageKind,
+    utcnow,
+)
+from helpdesk.rules.folders import CaseClock, folder_of
+from helpdesk.services import ServiceError, cases, tracker
+from helpdesk.services.attachments import AttachmentPolicy, Upload
+from helpdesk.services.eligibility import organisation_eligibility
+from helpdesk.services.folders import TITLES
+from helpdesk.tracker.blueprint import STAFF, bp
+from helpdesk.tracker.common import folder_settings, sidebar_context, staff_members
+from helpdesk.tracker.forms import (
+    ActionForm,
+    AssignForm,
+    CallForm,
+    ClassifyForm,
+    CloseForm,
+    MessageForm,
+    PlainForm,
+    PriorityForm,
+)
+from helpdesk.web.access import get_attachment_or_404, get_case_or_404
+from helpdesk.web.files import send_attachment
+from helpdesk.web.guards import role_required
+from helpdesk.web.htmx import is_htmx_request
+
+
+def _policy() -> AttachmentPolicy:
+    return AttachmentPolicy.from_config(current_app.config)
+
+
+def _uploads() -> list[Upload]:
+    files = request.files.getlist("attachments")
+    return [Upload(f.filename or "", f.read()) for f in files if f and f.filename]
+
+
+def _forms(case, **given) -> dict:
+    """Every form of the case page, with their choices; `given` ones keep their errors."""
+    forms = {
+        "message_form": MessageForm(),
+        "assign_form": AssignForm(assignee_id=case.assignee_id),
+        "priority_form": PriorityForm(priority_score=case.priority_score),
+        "classify_form": ClassifyForm(
+            case_type_id=case.case_type_id, case_reason_id=case.case_reason_id
+        ),
+        "call_form": CallForm(),
+        "action_form": ActionForm(),
+        "close_form": CloseForm(),
+        "plain_form": PlainForm(),
+        **given,
+    }
+    forms["assign_form"].assignee_id.choices = [SelectChoice("", "Support queue (unassigned)")] + [
+        SelectChoice(
+            str(u.id),
+            f"{u.name} ({u.role}{f', tier {u.tier}' if u.tier else ''}, "
+            f"{(u.agent_status or 'available').replace('_', ' ')})",
+        )
+        for u in staff_members()
+    ]
+    types = db.session.scalars(
+        sa.select(CaseType).where(CaseType.active).order_by(CaseType.position)
+    ).all()
+    forms["classify_form"].case_type_id.choices = [SelectChoice("", "-")] + [
+        SelectChoice(str(t.id), t.name) for t in types
+    ]
+    reasons = db.session.scalars(
+        sa.select(CaseReason).where(CaseReason.active).order_by(CaseReason.position)
+    ).all()
+    forms["classify_form"].case_reason_id.choices = [SelectChoice("", "-")] + [
+        SelectChoice(str(r.id), r.name) for r in reasons
+    ]
+    actions = db.session.scalars(
+        sa.select(CaseAction).where(CaseAction.active).order_by(CaseAction.position)
+    ).all()
+    forms["action_form"].action_id.choices = [SelectChoice(str(a.id), a.name) for a in actions]
+    return forms
+
+
+def _page(case, status: int = 200, **given):
+    activities = db.session.scalars(
+        sa.select(Activity)
+        .options(selectinload(Activity.actor))
+        .where(Activity.case_id == case.id)
+        .order_by(Activity.created_at.desc(), Activity.id)
+        .limit(100)
+    ).all()
+    links = db.session.execute(
+        sa.select(CaseLink.kind, CaseLink.case_id, CaseLink.linked_case_id).where(
+            sa.or_(CaseLink.case_id == case.id, CaseLink.linked_case_id == case.id)
+        )
+    ).all()
+    folder = folder_of(
+        CaseClock(
+            case.status,
+            case.assignee_id,
+            case.awaiting_agent_since,
+            case.last_agent_reply_at,
+            case.customer_viewed_at,
+        ),
+        utcnow(),
+        folder_settings(),
+    )
+    return render_template(
+        "tracker/case.html",
+        **_thread_data(case),
+        activities=activities,
+        linked=_linked_numbers(case, links),
+        folder_title=TITLES[folder],
+        eligibility=organisation_eligibility(case.organisation_id, utcnow().date()),
+        **_forms(case, **given),
+        **sidebar_context(),
+    ), status
+
+
+def _linked_numbers(case, links) -> list[tuple[str, int]]:
+    other_ids = {b if a == case.id else a for _, a, b in links}
+    numbers = (
+        dict(
+            db.session.execute(sa.select(Case.id, Case.number).where(Case.id.in_(other_ids))).all()
+        )
+        if other_ids
+        else {}
+    )
+    related = [(kind.value, numbers[b if a == case.id else a]) for kind, a, b in links]
+    for label, other_id in (("parent", case.parent_id), ("cloned from", case.cloned_from_id)):
+        if other_id:
+            related.append((label, db.session.get(Case, other_id).number))
+    return related
+
+
+def _case(number: int):
+    return get_case_or_404(number, current_user)
+
+
+@bp.route("/cases/<int:number>")
+@role_required(*STAFF)
+def case_view(number: int):
+    """The case; opening a New case assigned to me moves it to Open."""
+    case = _case(number)
+    tracker.open_as_assignee(current_user, case)
+    return _page(case)
+
+
+@bp.route("/cases/<int:number>/thread")
+@role_required(*STAFF)
+def case_thread(number: int):
+    """Live thread poll: 204 while the case version is unchanged."""
+    case = _case(number)
+    if request.args.get("v", type=int) == case.version:
+        return "", 204
+    if not is_htmx_request():
+        return redirect(url_for("tracker.case_view", number=number))
+    return render_template("tracker/_thread.html", **_thread_data(case))
+
+
+def _thread_data(case) -> dict:
+    """The whole thread, notes included, with each message's files."""
+    messages = db.session.scalars(
+        sa.select(Message)
+        .options(selectinload(Message.author))
+        .where(Message.case_id == case.id)
+        .order_by(Message.created_at, Message.id)
+    ).all()
+    files: dict[int | None, list[Attachment]] = {}
+    for attachment in db.session.scalars(
+        sa.select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+    ):
+        files.setdefault(attachment.message_id, []).append(attachment)
+    return {"case": case, "messages": messages, "attachments": files}
+
+
+def _act(number: int, form_name: str, form, action: Callable, success: str):
+    """Validate `form`, run `action(case, form)`; on success redirect, else show the errors."""
+    case = _case(number)
+    if form.validate_on_submit():
+        try:
+            action(case, form)
+        except ServiceError as error:
+            field = getattr(form, error.field, None) if error.field else None
+            if field is not None:
+                field.errors = [*field.errors, error.message]
+            else:
+                form.form_errors.append(error.message)
+        else:
+            flash(success, "success")
+            return redirect(url_for("tracker.case_view", number=number))
+    return _page(case, 422, **{form_name: form})
+
+
+@bp.route("/cases/<int:number>/messages", methods=["POST"])
+@role_required(*STAFF)
+def case_message(number: int):
+    """Post a public reply (mailed; the case becomes Answered) or a private note."""
+    form = MessageForm()
+
+    def send(case, form):
+        tracker.agent_message(
+            agent=current_user,
+            case=case,
+            body=form.body.data,
+            kind=MessageKind(form.kind.data),
+            uploads=_uploads(),
+            policy=_policy(),
+        )
+
+    sent = "Reply sent to the customer." if form.kind.data == "reply" else "Note added."
+    return _act(number, "message_form", form, send, sent)
+
+
+@bp.route("/cases/<int:number>/assign", methods=["POST"])
+@role_required(*STAFF)
+def case_assign(number: int):
+    """Assign or reassign, optionally with a hand-over note (seed 003 transfer of ownership)."""
+    form = AssignForm()
+    form.assignee_id.choices = [SelectChoice("", "")] + [
+        SelectChoice(str(u.id), u.name) for u in staff_members()
+    ]
+    return _act(
+        number,
+        "assign_form",
+        form,
+        lambda case, f: tracker.assign(current_user, case, f.assignee_id.data, f.note.data or ""),
+        "Assignment saved.",
+    )
+
+
+@bp.route("/cases/<int:number>/accept", methods=["POST"])
+@role_required(*STAFF)
+def case_accept(number: int):
+    """Take a case from the support queue into my queue."""
+    return _act(
+        number,
+        "plain_form",
+        PlainForm(),
+        lambda case, f: tracker.accept(current_user, case),
+        "The case is yours.",
+    )
+
+
+@bp.route("/cases/<int:number>/priority", methods=["POST"])
+@role_required(*STAFF)
+def case_priority(number: int):
+    """Set the priority score."""
+    return _act(
+        number,
+        "priority_form",
+        PriorityForm(),
+        lambda case, f: tracker.set_priority(current_user, case, f.priority_score.data),
+        "Priority saved.",
+    )
+
+
+@bp.route("/cases/<int:number>/classify", methods=["POST"])
+@role_required(*STAFF)
+def case_classify(number: int):
+    """Set the case type and reason."""
+    form = _forms(_case(number))["classify_form"]
+    return _act(
+        number,
+        "classify_form",
+        form,
+        lambda case, f: tracker.classify(
+            current_user, case, f.case_type_id.data, f.case_reason_id.data
+        ),
+        "Type and reason saved.",
+    )
+
+
+@bp.route("/cases/<int:number>/calls", methods=["POST"])
+@role_required(*STAFF)
+def case_call(number: int):
+    """Log a call with notes and outcome."""
+    return _act(
+        number,
+        "call_form",
+        CallForm(),
+        lambda case, f: tracker.log_call(current_user, case, f.notes.data, f.outcome.data or ""),
+        "Call logged.",
+    )
+
+
+@bp.route("/cases/<int:number>/actions", methods=["POST"])
+@role_required(*STAFF)
+def case_action(number: int):
+    """Record an action from the pick list."""
+    form = _forms(_case(number))["action_form"]
+    return _act(
+        number,
+        "action_form",
+        form,
+        lambda case, f: tracker.record_action(
+            current_user, case, f.action_id.data, f.note.data or ""
+        ),
+        "Action recorded.",
+    )
+
+
+@bp.route("/cases/<int:number>/repost", methods=["POST"])
+@role_required(*STAFF)
+def case_repost(number: int):
+    """Expired 2: mail the answer to the customer again."""
+    return _act(
+        number,
+        "plain_form",
+        PlainForm(),
+        lambda case, f: tracker.repost(current_user, case),
+        "The answer was mailed to the customer again.",
+    )
+
+
+@bp.route("/cases/<int:number>/close", methods=["POST"])
+@role_required(*STAFF)
+def case_close(number: int):
+    """Close the case, with an optional public comment."""
+    return _act(
+        number,
+        "close_form",
+        CloseForm(),
+        lambda case, f: cases.close_case(
+            actor=current_user, case=case, comment=f.comment.data or ""
+        ),
+        "Case closed.",
+    )
+
+
+@bp.route("/cases/<int:number>/presence", methods=["POST"])
+@role_required(*STAFF)
+def case_presence(number: int):
+    """Heartbeat from an open case page; answers who else is viewing or typing."""
+    case = _case(number)
+    tracker.heartbeat(current_user, case, typing=request.form.get("typing") == "1")
+    return render_template(
+        "tracker/_presence_list.html", others=tracker.others_present(case, current_user)
+    )
+
+
+@bp.route("/cases/<int:number>/attachments/<int:attachment_id>")
+@role_required(*STAFF)
+def attachment_download(number: int, attachment_id: int):
+    """Download a file of the case, always as an attachment."""
+    case = _case(number)
+    attachment = get_attachment_or_404(case, attachment_id, current_user)
+    return send_attachment(attachment, _policy())

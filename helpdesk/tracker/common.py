@@ -1,0 +1,51 @@
+"""Pieces every tracker page needs: expiry settings, the sidebar, the staff list."""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask_login import current_user
+
+from helpdesk.extensions import db
+from helpdesk.models import User, utcnow
+from helpdesk.rules.folders import FolderSettings
+from helpdesk.services import folders
+from helpdesk.tracker.blueprint import STAFF
+
+
+def folder_settings() -> FolderSettings:
+    """The expiry days of the Expired folders, from the settings."""
+    return FolderSettings(
+        agent_reply_days=current_app.config["EXPIRED1_DAYS"],
+        unviewed_days=current_app.config["EXPIRED2_DAYS"],
+    )
+
+
+def signature(*parts) -> str:
+    """A short fingerprint of what a live region shows; its poll answers 204 while it holds."""
+    return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def sidebar_context() -> dict:
+    """Folder counts for the sidebar, and the signature its poll compares."""
+    scope = folders.scope_for(current_user, request.args.get("scope") == "everyone")
+    counts = folders.folder_counts(scope, utcnow(), folder_settings())
+    return {
+        "counts": counts,
+        "counts_signature": signature(sorted(counts.items())),
+        "scope": scope,
+        "titles": folders.TITLES,
+        "work_folders": folders.WORK_FOLDERS,
+        "list_folders": folders.LIST_FOLDERS,
+    }
+
+
+def staff_members() -> list[User]:
+    """Active agents and administrators, for assignment."""
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.role.in_(STAFF), User.active).order_by(User.name)
+        )
+    )
