@@ -57,6 +57,8 @@ class Config:
     BUSINESS_DAYS = "mon,tue,wed,thu,fri"
     FIRST_RESPONSE_HOURS = 4
 
+    LIVE_POLL_SECONDS = 10  # how often live regions ask "anything new?" (204 when not)
+
     EXPIRED1_DAYS = 30  # seed 002: no agent reply in 30 days
     EXPIRED2_DAYS = 7
     REOPEN_DAYS = 14
@@ -90,6 +92,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_BUSINESS_HOURS_START": ("BUSINESS_HOURS_START", str),
     "HELPDESK_BUSINESS_HOURS_END": ("BUSINESS_HOURS_END", str),
     "HELPDESK_BUSINESS_DAYS": ("BUSINESS_DAYS", str),
+    "HELPDESK_LIVE_POLL_SECONDS": ("LIVE_POLL_SECONDS", int),
     "HELPDESK_EXPIRED1_DAYS": ("EXPIRED1_DAYS", int),
     "HELPDESK_EXPIRED2_DAYS": ("EXPIRED2_DAYS", int),
     "HELPDESK_REOPEN_DAYS": ("REOPEN_DAYS", int),

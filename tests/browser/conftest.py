@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DEFAULT_TIMEOUT_MS = 10_000
+LIVE_POLL_SECONDS = 2
 HERE = Path(__file__).parent
 
 try:
@@ -74,8 +75,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 @pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The test app with the demo data, served on 127.0.0.1:<free port>; yields the base URL."""
+def live_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The test app with the demo data, served on 127.0.0.1:<free port>; yields the base URL.
+
+    Live regions poll every LIVE_POLL_SECONDS; 2 s here instead of 10 keeps the journeys short
+    while still proving the page updates itself without a reload.
+    """
+    monkeypatch.setitem(app.config, "LIVE_POLL_SECONDS", LIVE_POLL_SECONDS)
     with app.app_context():
         demo.load(app.config["CARD_HASH_KEY"].encode())
         db.session.remove()
