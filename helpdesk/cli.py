@@ -12,6 +12,8 @@ from helpdesk.services import ServiceError, accounts, demo, search
 
 def register(app: Flask) -> None:
     """Attach the project's commands to `app.cli`."""
+    app.cli.add_command(end_of_day)
+    app.cli.add_command(queue_check)
     app.cli.add_command(demo_data)
     app.cli.add_command(create_user)
     app.cli.add_command(search_reindex)
@@ -91,3 +93,31 @@ def search_reindex(batch: int) -> None:
     with click.progressbar(length=count, label="Indexing cases") as bar:
         done = search.reindex_all(batch, on_batch=bar.update)
     click.echo(f"Indexed {done} cases.")
+
+
+@click.command("end-of-day")
+@with_appcontext
+@click.option("--agent", "agent_email", default=None, help="Only this agent's cases.")
+def end_of_day(agent_email: str | None) -> None:
+    """Seed 001: return every unanswered case in personal queues to the support queue."""
+    from helpdesk.services import handover
+
+    agent_id = None
+    if agent_email:
+        agent = accounts.find_user_by_email(agent_email)
+        if agent is None or not agent.is_staff:
+            raise click.ClickException(f"No agent with the e-mail {agent_email}.")
+        agent_id = agent.id
+    moved = handover.end_of_day(None, agent_id)
+    click.echo(f"{moved} unanswered case{'' if moved == 1 else 's'} returned to the support queue.")
+
+
+@click.command("queue-check")
+@with_appcontext
+def queue_check() -> None:
+    """Seed 001 queue health: mail the support director about new alerts (for cron)."""
+    from helpdesk.models import utcnow
+    from helpdesk.services import queue_health
+
+    mailed = queue_health.notify_director(utcnow())
+    click.echo(f"{mailed} new queue alert{'' if mailed == 1 else 's'} mailed.")

@@ -59,6 +59,11 @@ class Config:
 
     LIVE_POLL_SECONDS = 10  # how often live regions ask "anything new?" (204 when not)
 
+    QUEUE_ALERT_SIZE = 25  # seed 001: "an unusually large amount of cases"
+    QUEUE_ALERT_SIMILAR = 5  # this many alike subjects ...
+    QUEUE_ALERT_WINDOW_MINUTES = 60  # ... within this many minutes
+    DIRECTOR_EMAIL = ""  # who gets queue alerts; empty: every administrator
+
     EXPIRED1_DAYS = 30  # seed 002: no agent reply in 30 days
     EXPIRED2_DAYS = 7
     REOPEN_DAYS = 14
@@ -93,6 +98,10 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_BUSINESS_HOURS_END": ("BUSINESS_HOURS_END", str),
     "HELPDESK_BUSINESS_DAYS": ("BUSINESS_DAYS", str),
     "HELPDESK_LIVE_POLL_SECONDS": ("LIVE_POLL_SECONDS", int),
+    "HELPDESK_QUEUE_ALERT_SIZE": ("QUEUE_ALERT_SIZE", int),
+    "HELPDESK_QUEUE_ALERT_SIMILAR": ("QUEUE_ALERT_SIMILAR", int),
+    "HELPDESK_QUEUE_ALERT_WINDOW_MINUTES": ("QUEUE_ALERT_WINDOW_MINUTES", int),
+    "HELPDESK_DIRECTOR_EMAIL": ("DIRECTOR_EMAIL", str),
     "HELPDESK_EXPIRED1_DAYS": ("EXPIRED1_DAYS", int),
     "HELPDESK_EXPIRED2_DAYS": ("EXPIRED2_DAYS", int),
     "HELPDESK_REOPEN_DAYS": ("REOPEN_DAYS", int),

@@ -1,4 +1,4 @@
-"""Administration home."""
+"""Administration home and settings pages."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template
 from sqlalchemy.orm import joinedload
 
+from helpdesk.admin import priority_views
 from helpdesk.extensions import db
 from helpdesk.models import AuditLog, Role, User
 from helpdesk.web.guards import gate_blueprint, role_required
@@ -30,3 +31,10 @@ def home():
     return render_template(
         "admin/home.html", role_counts=role_counts, roles=list(Role), audit_entries=audit_entries
     )
+
+
+bp.add_url_rule(
+    "/priority",
+    view_func=role_required(Role.ADMIN)(priority_views.priority_weights),
+    methods=["GET", "POST"],
+)

@@ -23,7 +23,16 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.tiers import initial_tier
-from helpdesk.services import ServiceError, attachments, kb, outbox, routing
+from helpdesk.services import (
+    ServiceError,
+    attachments,
+    kb,
+    outbox,
+    priority,
+    queue_health,
+    routing,
+    sla,
+)
 from helpdesk.services.attachments import AttachmentPolicy, Upload
 from helpdesk.services.casework import add_message, clean_text, committed, log_activity, touch
 from helpdesk.services.counters import next_number
@@ -42,7 +51,9 @@ def _triage(case: Case, at: datetime) -> None:
     """
     eligibility = organisation_eligibility(case.organisation_id, at.date())
     case.tier = initial_tier(case.category, eligibility.level)
+    priority.score_new_case(case, at)
     routing.route_new_case(case, at)
+    sla.apply_first_response_due(case, at)
 
 
 def _new_web_case(
@@ -133,7 +144,10 @@ def open_case(
         _acknowledge(case, customer)
         return case
 
-    return committed(write)
+    case = committed(write)
+    # Seed 001: a flood of alike subjects or an overfull queue is the director's to know.
+    queue_health.notify_director(case.created_at)
+    return case
 
 
 def customer_reply(

@@ -53,7 +53,7 @@ from helpdesk.models import (
 )
 from helpdesk.rules.cards import card_brand, card_fingerprint, last_four
 from helpdesk.rules.network import network_range
-from helpdesk.services import audit
+from helpdesk.services import audit, sla
 from helpdesk.services.accounts import add_user
 from helpdesk.services.counters import next_number
 from helpdesk.web.markup import render_markup
@@ -143,16 +143,142 @@ CUSTOMERS = [
     ),
 ]
 
-# Seed 000's eight system e-mails; issue 7 makes them editable with variables.
+# Seed 000's eight system e-mails; issue 7 makes them editable with variables. Bodies may use
+# {customer_name}, {case_number}, {agent_name} and {article_links}; other braces stay as typed.
 CANNED = [
-    ("faq-request-key", "FAQ-How to request a key", True),
-    ("faq-open-case", "FAQ-How to open a support case", False),
-    ("faq-development", "FAQ-Development resources", False),
-    ("faq-hosting-ticket", "FAQ-How to open a hosting ticket", False),
-    ("faq-report-bug", "FAQ-How to report a bug", False),
-    ("faq-support-resources", "FAQ-Available support resources", False),
-    ("faq-priority-options", "FAQ-What are my priority support options", False),
-    ("faq-old-versions", "FAQ-Support for versions 5.x and older", False),
+    (
+        "faq-request-key",
+        "FAQ-How to request a key",
+        True,
+        "Hello {customer_name},\n\n"
+        "thank you for calling about your licence key. Licence keys are issued through your "
+        "account, so the request reaches the right order:\n\n"
+        "1. Log in to the support portal with the e-mail address you purchased with.\n"
+        "2. Open My orders and choose the order for your licensed website.\n"
+        "3. Choose Request key, and give the exact website name the key is for.\n\n"
+        "Keys for a changed domain name are reissued within one business day.\n\n"
+        "{article_links}\n\n"
+        "Your reference for this call is #{case_number}.\n\n"
+        "{agent_name}\nSupport team",
+    ),
+    (
+        "faq-open-case",
+        "FAQ-How to open a support case",
+        False,
+        "Hello {customer_name},\n\n"
+        "thank you for calling. Your support plan is active, and the fastest way to get "
+        "help from a technician is a support case:\n\n"
+        "1. Log in to the support portal and choose New case.\n"
+        "2. Pick the order the question is about.\n"
+        "3. Describe what happened, what you expected, and the steps to see it; attach "
+        "screenshots or log files if you have them.\n\n"
+        "A technician answers within 4 business hours.\n\n"
+        "{article_links}\n\n"
+        "Your reference for this call is #{case_number}.\n\n"
+        "{agent_name}\nSupport team",
+    ),
+    (
+        "faq-development",
+        "FAQ-Development resources",
+        False,
+        "Hello {customer_name},\n\n"
+        "thank you for calling about customising your store. Support covers how the "
+        "software works; customisation is development work, and these resources help:\n\n"
+        "- the developer guide and API reference in the help centre;\n"
+        "- the community forum, where developers share themes and plug-ins;\n"
+        "- our partner directory, for a certified developer to do the work for you.\n\n"
+        "{article_links}\n\n"
+        "Your reference for this call is #{case_number}.\n\n"
+        "{agent_name}\nSupport team",
+    ),
+    (
+        "faq-hosting-ticket",
+        "FAQ-How to open a hosting ticket",
+        False,
+        "Hello {customer_name},\n\n"
+        "thank you for calling about your website. Hosting and server questions go to our "
+        "hosting team through a hosting ticket:\n\n"
+        "1. Log in to the support portal and choose New case.\n"
+        "2. Pick your hosting order and choose Hosting or website.\n"
+        "3. Give the website address and the time the problem started.\n\n"
+        "If your store is down, say so in the subject: outages are handled first.\n\n"
+        "{article_links}\n\n"
+        "Your reference for this call is #{case_number}.\n\n"
+        "{agent_name}\nSupport team",
+    ),
+    (
+        "faq-report-bug",
+        "FAQ-How to report a bug",
+        False,
+        "Hello {customer_name},\n\n"
+        "thank you for telling us about a possible bug. Bug reports are welcome with or "
+        "without a support plan and go straight to our level-two technicians:\n\n"
+        "1. Log in to the support portal and choose New case, then Bug report.\n"
+        "2. Give the version you run, the steps that show the problem, what you expected "
+        "and what happened instead.\n\n"
+        "We confirm whether it is a bug and tell you when a fix is released.\n\n"
+        "{article_links}\n\n"
+        "Your reference for this call is #{case_number}.\n\n"
+        "{agent_name}\nSupport team",
+    ),
+    (
+        "faq-support-resources",
+        "FAQ-Available support resources",
+        False,
+        "Hello {customer_name},\n\n"
+        "thank you for calling. Your account has no active support plan at the moment, but "
+        "these resources answer most installation and set-up questions:\n\n"
+        "- the help centre, with step-by-step guides and the installation checklist;\n"
+        "- the community forum, searchable and answered by other merchants;\n"
+        "- the release notes of your version.\n\n"
+        "{article_links}\n\n"
+        "If you need a technician, ask us about priority support.\n"
+        "Your reference for this call is #{case_number}.\n\n"
+        "{agent_name}\nSupport team",
+    ),
+    (
+        "faq-priority-options",
+        "FAQ-What are my priority support options",
+        False,
+        "Hello {customer_name},\n\n"
+        "as discussed on the phone, your account has no active support plan. To work with a "
+        "technician you can choose:\n\n"
+        "- a priority support incident, for one question answered by a technician;\n"
+        "- an annual priority support plan, including after-hours (911) support;\n"
+        "- a maintenance plan, with upgrades and support for its term.\n\n"
+        "Reply to this e-mail or call our sales team to set one up.\n"
+        "Your reference for this call is #{case_number}.\n\n"
+        "{agent_name}\nSupport team",
+    ),
+    (
+        "faq-old-versions",
+        "FAQ-Support for versions 5.x and older",
+        False,
+        "Hello {customer_name},\n\n"
+        "thank you for calling. Versions 5.x and older are no longer supported, so any help "
+        "with them is paid support. Your options:\n\n"
+        "- upgrade to the current version, which includes support for 30 days;\n"
+        "- buy a priority support incident for your current version;\n"
+        "- use the archived documentation and the community forum.\n\n"
+        "Our sales team can quote an upgrade for you.\n"
+        "Your reference for this call is #{case_number}.\n\n"
+        "{agent_name}\nSupport team",
+    ),
+]
+
+# More people at the demo companies (seed 003: contacts kept current, former ones marked).
+# (customer index, name, e-mail, phone, position, former note or None)
+EXTRA_CONTACTS = [
+    (0, "Omar Novak", "omar@northwind.example", "+1 303 555 0112", "Web developer", None),
+    (
+        1,
+        "Hannah Price",
+        "hannah@harbortheatre.example",
+        "(303) 555-0127",
+        "Box office manager",
+        "former box office manager",
+    ),
+    (1, "Ivy Park", "ivy@harbortheatre.example", "303.555.0128", "Marketing", None),
 ]
 
 TEST_CARD = "4242 4242 4242 4242"  # a processor test number; only its token is kept
@@ -170,7 +296,10 @@ def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bo
         return False
     password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")
     staff = {login.email: _staff(login, password_hash) for login in STAFF}
-    customers = [_customer(spec, card_key, password_hash) for spec in CUSTOMERS]
+    customers = [
+        _customer(spec, card_key, password_hash, index) for index, spec in enumerate(CUSTOMERS)
+    ]
+    _extra_contacts(customers)
     _reference_data()
     _routing(staff)
     _cases(staff, customers, progress)
@@ -199,14 +328,14 @@ def _staff(login: Login, password_hash: str) -> User:
     )
 
 
-def _customer(spec: DemoCustomer, card_key: bytes, password_hash: str) -> User:
+def _customer(spec: DemoCustomer, card_key: bytes, password_hash: str, index: int) -> User:
     now = utcnow()
     organisation = Organisation(
         name=spec.company,
         customer_number=f"C{next_number('customer')}",
         partner_id="P-1001" if spec.after_hours else None,
         after_hours_support=spec.after_hours,
-        phone="+1 303 555 0100",
+        phone=f"+1 303 555 {200 + index:04d}",  # a switchboard each: lookup by phone finds one
     )
     db.session.add(organisation)
     db.session.flush()
@@ -224,7 +353,7 @@ def _customer(spec: DemoCustomer, card_key: bytes, password_hash: str) -> User:
             user_id=user.id,
             name=spec.name,
             email=spec.email,
-            phone="+1 303 555 0101",
+            phone=f"+1 303 555 {101 + index:04d}",
             position="Owner",
             is_primary=True,
         )
@@ -261,6 +390,21 @@ def _customer(spec: DemoCustomer, card_key: bytes, password_hash: str) -> User:
     return user
 
 
+def _extra_contacts(customers: list[User]) -> None:
+    for index, name, email, phone, position, former in EXTRA_CONTACTS:
+        db.session.add(
+            Contact(
+                organisation_id=customers[index].organisation_id,
+                name=name,
+                email=email,
+                phone=phone,
+                position=position,
+                former_employee=former is not None,
+                former_note=former,
+            )
+        )
+
+
 def _reference_data() -> None:
     for position, name in enumerate(["Licensing", "Installation", "Billing", "Hosting", "Bug"]):
         db.session.add(CaseType(name=name, position=position))
@@ -268,14 +412,14 @@ def _reference_data() -> None:
         ["Called customer", "Sent web help link", "Escalated to tier II", "Scheduled training"]
     ):
         db.session.add(CaseAction(name=name, position=position))
-    for key, title, customers_only in CANNED:
+    for key, title, customers_only, body in CANNED:
         db.session.add(
             CannedResponse(
                 key=key,
                 title=title,
                 subject=title.removeprefix("FAQ-"),
                 customers_only=customers_only,
-                body="Hello {customer_name},\n\n" + title.removeprefix("FAQ-") + ": see our help.",
+                body=body,
             )
         )
     for slug, title, body in [
@@ -332,11 +476,12 @@ CASES = [
         CaseStatus.ANSWERED,
         "agent1@example.com",
         2,
-        # Seed 003's worked example: after hours (+5), phoned twice (+5), cannot sell (+10).
+        # Seed 003's worked example: called twice overnight on the after-hours plan (+5 +5),
+        # cannot sell a ticket (+10): 20, high priority.
         {
             "answered_days": 1,
             "viewed": True,
-            "priority": (20, ["after_hours_overnight", "phoned", "phoned", "cannot_sell"]),
+            "priority": (20, ["after_hours_overnight", "after_hours_overnight", "cannot_sell"]),
         },
     ),
     (1, "Report export is empty", CaseStatus.OPEN, "agent1@example.com", 35, {}),
@@ -397,11 +542,11 @@ def _cases(staff: dict[str, User], customers: list[User], progress) -> None:
             updated_at=created,
             assigned_at=created if assignee else None,
             awaiting_agent_since=created,
-            sla_due_at=created + timedelta(hours=4),
             product_version=order.version if order else None,
         )
         if status != CaseStatus.NEW:
             case.opened_at = created + timedelta(minutes=30)
+        sla.apply_first_response_due(case, created)
         db.session.add(case)
         db.session.flush()
         if "answered_days" in extra:

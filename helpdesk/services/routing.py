@@ -48,6 +48,8 @@ def available_agents(now: datetime) -> set[int]:
 
 def route_new_case(case: Case, now: datetime) -> None:
     """Assign a flushed, unassigned case by the first matching rule; no commit."""
+    if case.assignee_id is not None:
+        return  # a person already chose (e.g. the agent taking a call at phone intake)
     routes = _routes()
     if not routes:
         return

@@ -217,6 +217,8 @@ def log_call(actor: User, case: Case, notes: str, outcome: str = "") -> Activity
         created_at=utcnow(),
     )
     db.session.add(activity)
+    # A call to the customer is a response (seed 003: phone call-backs): the SLA clock stops.
+    case.first_response_at = case.first_response_at or activity.created_at
     touch(case, activity.created_at)
     db.session.commit()
     return activity

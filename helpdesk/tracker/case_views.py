@@ -36,10 +36,16 @@ from helpdesk.tracker.forms import (
     AssignForm,
     CallForm,
     ClassifyForm,
+    CloneDepartmentForm,
+    CloneOrdersForm,
     CloseForm,
+    EscalateForm,
     MessageForm,
     PlainForm,
     PriorityForm,
+    SendBackForm,
+    SubcaseForm,
+    Tier2Form,
 )
 from helpdesk.web.access import get_attachment_or_404, get_case_or_404
 from helpdesk.web.files import send_attachment
@@ -69,8 +75,22 @@ def _forms(case, **given) -> dict:
         "action_form": ActionForm(),
         "close_form": CloseForm(),
         "plain_form": PlainForm(),
+        "escalate_form": EscalateForm(),
+        "send_back_form": SendBackForm(),
+        "tier2_form": Tier2Form(
+            estimate_minutes=case.estimate_minutes,
+            kind=case.tier2_kind or "",
+            criticality=case.criticality or "",
+            note=case.tier2_note,
+        ),
+        "subcase_form": SubcaseForm(),
+        "clone_department_form": CloneDepartmentForm(),
+        "clone_orders_form": CloneOrdersForm(),
         **given,
     }
+    forms["clone_department_form"].assignee_id.choices = [
+        SelectChoice(str(u.id), u.name) for u in staff_members()
+    ]
     forms["assign_form"].assignee_id.choices = [SelectChoice("", "Support queue (unassigned)")] + [
         SelectChoice(
             str(u.id),
@@ -191,7 +211,7 @@ def _thread_data(case) -> dict:
     return {"case": case, "messages": messages, "attachments": files}
 
 
-def _act(number: int, form_name: str, form, action: Callable, success: str):
+def act(number: int, form_name: str, form, action: Callable, success: str | None):
     """Validate `form`, run `action(case, form)`; on success redirect, else show the errors."""
     case = _case(number)
     if form.validate_on_submit():
@@ -204,7 +224,8 @@ def _act(number: int, form_name: str, form, action: Callable, success: str):
             else:
                 form.form_errors.append(error.message)
         else:
-            flash(success, "success")
+            if success:
+                flash(success, "success")
             return redirect(url_for("tracker.case_view", number=number))
     return _page(case, 422, **{form_name: form})
 
@@ -226,7 +247,7 @@ def case_message(number: int):
         )
 
     sent = "Reply sent to the customer." if form.kind.data == "reply" else "Note added."
-    return _act(number, "message_form", form, send, sent)
+    return act(number, "message_form", form, send, sent)
 
 
 @bp.route("/cases/<int:number>/assign", methods=["POST"])
@@ -237,7 +258,7 @@ def case_assign(number: int):
     form.assignee_id.choices = [SelectChoice("", "")] + [
         SelectChoice(str(u.id), u.name) for u in staff_members()
     ]
-    return _act(
+    return act(
         number,
         "assign_form",
         form,
@@ -250,7 +271,7 @@ def case_assign(number: int):
 @role_required(*STAFF)
 def case_accept(number: int):
     """Take a case from the support queue into my queue."""
-    return _act(
+    return act(
         number,
         "plain_form",
         PlainForm(),
@@ -263,7 +284,7 @@ def case_accept(number: int):
 @role_required(*STAFF)
 def case_priority(number: int):
     """Set the priority score."""
-    return _act(
+    return act(
         number,
         "priority_form",
         PriorityForm(),
@@ -277,7 +298,7 @@ def case_priority(number: int):
 def case_classify(number: int):
     """Set the case type and reason."""
     form = _forms(_case(number))["classify_form"]
-    return _act(
+    return act(
         number,
         "classify_form",
         form,
@@ -292,7 +313,7 @@ def case_classify(number: int):
 @role_required(*STAFF)
 def case_call(number: int):
     """Log a call with notes and outcome."""
-    return _act(
+    return act(
         number,
         "call_form",
         CallForm(),
@@ -306,7 +327,7 @@ def case_call(number: int):
 def case_action(number: int):
     """Record an action from the pick list."""
     form = _forms(_case(number))["action_form"]
-    return _act(
+    return act(
         number,
         "action_form",
         form,
@@ -321,7 +342,7 @@ def case_action(number: int):
 @role_required(*STAFF)
 def case_repost(number: int):
     """Expired 2: mail the answer to the customer again."""
-    return _act(
+    return act(
         number,
         "plain_form",
         PlainForm(),
@@ -334,7 +355,7 @@ def case_repost(number: int):
 @role_required(*STAFF)
 def case_close(number: int):
     """Close the case, with an optional public comment."""
-    return _act(
+    return act(
         number,
         "close_form",
         CloseForm(),

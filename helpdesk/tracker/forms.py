@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -87,3 +94,81 @@ class BulkForm(FlaskForm):
     )
     assignee_id = SelectField("Agent", coerce=optional_int, validators=[Optional()])
     priority_score = IntegerField("Priority", validators=[Optional(), NumberRange(-50, 100)])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(
+        "My status",
+        choices=[
+            SelectChoice(s, s.replace("_", " "))
+            for s in ("available", "on_phone", "email_support", "training", "away")
+        ],
+        validators=[DataRequired()],
+    )
+    note = StringField("Note", validators=[Optional(), Length(max=200)])
+    away_until = DateTimeLocalField("Back at", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+
+class EscalateForm(FlaskForm):
+    note = TextAreaField("What tier II should know", validators=[Optional(), Length(max=2000)])
+
+
+class SendBackForm(FlaskForm):
+    note = TextAreaField(
+        "Why it goes back", validators=[DataRequired("Say why."), Length(max=2000)]
+    )
+
+
+class Tier2Form(FlaskForm):
+    estimate_minutes = IntegerField(
+        "Estimate (minutes)", validators=[Optional(), NumberRange(0, 100_000)]
+    )
+    kind = SelectField(
+        "Bug or enhancement",
+        choices=[
+            SelectChoice("", "-"),
+            SelectChoice("bug", "Bug"),
+            SelectChoice("enhancement", "Enhancement / feature request"),
+        ],
+        validators=[Optional()],
+    )
+    criticality = SelectField(
+        "Criticality",
+        choices=[
+            SelectChoice("", "-"),
+            SelectChoice("low", "Low"),
+            SelectChoice("normal", "Normal"),
+            SelectChoice("high", "High"),
+            SelectChoice("critical", "Critical"),
+        ],
+        validators=[Optional()],
+    )
+    note = TextAreaField("Tier II note", validators=[Optional(), Length(max=2000)])
+
+
+class SubcaseForm(FlaskForm):
+    parent_number = IntegerField(
+        "Parent case number (with tier II)", validators=[InputRequired("Enter a case number.")]
+    )
+
+
+class CloneDepartmentForm(FlaskForm):
+    assignee_id = SelectField(
+        "Person in the other department",
+        coerce=optional_int,
+        validators=[InputRequired("Choose a person.")],
+    )
+    reason = StringField(
+        "What they need to do", validators=[DataRequired("Say what for."), Length(max=500)]
+    )
+
+
+class CloneOrdersForm(FlaskForm):
+    order_numbers = TextAreaField(
+        "Affected order numbers (one per line or comma-separated)",
+        validators=[DataRequired("List the orders.")],
+    )
+    subject = StringField("Subject for each case", validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(
+        "Description for each case", validators=[DataRequired(), Length(max=20_000)]
+    )

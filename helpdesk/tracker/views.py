@@ -13,7 +13,14 @@ from helpdesk.models import Case, CaseType, Order, Organisation, Origin, utcnow
 from helpdesk.rules.folders import Folder
 from helpdesk.services import ServiceError, folders, tracker
 from helpdesk.services import search as case_search
-from helpdesk.tracker import case_views  # noqa: F401  (registers the case page routes)
+from helpdesk.services.sla import sla_state_of
+from helpdesk.tracker import (
+    case_views,  # noqa: F401  (registers the case page routes)
+    phone_views,  # noqa: F401  (caller lookup, phone procedure, intake, case links)
+    priority_views,  # noqa: F401  (the priority panel and its factor routes)
+    start_of_day,  # noqa: F401  (the start-of-day list and the SLA template helpers)
+    team_views,  # noqa: F401
+)
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import folder_settings, sidebar_context, signature, staff_members
 from helpdesk.tracker.forms import BulkForm
@@ -98,7 +105,11 @@ def _folder_page(chosen):
         .order_by(*folders.folder_order(chosen))
     )
     page = page_of(query)
-    list_signature = signature(page.total, [(case.id, case.version) for case in page.items])
+    now = utcnow()
+    # Versions catch edits; SLA states catch the clock moving a due time to near or breached.
+    list_signature = signature(
+        page.total, [(case.id, case.version, sla_state_of(case, now)) for case in page.items]
+    )
     if is_htmx_request() and request.args.get("known") == list_signature:
         return "", 204  # the live list is unchanged since the page last looked
     filters = {key: request.args.get(key, "") for key in FILTERS}

@@ -1,0 +1,487 @@
+"""Phone support: the system e-mail for a call (seed 000 steps IV-VI), voice-mail intake and
+linking the phone case to the e-mail on the same subject (seed 003 preliminary procedures)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import (
+    Activity,
+    ActivityKind,
+    Article,
+    CannedResponse,
+    Case,
+    CaseLink,
+    CaseStatus,
+    Category,
+    LinkKind,
+    Organisation,
+    Origin,
+    OutboxMail,
+    Role,
+    User,
+    Visibility,
+    utcnow,
+)
+from helpdesk.rules.phone_procedure import (
+    ISSUE_LABELS,
+    Issue,
+    Recommendation,
+    fill_variables,
+    recommend,
+    shared_words,
+)
+from helpdesk.rules.tiers import initial_tier
+from helpdesk.services import ServiceError, callers, cases, outbox
+from helpdesk.services.accounts import normalise_email
+from helpdesk.services.callers import Account, Person
+from helpdesk.services.casework import clean_text, committed, log_activity, touch
+from helpdesk.services.counters import next_number
+from helpdesk.services.eligibility import organisation_eligibility
+from helpdesk.web.links import mail_link
+from helpdesk.web.markup import render_markup
+
+PRIORITY_RANGE = range(-50, 101)
+ESTIMATE_MAX_MINUTES = 100_000
+PHONE_MAX = 40
+VERSION_MAX = 40
+OS_MAX = 80
+SUGGESTION_SCAN = 50  # recent open e-mail cases of the organisation compared by subject
+NEW_CASE_PREVIEW = "(given when sent)"
+
+# Help articles each system e-mail points to ({article_links}), by slug.
+ARTICLES_FOR: dict[str, tuple[str, ...]] = {
+    "faq-request-key": ("request-licence-key",),
+    "faq-open-case": ("open-support-case",),
+    "faq-hosting-ticket": ("open-support-case",),
+    "faq-report-bug": ("open-support-case",),
+    "faq-support-resources": ("install-checklist", "open-support-case"),
+}
+
+
+@dataclass(frozen=True)
+class SystemEmail:
+    """A system e-mail with its variables filled in, ready to show or queue."""
+
+    key: str
+    title: str
+    subject: str
+    body: str
+    customers_only: bool
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What `send_system_email` did."""
+
+    case: Case
+    mail: OutboxMail
+    new_case: bool
+
+
+def recommendation_for(account: Account, issue: Issue, *, persistent: bool) -> Recommendation:
+    """Seed 000's answer to this account's call about `issue`."""
+    return recommend(
+        issue,
+        account.eligibility.level,
+        persistent=persistent,
+        is_customer=account.is_customer,
+    )
+
+
+def canned_response(key: str) -> CannedResponse | None:
+    """The active system e-mail with this key."""
+    return db.session.scalar(
+        sa.select(CannedResponse).where(CannedResponse.key == key, CannedResponse.active)
+    )
+
+
+def _article_links(key: str) -> str:
+    slugs = ARTICLES_FOR.get(key, ())
+    articles = (
+        db.session.scalars(
+            sa.select(Article)
+            .where(Article.slug.in_(slugs), Article.visibility == Visibility.PUBLIC)
+            .order_by(Article.title)
+        ).all()
+        if slugs
+        else []
+    )
+    if not articles:
+        return f"- Support portal: {mail_link('portal.case_list')}"
+    return "\n".join(
+        f"- {a.title}: {mail_link('portal.article_show', article_id=a.id)}" for a in articles
+    )
+
+
+def mail_variables(*, key: str, recipient_name: str, case_number: str, agent: User) -> dict:
+    """The only variables a system e-mail may use."""
+    return {
+        "customer_name": recipient_name or "customer",
+        "case_number": case_number,
+        "agent_name": agent.name,
+        "article_links": _article_links(key),
+    }
+
+
+def render_system_email(canned: CannedResponse, variables: dict) -> SystemEmail:
+    """Fill the variables into the subject and body; unknown braces stay as written."""
+    return SystemEmail(
+        key=canned.key,
+        title=canned.title,
+        subject=fill_variables(canned.subject, variables),
+        body=fill_variables(canned.body, variables),
+        customers_only=canned.customers_only,
+    )
+
+
+def preview(
+    key: str, *, agent: User, recipient_name: str, case: Case | None = None
+) -> SystemEmail | None:
+    """The system e-mail as it would be sent (a new case's number is not known yet)."""
+    canned = canned_response(key)
+    if canned is None:
+        return None
+    number = str(case.number) if case is not None else NEW_CASE_PREVIEW
+    return render_system_email(
+        canned,
+        mail_variables(key=key, recipient_name=recipient_name, case_number=number, agent=agent),
+    )
+
+
+def _recipient(organisation: Organisation, email: str) -> Person:
+    wanted = (email or "").strip().lower()
+    for person in callers.people(organisation.id):
+        if person.email and person.email.lower() == wanted and not person.former:
+            return person
+    raise ServiceError(
+        "Choose a current contact of this account to receive the e-mail.", field="recipient"
+    )
+
+
+def send_system_email(
+    agent: User,
+    organisation: Organisation,
+    recipient_email: str,
+    recipient_name: str,
+    canned_key: str,
+    case: Case | None = None,
+    *,
+    issue: Issue | str = Issue.OTHER,
+) -> Sent:
+    """Queue a system e-mail to a caller and log it on `case`, or on a new phone case; commit.
+
+    Without a case, the call itself becomes one: origin phone, "Phone call: <issue>",
+    assigned to the agent and already answered (the e-mail is the answer). Routing is not
+    run for it: the agent who took the call has handled it.
+    """
+    issue = Issue(issue)
+    canned = canned_response(canned_key)
+    if canned is None:
+        raise ServiceError("There is no such system e-mail.", field="canned_key")
+    person = _recipient(organisation, recipient_email)
+    if canned.customers_only and not callers.is_customer(organisation.id):
+        raise ServiceError(
+            f"“{canned.title}” is for customers only, and this account has not purchased.",
+            field="canned_key",
+        )
+    if case is not None:
+        if case.organisation_id != organisation.id:
+            raise ServiceError("That case belongs to another customer.", field="case")
+        if case.status == CaseStatus.CLOSED:
+            raise ServiceError(
+                f"Case #{case.number} is closed; log the call on a new case instead.", field="case"
+            )
+    name = (recipient_name or "").strip() or person.name
+    recipient_user = db.session.get(User, person.user_id) if person.user_id else None
+
+    def write(files: list[Path]) -> Sent:
+        now = utcnow()
+        target = case or _call_case(agent, organisation, person, issue, canned, now)
+        email = render_system_email(
+            canned,
+            mail_variables(
+                key=canned.key, recipient_name=name, case_number=str(target.number), agent=agent
+            ),
+        )
+        mail = outbox.queue_mail(
+            to_address=person.email,
+            to_name=name,
+            subject=email.subject,
+            template="canned",
+            case=target,
+            user=recipient_user,
+            template_key=canned.key,
+            body=email.body,
+        )
+        log_activity(
+            target,
+            agent,
+            ActivityKind.MAIL,
+            f"Sent system e-mail “{canned.title}” to {name} <{person.email}>",
+            now,
+        )
+        if case is not None:
+            touch(target, now)
+        return Sent(target, mail, case is None)
+
+    return committed(write)
+
+
+def _call_case(
+    agent: User,
+    organisation: Organisation,
+    person: Person,
+    issue: Issue,
+    canned: CannedResponse,
+    now: datetime,
+) -> Case:
+    label = ISSUE_LABELS[issue]
+    body = (
+        f"Phone call from {person.name} <{person.email}> about: {label}.\n\n"
+        f"Answered on the phone with the system e-mail “{canned.title}”."
+    )
+    level = organisation_eligibility(organisation.id, now.date()).level
+    case = Case(
+        number=next_number("case"),
+        subject=f"Phone call: {label}",
+        body=body,
+        body_html=render_markup(body),
+        organisation_id=organisation.id,
+        requester_id=person.user_id,
+        correspondent_email=person.email,
+        origin=Origin.PHONE,
+        category=Category(issue.value),
+        tier=initial_tier(issue.value, level),
+        status=CaseStatus.ANSWERED,
+        assignee_id=agent.id,
+        assigned_at=now,
+        opened_at=now,
+        first_response_at=now,
+        last_agent_reply_at=now,
+        awaiting_agent_since=None,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(case)
+    db.session.flush()
+    db.session.add(
+        Activity(
+            case_id=case.id,
+            actor_id=agent.id,
+            kind=ActivityKind.CALL,
+            summary=f"Phone call from {person.name}: {label}",
+            outcome=f"Sent “{canned.title}”",
+            created_at=now,
+        )
+    )
+    return case
+
+
+# --- Voice mail intake (seed 003, preliminary procedures) -------------------------------
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What the agent heard in a voice mail (seed 003 "Preliminary Procedures")."""
+
+    organisation_id: int | None
+    title: str  # "something meaningful indicating the topic area"
+    synopsis: str  # "a synopsis in the description field"
+    issue: Issue = Issue.SUPPORT
+    callback_phone: str = ""
+    correspondent_email: str = ""  # the patron's primary e-mail address
+    estimate_minutes: int | None = None
+    assignee_id: int | None = None  # None: support (generic), i.e. the routing rules
+    priority_score: int | None = None  # None: what triage gives
+    product_version: str = ""
+    operating_system: str = ""
+
+
+def _optional(value: str, limit: int, field: str, label: str) -> str | None:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise ServiceError(f"Keep {label} under {limit} characters.", field=field)
+    return value or None
+
+
+def _assignee(assignee_id: int | None) -> User | None:
+    if assignee_id is None:
+        return None
+    assignee = db.session.get(User, assignee_id)
+    if assignee is None or assignee.role not in (Role.AGENT, Role.ADMIN) or not assignee.active:
+        raise ServiceError("Choose an active agent.", field="assignee_id")
+    return assignee
+
+
+def triage(case: Case, at: datetime, assignee: User | None = None, actor: User | None = None):
+    """New-case triage for a phone case: the web cases' steps (tier, routing, and whatever
+    else `cases._triage` grows), then the agent's chosen assignee wins over routing."""
+    cases._triage(case, at)
+    if assignee is not None and case.assignee_id != assignee.id:
+        case.assignee_id, case.assigned_at = assignee.id, at
+        db.session.add(
+            Activity(
+                case_id=case.id,
+                actor_id=actor.id if actor else None,
+                kind=ActivityKind.ASSIGNMENT,
+                summary=f"Assigned to {assignee.name} at phone intake",
+                created_at=at,
+            )
+        )
+
+
+def open_phone_case(agent: User, intake: Intake) -> Case:
+    """A case from a voice mail, awaiting an agent: numbered, triaged, origin phone; commit."""
+    organisation = (
+        db.session.get(Organisation, intake.organisation_id) if intake.organisation_id else None
+    )
+    if organisation is None:
+        raise ServiceError("Find the caller's account first.", field="organisation_id")
+    title = clean_text(intake.title, field="title", label="a title", limit=cases.SUBJECT_MAX)
+    synopsis = clean_text(
+        intake.synopsis, field="synopsis", label="a synopsis", limit=cases.BODY_MAX
+    )
+    email = None
+    if (intake.correspondent_email or "").strip():
+        try:
+            email = normalise_email(intake.correspondent_email)
+        except ServiceError as error:
+            raise ServiceError(error.message, field="correspondent_email") from error
+    if intake.estimate_minutes is not None and not (
+        0 <= intake.estimate_minutes <= ESTIMATE_MAX_MINUTES
+    ):
+        raise ServiceError(
+            f"An estimate is 0 to {ESTIMATE_MAX_MINUTES} minutes.", field="estimate_minutes"
+        )
+    if intake.priority_score is not None and intake.priority_score not in PRIORITY_RANGE:
+        raise ServiceError("Priority must be between -50 and 100.", field="priority_score")
+    assignee = _assignee(intake.assignee_id)
+    phone = _optional(intake.callback_phone, PHONE_MAX, "callback_phone", "the phone number")
+    version = _optional(intake.product_version, VERSION_MAX, "product_version", "the version")
+    system = _optional(intake.operating_system, OS_MAX, "operating_system", "the OS")
+    requester = (
+        db.session.scalar(
+            sa.select(User).where(
+                User.email == email,
+                User.organisation_id == organisation.id,
+                User.role == Role.CUSTOMER,
+            )
+        )
+        if email
+        else None
+    )
+
+    def write(files: list[Path]) -> Case:
+        now = utcnow()
+        case = Case(
+            number=next_number("case"),
+            subject=title,
+            body=synopsis,
+            body_html=render_markup(synopsis),
+            organisation_id=organisation.id,
+            requester_id=requester.id if requester else None,
+            correspondent_email=email,
+            callback_phone=phone,
+            origin=Origin.PHONE,
+            category=Category(Issue(intake.issue).value),
+            status=CaseStatus.NEW,
+            created_at=now,
+            updated_at=now,
+            awaiting_agent_since=now,
+            estimate_minutes=intake.estimate_minutes,
+            product_version=version,
+            operating_system=system,
+        )
+        db.session.add(case)
+        db.session.flush()
+        log_activity(case, agent, ActivityKind.STATUS, f"Voice mail taken in by {agent.name}", now)
+        triage(case, now, assignee, agent)
+        if intake.priority_score is not None and intake.priority_score != case.priority_score:
+            log_activity(
+                case,
+                agent,
+                ActivityKind.PRIORITY,
+                f"Priority {case.priority_score} -> {intake.priority_score} at intake",
+                now,
+            )
+            case.priority_score = intake.priority_score
+        return case
+
+    return committed(write)
+
+
+def link_suggestions(case: Case) -> list[tuple[int, str, frozenset[str]]]:
+    """Open e-mail cases of the same organisation whose subject shares words with this one:
+    (number, subject, shared words), most shared first (seed 003: link the e-mail case)."""
+    candidates = db.session.execute(
+        sa.select(Case.number, Case.subject)
+        .where(
+            Case.organisation_id == case.organisation_id,
+            Case.origin == Origin.EMAIL,
+            Case.status != CaseStatus.CLOSED,
+            Case.id != case.id,
+        )
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(SUGGESTION_SCAN)
+    ).all()
+    linked = _linked_ids(case.id)
+    scored = [
+        (number, subject, words)
+        for number, subject in candidates
+        if (words := shared_words(case.subject, subject))
+    ]
+    if linked:
+        numbers = set(db.session.scalars(sa.select(Case.number).where(Case.id.in_(linked))))
+        scored = [s for s in scored if s[0] not in numbers]
+    scored.sort(key=lambda s: (-len(s[2]), -s[0]))
+    return scored[:5]
+
+
+def _linked_ids(case_id: int) -> set[int]:
+    rows = db.session.execute(
+        sa.select(CaseLink.case_id, CaseLink.linked_case_id).where(
+            sa.or_(CaseLink.case_id == case_id, CaseLink.linked_case_id == case_id)
+        )
+    ).all()
+    return {b if a == case_id else a for a, b in rows}
+
+
+def link_cases(actor: User, case: Case, other_number: int | str | None) -> CaseLink:
+    """Link two cases of the same customer as related, e.g. a phone case and its e-mail;
+    commit."""
+    text = str(other_number or "").strip().lstrip("#")
+    if not text.isdigit() or len(text) > 12:
+        raise ServiceError("Enter the number of the case to link.", field="other_number")
+    other = db.session.scalar(sa.select(Case).where(Case.number == int(text)))
+    if other is None:
+        raise ServiceError(f"There is no case #{text}.", field="other_number")
+    if other.id == case.id:
+        raise ServiceError("A case cannot be linked to itself.", field="other_number")
+    if other.organisation_id != case.organisation_id:
+        raise ServiceError(
+            f"Case #{other.number} belongs to another customer; link only cases of the same "
+            "customer.",
+            field="other_number",
+        )
+    if other.id in _linked_ids(case.id):
+        raise ServiceError(f"Case #{other.number} is already linked.", field="other_number")
+
+    def write(files: list[Path]) -> CaseLink:
+        now = utcnow()
+        link = CaseLink(
+            case_id=case.id, linked_case_id=other.id, kind=LinkKind.RELATED, created_by_id=actor.id
+        )
+        db.session.add(link)
+        log_activity(case, actor, ActivityKind.LINK, f"Linked to #{other.number}", now)
+        log_activity(other, actor, ActivityKind.LINK, f"Linked to #{case.number}", now)
+        touch(case, now)
+        touch(other, now)
+        return link
+
+    return committed(write)

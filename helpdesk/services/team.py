@@ -1,0 +1,44 @@
+"""Agent status (seed 003: keep your status current: on phone, e-mail support, away with a
+reason or return time) and the team panel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import AgentStatus, Case, CaseStatus, Role, User
+from helpdesk.services import ServiceError
+
+
+def set_status(
+    user: User, status: str, *, note: str = "", away_until: datetime | None = None
+) -> User:
+    """Set my status; "away" may carry a return time (routing skips me until then); commit."""
+    try:
+        chosen = AgentStatus(status)
+    except ValueError as error:
+        raise ServiceError("Choose a status from the list.", field="status") from error
+    user.agent_status = chosen
+    user.status_note = note.strip()[:200] or None
+    user.away_until = away_until if chosen == AgentStatus.AWAY else None
+    db.session.commit()
+    return user
+
+
+def team() -> list[tuple[User, int]]:
+    """Every active agent and administrator with the number of open cases they hold."""
+    open_counts = (
+        sa.select(Case.assignee_id, sa.func.count().label("open_cases"))
+        .where(Case.status != CaseStatus.CLOSED, Case.assignee_id.is_not(None))
+        .group_by(Case.assignee_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(User, sa.func.coalesce(open_counts.c.open_cases, 0))
+        .outerjoin(open_counts, open_counts.c.assignee_id == User.id)
+        .where(User.role.in_((Role.AGENT, Role.ADMIN)), User.active)
+        .order_by(User.tier.nulls_last(), User.name)
+    ).all()
+    return [(user, count) for user, count in rows]
