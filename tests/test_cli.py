@@ -175,3 +175,14 @@ def test_create_user_refuses_bad_input(app, args, message):
     assert result.exit_code != 0 and message in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_demo_morning_starts_with_the_overnight_voice_mail(app, demo_loaded):
+    """Seed 003's first thing: overnight voice mails, after-hours customers first."""
+    client = app.test_client()
+    post_form(
+        client, "/auth/login", {"email": "agent1@example.com", "password": demo.DEMO_PASSWORD}
+    )
+    page = client.get("/tracker/start-of-day").text
+    voice_mail = page.index("Voice mail: box office printer down before the matinee")
+    assert voice_mail < page.index("Customer replied")

@@ -51,6 +51,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
+from helpdesk.rules.business_hours import last_close
 from helpdesk.rules.cards import card_brand, card_fingerprint, last_four
 from helpdesk.rules.network import network_range
 from helpdesk.services import audit, sla
@@ -509,6 +510,20 @@ CASES = [
         4,
         {"tier": 2, "category": Category.BUG_REPORT, "priority": (8, ["data_not_stored"])},
     ),
+    # Seed 003's morning: a voice mail left overnight by an after-hours (911) plan customer.
+    (
+        5,
+        "Voice mail: box office printer down before the matinee",
+        CaseStatus.NEW,
+        None,
+        0,
+        {
+            "overnight": True,
+            "origin": Origin.PHONE,
+            "callback": "+1 303 555 0177",
+            "priority": (8, ["after_hours_overnight", "phoned"]),
+        },
+    ),
 ]
 
 
@@ -517,6 +532,9 @@ def _cases(staff: dict[str, User], customers: list[User], progress) -> None:
     for index, subject, status, assignee_email, age, extra in progress(CASES):
         customer = customers[index]
         created = now - timedelta(days=age, hours=1)
+        if extra.get("overnight"):
+            closed = last_close(now, sla.current_calendar(now))
+            created = closed + min(timedelta(hours=2), (now - closed) / 2)
         assignee = staff.get(assignee_email) if assignee_email else None
         order = db.session.scalars(
             sa.select(Order).where(Order.organisation_id == customer.organisation_id)
@@ -531,7 +549,8 @@ def _cases(staff: dict[str, User], customers: list[User], progress) -> None:
             order_id=order.id if order else None,
             requester_id=customer.id,
             correspondent_email=customer.email,
-            origin=Origin.WEB,
+            callback_phone=extra.get("callback"),
+            origin=extra.get("origin", Origin.WEB),
             category=extra.get("category", Category.SUPPORT),
             status=status,
             tier=extra.get("tier", 1),
