@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template
 from sqlalchemy.orm import joinedload
 
-from helpdesk.admin import priority_views
+from helpdesk.admin import priority_views, routing_views
 from helpdesk.extensions import db
 from helpdesk.models import AuditLog, Role, User
 from helpdesk.web.guards import gate_blueprint, role_required
@@ -37,4 +37,26 @@ bp.add_url_rule(
     "/priority",
     view_func=role_required(Role.ADMIN)(priority_views.priority_weights),
     methods=["GET", "POST"],
+)
+
+bp.add_url_rule("/routing", view_func=role_required(Role.ADMIN)(routing_views.routing_rules))
+bp.add_url_rule(
+    "/routing/rules",
+    view_func=role_required(Role.ADMIN)(routing_views.routing_rule_create),
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/routing/<int:rule_id>/move",
+    view_func=role_required(Role.ADMIN)(routing_views.routing_rule_move),
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/routing/<int:rule_id>/active",
+    view_func=role_required(Role.ADMIN)(routing_views.routing_rule_active),
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/routing/<int:rule_id>/delete",
+    view_func=role_required(Role.ADMIN)(routing_views.routing_rule_delete),
+    methods=["POST"],
 )

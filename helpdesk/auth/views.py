@@ -109,7 +109,8 @@ def register():
                 ip=request.remote_addr,
             )
         except ServiceError as error:
-            getattr(form, error.field or "email").errors.append(error.message)
+            field = getattr(form, error.field, None) if error.field else None
+            (field.errors if field is not None else form.form_errors).append(error.message)
         else:
             login_user(user)
             accounts.record_login(user, request.remote_addr)

@@ -1,12 +1,17 @@
-"""The payment manager (seed 002)."""
+"""The payment manager (seed 002): transactions, a payment's page and its refunds."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint
-from sqlalchemy.orm import joinedload
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
 
-from helpdesk.models import Payment, Role
+from helpdesk.billing.forms import RefundForm, TransactionFilterForm, new_idempotency_key
+from helpdesk.billing.queries import PaymentDetail, TransactionFilters, payment_detail, transactions
+from helpdesk.extensions import db
+from helpdesk.models import Payment, PaymentMethod, PaymentStatus, RefundDestination, Role
+from helpdesk.services import ServiceError, refunds
+from helpdesk.web.filters import money
 from helpdesk.web.guards import gate_blueprint, role_required
 from helpdesk.web.htmx import render_page_or_fragment
 from helpdesk.web.paging import page_of
@@ -14,16 +19,114 @@ from helpdesk.web.paging import page_of
 bp = Blueprint("billing", __name__)
 gate_blueprint(bp, Role.BILLING, Role.ADMIN)
 
+ALREADY_REFUNDED = "Already refunded: this request was processed before."
+FILTER_FIELDS = ("date_from", "date_to", "customer", "method", "status")
+
+
+def _filters(form: TransactionFilterForm) -> TransactionFilters:
+    """The valid filters of the form; an invalid one is shown as an error and ignored."""
+    form.validate()
+
+    def valid(name: str):
+        field = getattr(form, name)
+        return None if field.errors or field.data in ("", None) else field.data
+
+    customer = valid("customer")
+    method, status = valid("method"), valid("status")
+    return TransactionFilters(
+        date_from=valid("date_from"),
+        date_to=valid("date_to"),
+        customer=(customer.strip() or None) if customer else None,
+        method=PaymentMethod(method) if method else None,
+        status=PaymentStatus(status) if status else None,
+    )
+
 
 @bp.route("/")
 @role_required(Role.BILLING, Role.ADMIN)
 def home():
-    """Latest transactions, newest first."""
-    query = (
-        sa.select(Payment)
-        .options(joinedload(Payment.organisation))
-        .order_by(Payment.created_at.desc(), Payment.id.desc())
-    )
+    """Transactions, newest first, filtered by date range, customer, method and status."""
+    form = TransactionFilterForm(request.args)
+    page = page_of(transactions(_filters(form)))
+    # The pager keeps the filters as typed (only the ones given).
+    kept = {name: request.args[name] for name in FILTER_FIELDS if request.args.get(name)}
     return render_page_or_fragment(
-        "billing/home.html", "billing/_payment_table.html", page=page_of(query)
+        "billing/home.html", "billing/_payment_table.html", page=page, form=form, kept=kept
     )
+
+
+def _payment_or_404(payment_id: int) -> Payment:
+    return db.get_or_404(Payment, payment_id)
+
+
+def _customer_url(organisation_id: int) -> str | None:
+    """The customer's profile in the system manager, when that page exists."""
+    try:
+        return url_for("system.customer", organisation_id=organisation_id)
+    except BuildError:
+        return None
+
+
+def _payment_page(detail: PaymentDetail, form: RefundForm, *, status: int = 200):
+    return (
+        render_template(
+            "billing/payment.html",
+            detail=detail,
+            payment=detail.payment,
+            form=form,
+            customer_url=_customer_url(detail.organisation.id),
+        ),
+        status,
+    )
+
+
+@bp.route("/payments/<int:payment_id>")
+@role_required(Role.BILLING, Role.ADMIN)
+def payment(payment_id: int):
+    """One payment: customer, amounts, masked card, its refunds and the refund form."""
+    detail = payment_detail(_payment_or_404(payment_id))
+    return _payment_page(detail, RefundForm.blank(detail.card_label))
+
+
+@bp.route("/payments/<int:payment_id>/refunds", methods=["POST"])
+@role_required(Role.BILLING, Role.ADMIN)
+def refund_create(payment_id: int):
+    """Refund part or all of the payment; a repeated post (same form key) refunds once."""
+    payment = _payment_or_404(payment_id)
+    detail = payment_detail(payment)
+    form = RefundForm(card_label=detail.card_label)
+    if form.validate_on_submit():
+        try:
+            result = refunds.refund(
+                actor=current_user._get_current_object(),
+                payment_id=payment.id,
+                amount_cents=form.amount_cents,
+                reason=form.reason.data,
+                destination=form.destination.data,
+                idempotency_key=form.idempotency_key.data,
+                ip=request.remote_addr,
+            )
+        except ServiceError as error:
+            field = getattr(form, error.field, None) if error.field else None
+            if field is not None:
+                field.errors = [*field.errors, error.message]
+            else:
+                form.form_errors.append(error.message)
+                # The key was used, or is unusable: a corrected post needs a new one.
+                form.idempotency_key.data = new_idempotency_key()
+        else:
+            if result.replay:
+                flash(ALREADY_REFUNDED, "info")
+            else:
+                where = (
+                    detail.card_label
+                    if result.refund.destination == RefundDestination.CARD
+                    else "the prepaid balance"
+                )
+                flash(
+                    f"Refunded {money(result.refund.amount_cents, payment.currency)} to {where}.",
+                    "success",
+                )
+            return redirect(url_for("billing.payment", payment_id=payment.id), code=303)
+    # The refund may have been refused on a stale page: show the current amounts.
+    return _payment_page(payment_detail(payment), form, status=422)

@@ -15,15 +15,25 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from helpdesk.extensions import db
-from helpdesk.models import AgentStatus, Contact, Organisation, Role, SeenAddress, User, utcnow
+from helpdesk.models import (
+    AgentStatus,
+    BlockedAttemptKind,
+    Contact,
+    Organisation,
+    Role,
+    SeenAddress,
+    User,
+    utcnow,
+)
 from helpdesk.rules.passwords import password_problems
-from helpdesk.services import ServiceError, audit
+from helpdesk.services import ServiceError, audit, fraud
 from helpdesk.services.counters import next_number
 from helpdesk.services.outbox import queue_mail
 
 NAME_MAX_LENGTH = 120
 PHONE_MAX_LENGTH = 40
 RESET_SALT = "password-reset"
+REGISTRATION_REFUSED = "We could not create your account. Please contact support."
 
 
 def normalise_email(raw: str) -> str:
@@ -64,7 +74,15 @@ def _check_new_login(email: str, password: str, name: str) -> str:
 def register_customer(
     *, name: str, company: str, email: str, password: str, phone: str = "", ip: str | None = None
 ) -> User:
-    """Create an organisation, its first customer login and primary contact; commit."""
+    """Create an organisation, its first customer login and primary contact; commit.
+
+    From a FRAUD-STOP blocked address nothing is created: the attempt is logged and the
+    refusal does not say why (seed 002).
+    """
+    blocked = fraud.is_ip_blocked(ip)
+    if blocked is not None:
+        fraud.record_attempt(BlockedAttemptKind.REGISTRATION, ip, email=email, blocked_ip=blocked)
+        raise ServiceError(REGISTRATION_REFUSED)
     email = _check_new_login(email, password, name)
     organisation = Organisation(
         name=company.strip(),
