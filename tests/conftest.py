@@ -116,6 +116,13 @@ def login_as(client: FlaskClient, user: User) -> None:
         session["_fresh"] = True
 
 
+def as_user(app: Flask, client: FlaskClient, user_id: int) -> FlaskClient:
+    """Log `client` in as the user with this id (set up in another app context)."""
+    with app.app_context():
+        login_as(client, db.session.get(User, user_id))
+    return client
+
+
 def post_form(client: FlaskClient, url: str, data: dict, *, page: str | None = None, **kwargs):
     """POST `data` to `url` with the CSRF token read from `page` (default: `url`)."""
     token = csrf_from(client.get(page or url).get_data(as_text=True))

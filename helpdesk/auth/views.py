@@ -27,6 +27,7 @@ from helpdesk.auth.forms import (
 )
 from helpdesk.extensions import limiter
 from helpdesk.services import ServiceError, accounts
+from helpdesk.web.forms import show_service_error
 from helpdesk.web.home import home_url
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment
 from helpdesk.web.links import mail_link
@@ -109,8 +110,7 @@ def register():
                 ip=request.remote_addr,
             )
         except ServiceError as error:
-            field = getattr(form, error.field, None) if error.field else None
-            (field.errors if field is not None else form.form_errors).append(error.message)
+            show_service_error(form, error)
         else:
             login_user(user)
             accounts.record_login(user, request.remote_addr)

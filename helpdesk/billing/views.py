@@ -12,6 +12,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Payment, PaymentMethod, PaymentStatus, RefundDestination, Role
 from helpdesk.services import ServiceError, refunds
 from helpdesk.web.filters import money
+from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import gate_blueprint, role_required
 from helpdesk.web.htmx import render_page_or_fragment
 from helpdesk.web.paging import page_of
@@ -107,11 +108,7 @@ def refund_create(payment_id: int):
                 ip=request.remote_addr,
             )
         except ServiceError as error:
-            field = getattr(form, error.field, None) if error.field else None
-            if field is not None:
-                field.errors = [*field.errors, error.message]
-            else:
-                form.form_errors.append(error.message)
+            if not show_service_error(form, error):
                 # The key was used, or is unusable: a corrected post needs a new one.
                 form.idempotency_key.data = new_idempotency_key()
         else:

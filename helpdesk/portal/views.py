@@ -22,9 +22,9 @@ from helpdesk.extensions import db
 from helpdesk.models import Attachment, Case, CaseStatus, Message, MessageKind, Order, Role
 from helpdesk.portal.forms import CATEGORY_LABELS, CloseForm, NewCaseForm, ReopenForm, ReplyForm
 from helpdesk.services import ServiceError, cases, kb
-from helpdesk.services.attachments import AttachmentPolicy, Upload
 from helpdesk.web.access import get_attachment_or_404, get_case_or_404
-from helpdesk.web.files import send_attachment
+from helpdesk.web.files import attachment_policy, request_uploads, send_attachment
+from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import gate_blueprint, role_required
 from helpdesk.web.htmx import render_page_or_fragment
 from helpdesk.web.paging import page_of
@@ -38,23 +38,6 @@ SHOW_FILTERS = {
     "all": sa.true(),
 }
 READ_ARTICLES = "suggested_articles_read"  # session key: reads that may have deflected a case
-
-
-def _policy() -> AttachmentPolicy:
-    return AttachmentPolicy.from_config(current_app.config)
-
-
-def _uploads() -> list[Upload]:
-    files = request.files.getlist("attachments")
-    return [Upload(f.filename or "", f.read()) for f in files if f and f.filename]
-
-
-def _form_error(form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.route("/cases")
@@ -103,12 +86,12 @@ def case_new():
                 category=form.category.data,
                 subject=form.subject.data,
                 body=form.body.data,
-                uploads=_uploads(),
-                policy=_policy(),
+                uploads=request_uploads(),
+                policy=attachment_policy(),
                 read_article_ids=session.get(READ_ARTICLES, []),
             )
         except ServiceError as error:
-            _form_error(form, error)
+            show_service_error(form, error)
         else:
             session.pop(READ_ARTICLES, None)
             flash(
@@ -184,11 +167,11 @@ def case_reply(number: int):
                 customer=current_user,
                 case=case,
                 body=form.body.data,
-                uploads=_uploads(),
-                policy=_policy(),
+                uploads=request_uploads(),
+                policy=attachment_policy(),
             )
         except ServiceError as error:
-            _form_error(form, error)
+            show_service_error(form, error)
         else:
             flash("Your reply is sent.", "success")
             return redirect(url_for("portal.case_detail", number=number, _anchor="thread"))
@@ -205,7 +188,7 @@ def case_close(number: int):
         try:
             cases.close_case(actor=current_user, case=case, comment=form.comment.data or "")
         except ServiceError as error:
-            _form_error(form, error)
+            show_service_error(form, error)
         else:
             flash(f"Case #{number} is closed. Thank you!", "success")
             return redirect(url_for("portal.case_detail", number=number))
@@ -243,7 +226,7 @@ def attachment_download(number: int, attachment_id: int):
     """Download a file of our case; always as an attachment, never rendered inline."""
     case = get_case_or_404(number, current_user)
     attachment = get_attachment_or_404(case, attachment_id, current_user)
-    return send_attachment(attachment, _policy())
+    return send_attachment(attachment, attachment_policy())
 
 
 @bp.route("/help/suggestions")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
@@ -26,7 +26,6 @@ from helpdesk.models import (
 )
 from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.services import ServiceError, cases, tracker
-from helpdesk.services.attachments import AttachmentPolicy, Upload
 from helpdesk.services.eligibility import organisation_eligibility
 from helpdesk.services.folders import TITLES
 from helpdesk.tracker.blueprint import STAFF, bp
@@ -48,18 +47,10 @@ from helpdesk.tracker.forms import (
     Tier2Form,
 )
 from helpdesk.web.access import get_attachment_or_404, get_case_or_404
-from helpdesk.web.files import send_attachment
+from helpdesk.web.files import attachment_policy, request_uploads, send_attachment
+from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request
-
-
-def _policy() -> AttachmentPolicy:
-    return AttachmentPolicy.from_config(current_app.config)
-
-
-def _uploads() -> list[Upload]:
-    files = request.files.getlist("attachments")
-    return [Upload(f.filename or "", f.read()) for f in files if f and f.filename]
 
 
 def _forms(case, **given) -> dict:
@@ -218,11 +209,7 @@ def act(number: int, form_name: str, form, action: Callable, success: str | None
         try:
             action(case, form)
         except ServiceError as error:
-            field = getattr(form, error.field, None) if error.field else None
-            if field is not None:
-                field.errors = [*field.errors, error.message]
-            else:
-                form.form_errors.append(error.message)
+            show_service_error(form, error)
         else:
             if success:
                 flash(success, "success")
@@ -242,8 +229,8 @@ def case_message(number: int):
             case=case,
             body=form.body.data,
             kind=MessageKind(form.kind.data),
-            uploads=_uploads(),
-            policy=_policy(),
+            uploads=request_uploads(),
+            policy=attachment_policy(),
         )
 
     sent = "Reply sent to the customer." if form.kind.data == "reply" else "Note added."
@@ -383,4 +370,4 @@ def attachment_download(number: int, attachment_id: int):
     """Download a file of the case, always as an attachment."""
     case = _case(number)
     attachment = get_attachment_or_404(case, attachment_id, current_user)
-    return send_attachment(attachment, _policy())
+    return send_attachment(attachment, attachment_policy())

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, send_file
+from flask import abort, current_app, request, send_file
 
 from helpdesk.models import Attachment
 from helpdesk.services import attachments
-from helpdesk.services.attachments import AttachmentPolicy
+from helpdesk.services.attachments import AttachmentPolicy, Upload
 
 
 def send_attachment(attachment: Attachment, policy: AttachmentPolicy):
@@ -24,3 +24,14 @@ def send_attachment(attachment: Attachment, policy: AttachmentPolicy):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def attachment_policy() -> AttachmentPolicy:
+    """The attachment policy of the running app's settings."""
+    return AttachmentPolicy.from_config(current_app.config)
+
+
+def request_uploads(field: str = "attachments") -> list[Upload]:
+    """The files posted in `field`, skipping the empty part a browser sends for no file."""
+    files = request.files.getlist(field)
+    return [Upload(f.filename or "", f.read()) for f in files if f and f.filename]

@@ -31,7 +31,7 @@ from helpdesk.models import (
 from helpdesk.rules.phone_procedure import Issue
 from helpdesk.services import ServiceError, demo, phone
 from helpdesk.web.markup import render_markup
-from tests.conftest import csrf_from, login_as
+from tests.conftest import as_user, csrf_from, login_as
 from tests.factories import make_case, make_order, make_organisation, make_user
 
 KEY = "AB12CD34EF56A7B8"
@@ -127,12 +127,6 @@ def desk(app):
             "lakeside": lakeside.id,
             "dan": dan.id,
         }
-
-
-def as_user(app, client, user_id):
-    with app.app_context():
-        login_as(client, db.session.get(User, user_id))
-    return client
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
-from tests.conftest import csrf_from, login_as
+from tests.conftest import as_user, csrf_from
 from tests.factories import make_case, make_order, make_user
 
 
@@ -46,12 +46,6 @@ def world(app):
             "anna_order": anna_order.id,
             "ben_order": ben_order.id,
         }
-
-
-def as_user(app, client, user_id):
-    with app.app_context():
-        login_as(client, db.session.get(User, user_id))
-    return client
 
 
 def open_case(client, order, **overrides):

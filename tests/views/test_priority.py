@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Activity, ActivityKind, AuditLog, Case, Role, Setting, User
+from helpdesk.models import Activity, ActivityKind, AuditLog, Case, Role, Setting
 from helpdesk.rules.priority import FACTORS
-from tests.conftest import csrf_from, login_as
+from tests.conftest import as_user, csrf_from
 from tests.factories import make_case, make_organisation, make_user
 
 HTMX = {"HX-Request": "true"}
@@ -26,12 +26,6 @@ def people(app):
         }
         db.session.commit()
         return users
-
-
-def as_user(app, client, user_id):
-    with app.app_context():
-        login_as(client, db.session.get(User, user_id))
-    return client
 
 
 def add_case(app, **fields) -> int:

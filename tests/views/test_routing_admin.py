@@ -21,7 +21,7 @@ from helpdesk.models import (
 )
 from helpdesk.services import cases
 from helpdesk.services.attachments import AttachmentPolicy
-from tests.conftest import csrf_from, login_as
+from tests.conftest import as_user, csrf_from
 from tests.factories import make_order, make_user
 
 HTMX = {"HX-Request": "true"}
@@ -67,12 +67,6 @@ def catalogue(app):
             "listing": listing.id,
             "general": general.id,
         }
-
-
-def as_user(app, client, user_id):
-    with app.app_context():
-        login_as(client, db.session.get(User, user_id))
-    return client
 
 
 def add_rule(app, **fields) -> int:

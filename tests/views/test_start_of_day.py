@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import event
 
 from helpdesk.extensions import db
-from helpdesk.models import CaseStatus, Origin, Role, User, utcnow
+from helpdesk.models import CaseStatus, Origin, Role, utcnow
 from helpdesk.tracker import start_of_day as start_of_day_views
-from tests.conftest import login_as
+from tests.conftest import as_user
 from tests.factories import make_case, make_organisation, make_user
 
 DENVER = ZoneInfo("America/Denver")
@@ -32,12 +32,6 @@ NOW = at(3, 4, 7, 50)
 @pytest.fixture
 def morning(monkeypatch):
     monkeypatch.setattr(start_of_day_views, "utcnow", lambda: NOW)
-
-
-def as_user(app, client, user_id):
-    with app.app_context():
-        login_as(client, db.session.get(User, user_id))
-    return client
 
 
 def sections_of(html: str) -> dict[str, list[int]]:

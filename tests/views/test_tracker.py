@@ -26,7 +26,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
-from tests.conftest import csrf_from, login_as
+from tests.conftest import as_user, csrf_from
 from tests.factories import make_case, make_order, make_user
 
 
@@ -52,12 +52,6 @@ def desk(app):
             "org": anna.organisation_id,
             "order": order.id,
         }
-
-
-def as_user(app, client, user_id):
-    with app.app_context():
-        login_as(client, db.session.get(User, user_id))
-    return client
 
 
 def add_case(app, desk, **fields) -> int:

@@ -22,7 +22,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.services import queue_health
-from tests.conftest import csrf_from, login_as
+from tests.conftest import as_user, csrf_from
 from tests.factories import make_case, make_order, make_user
 
 
@@ -46,12 +46,6 @@ def desk(app):
             "order": order.number,
             "other_order": other_order.number,
         }
-
-
-def as_user(app, client, user_id):
-    with app.app_context():
-        login_as(client, db.session.get(User, user_id))
-    return client
 
 
 def add_case(app, desk, customer="anna", **fields) -> int:
