@@ -120,6 +120,12 @@ def test_wrong_password_gives_a_generic_message_that_hides_whether_the_account_e
     assert seen["agent1@example.com"] == seen["nobody@example.com"]
 
 
+def expect_htmx_loaded(page: Page) -> None:
+    """htmx is a deferred script: it runs after the heading can already be seen."""
+    page.wait_for_function("typeof htmx === 'object'", timeout=5_000)
+    assert page.evaluate("typeof htmx") == "object"
+
+
 def test_pages_load_htmx_without_console_errors(browser_page: Page):
     page = browser_page
     errors: list[str] = []
@@ -135,15 +141,15 @@ def test_pages_load_htmx_without_console_errors(browser_page: Page):
     assert response is not None
     assert "script-src 'self'" in response.headers.get("content-security-policy", "")
     expect_login_page(page)
-    assert page.evaluate("typeof htmx") == "object"
+    expect_htmx_loaded(page)
 
     log_in(page, "agent1@example.com", demo.DEMO_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Issue tracker")
-    assert page.evaluate("typeof htmx") == "object"
+    expect_htmx_loaded(page)
 
     page.get_by_role("button", name="Log out").click()
     expect_login_page(page)
-    assert page.evaluate("typeof htmx") == "object"
+    expect_htmx_loaded(page)
 
     # No console error at all: CSP violations, uncaught script errors, missing resources.
     assert errors == []
