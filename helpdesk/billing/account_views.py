@@ -1,0 +1,3 @@
+"""Placeholder: routes are added here."""
+
+from helpdesk.billing.blueprint import bp  # noqa: F401
