@@ -18,7 +18,6 @@ from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import render_page_or_fragment
 from helpdesk.web.paging import page_of
 
-
 ALREADY_REFUNDED = "Already refunded: this request was processed before."
 FILTER_FIELDS = ("date_from", "date_to", "customer", "method", "status")
 
