@@ -93,10 +93,11 @@ def is_card_blocked(pan: str | None) -> BlockedCard | None:
         fingerprint = card_fingerprint_of(pan)
     except ValueError:
         return None
-    return _active_card(fingerprint)
+    return is_fingerprint_blocked(fingerprint)
 
 
-def _active_card(fingerprint: str) -> BlockedCard | None:
+def is_fingerprint_blocked(fingerprint: str) -> BlockedCard | None:
+    """The active block of a stored card's fingerprint (PaymentCard.fingerprint), or None."""
     return db.session.scalar(
         sa.select(BlockedCard)
         .where(BlockedCard.fingerprint == fingerprint, BlockedCard.active.is_(True))
@@ -201,7 +202,7 @@ def block_card(pan: str, *, actor: User, reason: str, ip_address: str | None = N
         )
     fingerprint = card_fingerprint_of(digits)
     brand, last4 = card_brand(digits), digits[-4:]
-    if _active_card(fingerprint) is not None:
+    if is_fingerprint_blocked(fingerprint) is not None:
         raise ServiceError(f"{brand} ending {last4} is already blocked.", field="number")
     blocked = BlockedCard(
         fingerprint=fingerprint, brand=brand, last4=last4, reason=reason, created_by_id=actor.id
@@ -324,7 +325,7 @@ def fraud_stop(
         if fingerprint in seen:
             continue
         seen.add(fingerprint)
-        if _active_card(fingerprint) is not None:
+        if is_fingerprint_blocked(fingerprint) is not None:
             result.already_blocked += 1
             continue
         blocked = BlockedCard(
