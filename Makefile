@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.run-installed
 	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-defaults
 	$(BIN)/flask demo-data
 	@echo "Serving on http://127.0.0.1:5000  (Ctrl-C stops)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -33,3 +34,9 @@ lint: $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) *.egg-info test-artifacts
+
+# Speed targets of issue 9: gunicorn + a load generator at 100k and 1M cases, SQLite and
+# PostgreSQL (HELPDESK_BENCH_POSTGRES_URL); writes bench/RESULTS.md. BENCH_ARGS narrows it,
+# e.g. BENCH_ARGS="--cases 100000 --databases sqlite".
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -72,7 +72,9 @@ def _register_blueprints(app: Flask) -> None:
     from helpdesk.admin.views import bp as admin_bp
     from helpdesk.auth.views import bp as auth_bp
     from helpdesk.billing.views import bp as billing_bp
+    from helpdesk.helpcentre.views import bp as helpcentre_bp
     from helpdesk.portal.views import bp as portal_bp
+    from helpdesk.reports.views import bp as reports_bp
     from helpdesk.system.views import bp as system_bp
     from helpdesk.tracker.views import bp as tracker_bp
     from helpdesk.web.home import index
@@ -84,3 +86,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(billing_bp, url_prefix="/billing")
     app.register_blueprint(system_bp, url_prefix="/system")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(helpcentre_bp, url_prefix="/help")

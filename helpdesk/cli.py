@@ -1,13 +1,21 @@
-"""Flask CLI commands: `flask demo-data`, `flask create-user`, `flask search-reindex`."""
+"""Flask CLI commands: `flask demo-data`, `flask create-user`, `flask search-reindex`,
+`flask send-mail`."""
 
 from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from helpdesk.bench_cli import bench_data_command
 from helpdesk.models import Organisation, Role
 from helpdesk.services import ServiceError, accounts, demo, search
+from helpdesk.services.mail_sender import BatchResult, MailSettings, send_batch
 
 
 def register(app: Flask) -> None:
@@ -17,6 +25,11 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(create_user)
     app.cli.add_command(search_reindex)
+    app.cli.add_command(ingest_mail)
+    app.cli.add_command(fetch_mail)
+    app.cli.add_command(seed_defaults)
+    app.cli.add_command(send_mail)
+    app.cli.add_command(bench_data_command)
 
 
 def _print_logins() -> None:
@@ -93,6 +106,19 @@ def search_reindex(batch: int) -> None:
     with click.progressbar(length=count, label="Indexing cases") as bar:
         done = search.reindex_all(batch, on_batch=bar.update)
     click.echo(f"Indexed {done} cases.")
+    from helpdesk.services import kb
+
+    click.echo(f"Indexed {kb.reindex_all_articles()} help articles.")
+
+
+@click.command("seed-defaults")
+@with_appcontext
+def seed_defaults() -> None:
+    """Install seed 000's eight system e-mails that are missing (edited ones are kept)."""
+    from helpdesk.services import canned
+
+    added = canned.seed_defaults()
+    click.echo(f"{added} system e-mail{'' if added == 1 else 's'} added.")
 
 
 @click.command("end-of-day")
@@ -121,3 +147,103 @@ def queue_check() -> None:
 
     mailed = queue_health.notify_director(utcnow())
     click.echo(f"{mailed} new queue alert{'' if mailed == 1 else 's'} mailed.")
+
+
+@click.command("send-mail")
+@with_appcontext
+@click.option("--loop", is_flag=True, help="Keep sending until interrupted (SIGTERM, Ctrl-C).")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Seconds between batches with --loop.",
+)
+def send_mail(loop: bool, interval: float) -> None:
+    """Deliver due outbox mail over SMTP (one batch, or --loop), retrying with back-off."""
+    try:
+        settings = MailSettings.from_config(current_app.config)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    if not loop:
+        _echo_mail_counts(send_batch(settings))
+        return
+    stop = threading.Event()
+    total = BatchResult()
+    with _stop_on_signals(stop):
+        while not stop.is_set():
+            result = send_batch(settings, should_stop=stop.is_set)
+            total.add(result)
+            if result.claimed:
+                _echo_mail_counts(result)
+            if result.claimed < settings.batch_size:  # a full batch: more may be due right now
+                stop.wait(interval)
+    click.echo("Stopped.")
+    _echo_mail_counts(total)
+
+
+def _echo_mail_counts(result: BatchResult) -> None:
+    click.echo(f"Sent {result.sent}, retried {result.retried}, failed {result.failed}.")
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set `stop`: the message being sent finishes, the rest is released."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may install handlers
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig in previous:
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+EX_TEMPFAIL = 75  # sysexits.h: the MTA keeps the message and delivers it again later
+
+
+def _outcome(mail) -> str:
+    from helpdesk.extensions import db
+    from helpdesk.models import Case
+
+    case = db.session.get(Case, mail.case_id) if mail.case_id else None
+    detail = f"case #{case.number}" if case is not None else (mail.error or "")
+    return f"inbound mail {mail.id}: {mail.status}" + (f" ({detail})" if detail else "")
+
+
+@click.command("ingest-mail")
+@with_appcontext
+@click.argument("source", type=click.File("rb"), default="-")
+def ingest_mail(source) -> None:
+    """Read one e-mail from standard input (an MTA pipe) and route it; exit 0 once stored."""
+    from helpdesk.services import inbound
+
+    raw = source.read()
+    try:
+        mail = inbound.ingest(raw)
+    except Exception as error:  # noqa: BLE001 - not stored: the MTA must retry, not bounce
+        click.echo(f"Not stored, try again later: {type(error).__name__}: {error}", err=True)
+        raise SystemExit(EX_TEMPFAIL) from error
+    # Even a quarantined message is ours now: a non-zero status would bounce it to the sender.
+    click.echo(_outcome(mail))
+
+
+@click.command("fetch-mail")
+@with_appcontext
+@click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
+def fetch_mail(limit: int) -> None:
+    """Poll the HELPDESK_IMAP_* mailbox; each message is deleted there once it is stored."""
+    from helpdesk.services import inbound
+
+    try:
+        result = inbound.fetch_mail(current_app.config, limit=limit)
+    except (OSError, inbound.imaplib.IMAP4.error) as error:
+        raise click.ClickException(f"Mailbox not reachable: {error}") from error
+    for mail in result.mails:
+        click.echo(_outcome(mail))
+    click.echo(f"{len(result.mails)} fetched, {result.deleted} deleted from the mailbox.")
+    if result.error:
+        raise click.ClickException(result.error)

@@ -50,6 +50,17 @@ class Config:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_FROM = "Helpdesk <support@helpdesk.invalid>"
+    MAIL_MAX_ATTEMPTS = 8  # then the outbox row is marked failed (retries back off up to 1 hour)
+    MAIL_BATCH_SIZE = 50  # rows one `flask send-mail` batch claims
+    MAIL_TIMEOUT = 30  # seconds for the SMTP connection and each command
+
+    # Inbound mail for `flask fetch-mail`; the password only ever comes from the environment.
+    IMAP_HOST = "localhost"
+    IMAP_PORT = 993
+    IMAP_SECURITY = "tls"  # tls | starttls | none
+    IMAP_USERNAME = ""
+    IMAP_PASSWORD = ""
+    IMAP_FOLDER = "INBOX"
 
     BUSINESS_TIME_ZONE = "America/Denver"  # seed 003: 8:00-17:00 mountain time
     BUSINESS_HOURS_START = "08:00"
@@ -93,6 +104,15 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_MAIL_USERNAME": ("MAIL_USERNAME", str),
     "HELPDESK_MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "HELPDESK_MAIL_FROM": ("MAIL_FROM", str),
+    "HELPDESK_IMAP_HOST": ("IMAP_HOST", str),
+    "HELPDESK_IMAP_PORT": ("IMAP_PORT", int),
+    "HELPDESK_IMAP_SECURITY": ("IMAP_SECURITY", str),
+    "HELPDESK_IMAP_USERNAME": ("IMAP_USERNAME", str),
+    "HELPDESK_IMAP_PASSWORD": ("IMAP_PASSWORD", str),
+    "HELPDESK_IMAP_FOLDER": ("IMAP_FOLDER", str),
+    "HELPDESK_MAIL_MAX_ATTEMPTS": ("MAIL_MAX_ATTEMPTS", int),
+    "HELPDESK_MAIL_BATCH_SIZE": ("MAIL_BATCH_SIZE", int),
+    "HELPDESK_MAIL_TIMEOUT": ("MAIL_TIMEOUT", int),
     "HELPDESK_TIME_ZONE": ("BUSINESS_TIME_ZONE", str),
     "HELPDESK_BUSINESS_HOURS_START": ("BUSINESS_HOURS_START", str),
     "HELPDESK_BUSINESS_HOURS_END": ("BUSINESS_HOURS_END", str),

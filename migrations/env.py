@@ -98,8 +98,8 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            # The dialect-specific search table is built by hand in 0002: autogenerate
-            # must not propose dropping it.
+            # The dialect-specific search tables are built by hand in 0002 (cases) and
+            # 0005 (articles): autogenerate must not propose dropping them.
             include_name=include_name,
             **conf_args
         )

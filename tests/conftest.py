@@ -70,7 +70,9 @@ def _app(tmp_path_factory) -> Iterator[Flask]:
 def _empty_all_tables() -> None:
     # DELETE, not TRUNCATE: on PostgreSQL TRUNCATE replaces every table's files (about a
     # second for the whole schema), while deleting a test's few rows takes milliseconds.
-    db.session.execute(sa.text("DELETE FROM case_search"))  # not a model; FTS5 has no cascade
+    # Not models, and FTS5 has no cascade.
+    db.session.execute(sa.text("DELETE FROM case_search"))
+    db.session.execute(sa.text("DELETE FROM article_search"))
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
     db.session.commit()

@@ -104,3 +104,23 @@ def make_case(organisation: Organisation, **overrides) -> Case:
     db.session.add(case)
     db.session.flush()
     return case
+
+
+def make_product(**overrides):
+    """A catalogue product: USD 49.00 of software unless told otherwise."""
+    from helpdesk.models import Product  # here, so this addition stays at the end of the file
+
+    n = next(_sequence)
+    product = Product(
+        **{
+            "code": f"P-{n:05d}",
+            "name": f"Product {n}",
+            "version": "9.2",
+            "kind": OrderKind.PURCHASE,
+            "unit_cents": 4900,
+            **overrides,
+        }
+    )
+    db.session.add(product)
+    db.session.flush()
+    return product

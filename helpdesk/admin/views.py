@@ -60,3 +60,10 @@ bp.add_url_rule(
     view_func=role_required(Role.ADMIN)(routing_views.routing_rule_delete),
     methods=["POST"],
 )
+
+import helpdesk.admin.audit_views  # noqa: E402,F401  (audit log viewer routes on bp)
+import helpdesk.admin.catalogue_views  # noqa: E402,F401  (case catalogue routes on bp)
+import helpdesk.admin.mail_views  # noqa: E402,F401  (inbound mail quarantine routes on bp)
+import helpdesk.admin.settings_views  # noqa: E402,F401  (settings and holidays routes on bp)
+import helpdesk.admin.users_views  # noqa: E402,F401  (people routes on bp)
+from helpdesk.admin import canned_views  # noqa: E402, F401  (system e-mail routes on bp)

@@ -11,7 +11,8 @@ from helpdesk.billing.forms import RefundForm, TransactionFilterForm, new_idempo
 from helpdesk.billing.queries import PaymentDetail, TransactionFilters, payment_detail, transactions
 from helpdesk.extensions import db
 from helpdesk.models import Payment, PaymentMethod, PaymentStatus, RefundDestination, Role
-from helpdesk.services import ServiceError, refunds
+from helpdesk.services import ServiceError, fraud, refunds
+from helpdesk.system.forms import FraudStopForm
 from helpdesk.web.filters import money
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
@@ -66,13 +67,20 @@ def _customer_url(organisation_id: int) -> str | None:
         return None
 
 
-def _payment_page(detail: PaymentDetail, form: RefundForm, *, status: int = 200):
+def _payment_page(
+    detail: PaymentDetail,
+    form: RefundForm,
+    *,
+    fraud_form: FraudStopForm | None = None,
+    status: int = 200,
+):
     return (
         render_template(
             "billing/payment.html",
             detail=detail,
             payment=detail.payment,
             form=form,
+            fraud_form=fraud_form or FraudStopForm(formdata=None),
             customer_url=_customer_url(detail.organisation.id),
         ),
         status,
@@ -125,6 +133,29 @@ def refund_create(payment_id: int):
             return redirect(url_for("billing.payment", payment_id=payment.id), code=303)
     # The refund may have been refused on a stale page: show the current amounts.
     return _payment_page(payment_detail(payment), form, status=422)
+
+
+@bp.route("/payments/<int:payment_id>/fraud-stop", methods=["POST"])
+@role_required(Role.BILLING, Role.ADMIN)
+def payment_fraud_stop(payment_id: int):
+    """FRAUD-STOP the paying customer: block its known addresses and cards in one step."""
+    payment = _payment_or_404(payment_id)
+    form = FraudStopForm()
+    if form.validate_on_submit():
+        try:
+            result = fraud.fraud_stop(
+                payment.organisation_id,
+                actor=current_user._get_current_object(),
+                reason=form.reason.data,
+                ip_address=request.remote_addr,
+            )
+        except ServiceError as error:
+            form.reason.errors.append(error.message)
+        else:
+            flash(result.summary, "success" if result.changed else "info")
+            return redirect(url_for("billing.payment", payment_id=payment.id), code=303)
+    detail = payment_detail(payment)
+    return _payment_page(detail, RefundForm.blank(detail.card_label), fraud_form=form, status=422)
 
 
 # The other payment manager pages register their routes on the same blueprint.

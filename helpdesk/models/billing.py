@@ -77,6 +77,23 @@ class Promotion(CreatedAt, db.Model):
     )
 
 
+class Product(CreatedAt, db.Model):
+    """A catalogue entry staff can order for a customer; `physical` ones are shipped."""
+
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    version: Mapped[str] = mapped_column(sa.String(20))
+    kind: Mapped[OrderKind] = mapped_column(enum_type(OrderKind, "product_kind"))
+    unit_cents: Mapped[int]
+    physical: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (sa.CheckConstraint("unit_cents >= 0", name="unit_price"),)
+
+
 class Order(CreatedAt, db.Model):
     """A purchase, evaluation, hosting plan or paid support plan of an organisation."""
 
@@ -101,6 +118,11 @@ class Order(CreatedAt, db.Model):
     amount_cents: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
     promotion_id: Mapped[int | None] = mapped_column(sa.ForeignKey("promotions.id"))
+    # Orders placed from the catalogue; older ones name their product only.
+    product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("products.id"), index=True)
+    # One key per rendered order form: a double click or a retry places one order.
+    # A unique index, not a table constraint: SQLite adds it without rebuilding the table.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
 
     organisation = relationship("Organisation")
     promotion = relationship(Promotion)
@@ -109,6 +131,7 @@ class Order(CreatedAt, db.Model):
         sa.CheckConstraint("quantity > 0", name="quantity"),
         sa.CheckConstraint("amount_cents >= 0", name="amount"),
         sa.Index("ix_orders_organisation_ordered", "organisation_id", "ordered_at"),
+        sa.Index("ix_orders_ordered", "ordered_at"),
     )
 
 

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Case, CaseStatus, Message, MessageKind, Order, Role
 from helpdesk.portal.forms import CATEGORY_LABELS, CloseForm, NewCaseForm, ReopenForm, ReplyForm
-from helpdesk.services import ServiceError, cases, kb
+from helpdesk.services import ServiceError, cases, kb, settings
 from helpdesk.web.access import get_attachment_or_404, get_case_or_404
 from helpdesk.web.files import attachment_policy, request_uploads, send_attachment
 from helpdesk.web.forms import show_service_error
@@ -132,7 +131,7 @@ def _render_detail(case: Case, reply_form=None, close_form=None, status: int = 2
         reply_form=reply_form or ReplyForm(),
         close_form=close_form or CloseForm(),
         reopen_form=ReopenForm(),
-        reopen_days=current_app.config["REOPEN_DAYS"],
+        reopen_days=settings.setting("REOPEN_DAYS"),
         **context,
     ), status
 
@@ -204,7 +203,7 @@ def case_reopen(number: int):
         abort(400)
     try:
         result = cases.reopen_case(
-            customer=current_user, case=case, reopen_days=current_app.config["REOPEN_DAYS"]
+            customer=current_user, case=case, reopen_days=settings.setting("REOPEN_DAYS")
         )
     except ServiceError as error:
         flash(error.message, "error")

@@ -1,3 +1,4 @@
+# ruff: noqa: S608  (SQL here names tables and columns of the models, never user input)
 """Bulk data for benchmarks: many organisations, cases and messages, inserted in batches.
 
 Core INSERTs in large batches (not the ORM unit of work) so a million cases take minutes.
@@ -6,10 +7,13 @@ The text is built from a support vocabulary, so full-text search has realistic w
 
 from __future__ import annotations
 
+import enum
 import html
+import json
 import random
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
@@ -30,6 +34,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
+from helpdesk.services import search
 
 PASSWORD = "bench-password-2026"  # noqa: S105 (benchmark logins on a throwaway database)
 BATCH = 5_000
@@ -113,9 +118,108 @@ def _batches(total: int, size: int = BATCH) -> Iterator[range]:
         yield range(start, min(start + size, total))
 
 
+def _columns(table: sa.Table, sample: dict) -> list[sa.Column]:
+    """The columns a loader row sets, plus those with a Python-side default (raw DBAPI writes
+    skip SQLAlchemy's default handling); the rest stay NULL."""
+    return [c for c in table.columns if c.name in sample or c.default is not None]
+
+
+def _value(column: sa.Column, row: dict):
+    if column.name in row:
+        value = row[column.name]
+    elif column.default.is_scalar:
+        value = column.default.arg
+    else:
+        value = column.default.arg(None)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return value
+
+
+def _write(table_name: str, columns: list[str], rows: list[tuple]) -> None:
+    """Append rows fast: COPY on PostgreSQL, one executemany on SQLite. No ORM events fire,
+    so the search rows are written by the loader itself."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table_name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    rows = [tuple(map(_sqlite_value, row)) for row in rows]
+    sql = f"INSERT INTO {table_name} ({names}) VALUES ({marks})"
+    connection.exec_driver_sql(sql, rows)
+
+
+def _sqlite_value(value):
+    """Dates as SQLAlchemy's SQLite dialect stores them (sqlite3's own adapters differ)."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 def _insert(model, rows: list[dict]) -> None:
-    if rows:
-        db.session.execute(sa.insert(model), rows)
+    if not rows:
+        return
+    columns = _columns(model.__table__, rows[0])
+    values = [tuple(_value(c, row) for c in columns) for row in rows]
+    _write(model.__table__.name, [c.name for c in columns], values)
+
+
+def _search_columns() -> list[str]:
+    key = "case_id" if db.session.connection().dialect.name == "postgresql" else "rowid"
+    return [key, "number", "subject", "body", "people", "thread"]
+
+
+def _search_row(case: dict, messages: list[dict], customer: int, organisation: str, tag: str):
+    """The case's search row, as services.search would build it from the database."""
+    people = f"Customer {customer} · customer{customer}.{tag}@bench.example · {organisation}"
+    thread = "\n\n".join(m["body"] for m in messages)
+    return (case["id"], str(case["number"]), case["subject"], case["body"], people, thread)
+
+
+@contextmanager
+def _search_index_dropped(cases: int) -> Iterator[None]:
+    """On PostgreSQL a large load builds the GIN index once at the end (far faster than
+    maintaining it row by row); searches during the load scan without it."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql" or cases < 20_000:
+        yield
+        return
+    connection.exec_driver_sql("DROP INDEX IF EXISTS ix_case_search_document")
+    db.session.commit()
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        connection = db.session.connection()
+        connection.exec_driver_sql("SET maintenance_work_mem = '512MB'")
+        connection.exec_driver_sql(
+            "CREATE INDEX IF NOT EXISTS ix_case_search_document ON case_search USING gin (document)"
+        )
+        db.session.commit()
+
+
+def _advance_sequences(*models) -> None:
+    """Rows went in with explicit ids: PostgreSQL's id sequences must move past them, or the
+    app's next insert collides (SQLite takes max(rowid) + 1 by itself)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    for model in models:
+        table = model.__tablename__
+        connection.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"(SELECT coalesce(max(id), 1) FROM {table}))"
+        )
 
 
 def load(
@@ -155,13 +259,15 @@ def load(
         ],
     )
     agent_ids = [first_user + n for n in range(AGENTS)]
+    org_names: list[str] = []
     for block in _batches(organisations):
+        org_names.extend(f"{rng.choice(COMPANIES)} {rng.choice(KINDS)} {n}" for n in block)
         _insert(
             Organisation,
             [
                 {
                     "id": first_org + n,
-                    "name": f"{rng.choice(COMPANIES)} {rng.choice(KINDS)} {n}",
+                    "name": org_names[n],
                     "customer_number": f"B{tag}-{n}",
                     "time_zone": "America/Denver",
                     "after_hours_support": n % 10 == 0,
@@ -215,74 +321,92 @@ def load(
         )
     statuses = [s for s, w in STATUS_WEIGHTS for _ in range(w)]
     message_id = (db.session.scalar(sa.select(sa.func.max(Message.id))) or 0) + 1
-    for block in _batches(cases):
-        case_rows, message_rows = [], []
-        for n in block:
-            org = rng.randrange(organisations)
-            created = now - timedelta(minutes=rng.randint(5, 60 * 24 * 730))
-            status = rng.choice(statuses)
-            problem, context = rng.choice(PROBLEMS), rng.choice(CONTEXT)
-            body = f"Hello, the {problem} {context}. Order shop{org}.bench.example. Please help."
-            assigned = None if (status == CaseStatus.NEW and n % 3 == 0) else rng.choice(agent_ids)
-            replied = created + timedelta(hours=rng.randint(1, 48))
-            case_rows.append(
-                {
-                    "id": first_case + n,
-                    "number": first_number + n,
-                    "subject": f"{problem.capitalize()} {context}",
-                    "body": body,
-                    "body_html": f"<p>{html.escape(body)}</p>",
-                    "organisation_id": first_org + org,
-                    "order_id": first_order + org,
-                    "requester_id": first_user + AGENTS + org,
-                    "origin": rng.choice(list(Origin)),
-                    "category": rng.choice(list(Category)),
-                    "status": status,
-                    "tier": rng.choice([1, 1, 1, 2, 2, 3]),
-                    "assignee_id": assigned,
-                    "priority_score": rng.choice([0, 0, 0, 1, 3, 5, 10]),
-                    "priority_factors": [],
-                    "created_at": created,
-                    "updated_at": replied,
-                    "awaiting_agent_since": None
-                    if status in (CaseStatus.CLOSED, CaseStatus.ANSWERED)
-                    else created,
-                    "last_agent_reply_at": replied
-                    if status in (CaseStatus.ANSWERED, CaseStatus.CLOSED, CaseStatus.WAITING)
-                    else None,
-                    "customer_viewed_at": replied if n % 4 else None,
-                    "closed_at": replied if status == CaseStatus.CLOSED else None,
-                    "version": 1,
-                }
-            )
-            for k in range(messages_per_case):
-                text = (
-                    f"About the {problem}: "
-                    + rng.choice(CONTEXT)
-                    + (
-                        ". Thanks for the details, please try clearing the cache."
-                        if k % 2
-                        else ". I tried that and it still fails."
-                    )
+    with _search_index_dropped(cases):
+        for block in _batches(cases):
+            case_rows, message_rows, search_rows = [], [], []
+            for n in block:
+                org = rng.randrange(organisations)
+                created = now - timedelta(minutes=rng.randint(5, 60 * 24 * 730))
+                status = rng.choice(statuses)
+                problem, context = rng.choice(PROBLEMS), rng.choice(CONTEXT)
+                body = (
+                    f"Hello, the {problem} {context}. Order shop{org}.bench.example. Please help."
                 )
-                message_rows.append(
+                assigned = (
+                    None if (status == CaseStatus.NEW and n % 3 == 0) else rng.choice(agent_ids)
+                )
+                replied = created + timedelta(hours=rng.randint(1, 48))
+                case_rows.append(
                     {
-                        "id": message_id,
-                        "case_id": first_case + n,
-                        "author_id": assigned if k % 2 and assigned else first_user + AGENTS + org,
-                        "kind": MessageKind.REPLY,
-                        "from_customer": not k % 2,
-                        "origin": Origin.WEB,
-                        "body": text,
-                        "body_html": f"<p>{html.escape(text)}</p>",
-                        "created_at": created + timedelta(minutes=10 * (k + 1)),
+                        "id": first_case + n,
+                        "number": first_number + n,
+                        "subject": f"{problem.capitalize()} {context}",
+                        "body": body,
+                        "body_html": f"<p>{html.escape(body)}</p>",
+                        "organisation_id": first_org + org,
+                        "order_id": first_order + org,
+                        "requester_id": first_user + AGENTS + org,
+                        "origin": rng.choice(list(Origin)),
+                        "category": rng.choice(list(Category)),
+                        "status": status,
+                        "tier": rng.choice([1, 1, 1, 2, 2, 3]),
+                        "assignee_id": assigned,
+                        "priority_score": rng.choice([0, 0, 0, 1, 3, 5, 10]),
+                        "priority_factors": [],
+                        "created_at": created,
+                        "updated_at": replied,
+                        "awaiting_agent_since": None
+                        if status in (CaseStatus.CLOSED, CaseStatus.ANSWERED)
+                        else created,
+                        "last_agent_reply_at": replied
+                        if status in (CaseStatus.ANSWERED, CaseStatus.CLOSED, CaseStatus.WAITING)
+                        else None,
+                        "customer_viewed_at": replied if n % 4 else None,
+                        "closed_at": replied if status == CaseStatus.CLOSED else None,
+                        "version": 1,
                     }
                 )
-                message_id += 1
-        _insert(Case, case_rows)
-        _insert(Message, message_rows)
-        db.session.commit()
-        progress(len(block))
+                for k in range(messages_per_case):
+                    text = (
+                        f"About the {problem}: "
+                        + rng.choice(CONTEXT)
+                        + (
+                            ". Thanks for the details, please try clearing the cache."
+                            if k % 2
+                            else ". I tried that and it still fails."
+                        )
+                    )
+                    message_rows.append(
+                        {
+                            "id": message_id,
+                            "case_id": first_case + n,
+                            "author_id": assigned
+                            if k % 2 and assigned
+                            else first_user + AGENTS + org,
+                            "kind": MessageKind.REPLY,
+                            "from_customer": not k % 2,
+                            "origin": Origin.WEB,
+                            "body": text,
+                            "body_html": f"<p>{html.escape(text)}</p>",
+                            "created_at": created + timedelta(minutes=10 * (k + 1)),
+                        }
+                    )
+                    message_id += 1
+                search_rows.append(
+                    _search_row(
+                        case_rows[-1],
+                        message_rows[len(message_rows) - messages_per_case :],
+                        org,
+                        org_names[org],
+                        tag,
+                    )
+                )
+            _insert(Case, case_rows)
+            _insert(Message, message_rows)
+            _write(search.SEARCH_TABLE, _search_columns(), search_rows)
+            db.session.commit()
+            progress(len(block))
+    _advance_sequences(User, Organisation, Order, Case, Message)
     last = first_number + cases - 1
     counter = db.session.get(Counter, "case")
     if counter is None:

@@ -42,7 +42,7 @@ PARTNER_MAX = 32
 PHONE_MAX = 40
 ADDRESS_MAX = 2000
 ADDRESSES_PER_PROFILE = 100  # seen addresses listed on one profile
-HISTORY_ACTIONS = ("customer.update", "customer.reset_link", "fraud.stop")
+HISTORY_ACTIONS = ("customer.update", "customer.reset_link", "account.open", "fraud.stop")
 
 _PHONE_TEXT = re.compile(r"[\d\s().+/-]+")
 _PHONE_SEPARATORS = " -().+/"
@@ -358,7 +358,8 @@ def _text(value: str | None, label: str, field_name: str, limit: int, required=F
     return value
 
 
-def _phone(value: str | None, field_name: str) -> str | None:
+def phone_number(value: str | None, field_name: str) -> str | None:
+    """A phone number as typed, spaces collapsed; None when blank. ServiceError when not one."""
     value = _text(value, "number", field_name, PHONE_MAX)
     if value and not _PHONE_TEXT.fullmatch(value):
         raise ServiceError(
@@ -432,7 +433,7 @@ def _apply_update(
     organisation_id = organisation.id
     name = _text(name, "company name", "name", NAME_MAX, required=True)
     partner_id = _text(partner_id, "partner ID", "partner_id", PARTNER_MAX) or None
-    phone = _phone(phone, "phone")
+    phone = phone_number(phone, "phone")
     address = _text(address, "address", "address", ADDRESS_MAX) or None
     if time_zone not in accounts.time_zone_choices():
         raise ServiceError("Choose a time zone from the list.", field="time_zone")
@@ -454,8 +455,8 @@ def _apply_update(
         where = f"numbers-{index}"
         if edit.id is not None and edit.id not in existing:
             raise ServiceError("This number does not belong to the customer.", field=where)
-        number = _phone(edit.number, where)
-        forward_to = _phone(edit.forward_to, where)
+        number = phone_number(edit.number, where)
+        forward_to = phone_number(edit.forward_to, where)
         if edit.id is None:
             if not number:
                 continue  # the blank "add a number" row

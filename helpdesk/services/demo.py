@@ -17,7 +17,6 @@ from helpdesk.models import (
     Article,
     BlockedCard,
     BlockedIP,
-    CannedResponse,
     Case,
     CaseAction,
     CaseStatus,
@@ -30,6 +29,7 @@ from helpdesk.models import (
     MessageKind,
     Order,
     OrderKind,
+    OrderStatus,
     Organisation,
     Origin,
     Payment,
@@ -37,6 +37,7 @@ from helpdesk.models import (
     PaymentMethod,
     PhoneNumber,
     PrepaidEntry,
+    Product,
     Promotion,
     RecurringKind,
     RecurringPayment,
@@ -54,8 +55,9 @@ from helpdesk.models import (
 from helpdesk.rules.business_hours import last_close
 from helpdesk.rules.cards import card_brand, card_fingerprint, last_four
 from helpdesk.rules.network import network_range
-from helpdesk.services import audit, sla
+from helpdesk.services import audit, canned, demo_history, sla
 from helpdesk.services.accounts import add_user
+from helpdesk.services.canned_defaults import DEFAULTS
 from helpdesk.services.counters import next_number
 from helpdesk.web.markup import render_markup
 
@@ -144,128 +146,8 @@ CUSTOMERS = [
     ),
 ]
 
-# Seed 000's eight system e-mails; issue 7 makes them editable with variables. Bodies may use
-# {customer_name}, {case_number}, {agent_name} and {article_links}; other braces stay as typed.
-CANNED = [
-    (
-        "faq-request-key",
-        "FAQ-How to request a key",
-        True,
-        "Hello {customer_name},\n\n"
-        "thank you for calling about your licence key. Licence keys are issued through your "
-        "account, so the request reaches the right order:\n\n"
-        "1. Log in to the support portal with the e-mail address you purchased with.\n"
-        "2. Open My orders and choose the order for your licensed website.\n"
-        "3. Choose Request key, and give the exact website name the key is for.\n\n"
-        "Keys for a changed domain name are reissued within one business day.\n\n"
-        "{article_links}\n\n"
-        "Your reference for this call is #{case_number}.\n\n"
-        "{agent_name}\nSupport team",
-    ),
-    (
-        "faq-open-case",
-        "FAQ-How to open a support case",
-        False,
-        "Hello {customer_name},\n\n"
-        "thank you for calling. Your support plan is active, and the fastest way to get "
-        "help from a technician is a support case:\n\n"
-        "1. Log in to the support portal and choose New case.\n"
-        "2. Pick the order the question is about.\n"
-        "3. Describe what happened, what you expected, and the steps to see it; attach "
-        "screenshots or log files if you have them.\n\n"
-        "A technician answers within 4 business hours.\n\n"
-        "{article_links}\n\n"
-        "Your reference for this call is #{case_number}.\n\n"
-        "{agent_name}\nSupport team",
-    ),
-    (
-        "faq-development",
-        "FAQ-Development resources",
-        False,
-        "Hello {customer_name},\n\n"
-        "thank you for calling about customising your store. Support covers how the "
-        "software works; customisation is development work, and these resources help:\n\n"
-        "- the developer guide and API reference in the help centre;\n"
-        "- the community forum, where developers share themes and plug-ins;\n"
-        "- our partner directory, for a certified developer to do the work for you.\n\n"
-        "{article_links}\n\n"
-        "Your reference for this call is #{case_number}.\n\n"
-        "{agent_name}\nSupport team",
-    ),
-    (
-        "faq-hosting-ticket",
-        "FAQ-How to open a hosting ticket",
-        False,
-        "Hello {customer_name},\n\n"
-        "thank you for calling about your website. Hosting and server questions go to our "
-        "hosting team through a hosting ticket:\n\n"
-        "1. Log in to the support portal and choose New case.\n"
-        "2. Pick your hosting order and choose Hosting or website.\n"
-        "3. Give the website address and the time the problem started.\n\n"
-        "If your store is down, say so in the subject: outages are handled first.\n\n"
-        "{article_links}\n\n"
-        "Your reference for this call is #{case_number}.\n\n"
-        "{agent_name}\nSupport team",
-    ),
-    (
-        "faq-report-bug",
-        "FAQ-How to report a bug",
-        False,
-        "Hello {customer_name},\n\n"
-        "thank you for telling us about a possible bug. Bug reports are welcome with or "
-        "without a support plan and go straight to our level-two technicians:\n\n"
-        "1. Log in to the support portal and choose New case, then Bug report.\n"
-        "2. Give the version you run, the steps that show the problem, what you expected "
-        "and what happened instead.\n\n"
-        "We confirm whether it is a bug and tell you when a fix is released.\n\n"
-        "{article_links}\n\n"
-        "Your reference for this call is #{case_number}.\n\n"
-        "{agent_name}\nSupport team",
-    ),
-    (
-        "faq-support-resources",
-        "FAQ-Available support resources",
-        False,
-        "Hello {customer_name},\n\n"
-        "thank you for calling. Your account has no active support plan at the moment, but "
-        "these resources answer most installation and set-up questions:\n\n"
-        "- the help centre, with step-by-step guides and the installation checklist;\n"
-        "- the community forum, searchable and answered by other merchants;\n"
-        "- the release notes of your version.\n\n"
-        "{article_links}\n\n"
-        "If you need a technician, ask us about priority support.\n"
-        "Your reference for this call is #{case_number}.\n\n"
-        "{agent_name}\nSupport team",
-    ),
-    (
-        "faq-priority-options",
-        "FAQ-What are my priority support options",
-        False,
-        "Hello {customer_name},\n\n"
-        "as discussed on the phone, your account has no active support plan. To work with a "
-        "technician you can choose:\n\n"
-        "- a priority support incident, for one question answered by a technician;\n"
-        "- an annual priority support plan, including after-hours (911) support;\n"
-        "- a maintenance plan, with upgrades and support for its term.\n\n"
-        "Reply to this e-mail or call our sales team to set one up.\n"
-        "Your reference for this call is #{case_number}.\n\n"
-        "{agent_name}\nSupport team",
-    ),
-    (
-        "faq-old-versions",
-        "FAQ-Support for versions 5.x and older",
-        False,
-        "Hello {customer_name},\n\n"
-        "thank you for calling. Versions 5.x and older are no longer supported, so any help "
-        "with them is paid support. Your options:\n\n"
-        "- upgrade to the current version, which includes support for 30 days;\n"
-        "- buy a priority support incident for your current version;\n"
-        "- use the archived documentation and the community forum.\n\n"
-        "Our sales team can quote an upgrade for you.\n"
-        "Your reference for this call is #{case_number}.\n\n"
-        "{agent_name}\nSupport team",
-    ),
-]
+# Seed 000's eight system e-mails live with the other defaults (issue 7 made them editable).
+CANNED = DEFAULTS
 
 # More people at the demo companies (seed 003: contacts kept current, former ones marked).
 # (customer index, name, e-mail, phone, position, former note or None)
@@ -305,7 +187,10 @@ def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bo
     _routing(staff)
     _cases(staff, customers, progress)
     _money(staff["billing@example.com"], customers, card_key)
+    _catalogue(staff["billing@example.com"], customers)
     _fraud_stop(staff["admin@example.com"], card_key)
+    agents = [staff[f"agent{n}@example.com"] for n in (1, 2, 3)]
+    demo_history.load(agents, customers)
     db.session.add(Setting(key=MARKER, value=utcnow().isoformat()))
     db.session.commit()
     return True
@@ -413,16 +298,7 @@ def _reference_data() -> None:
         ["Called customer", "Sent web help link", "Escalated to tier II", "Scheduled training"]
     ):
         db.session.add(CaseAction(name=name, position=position))
-    for key, title, customers_only, body in CANNED:
-        db.session.add(
-            CannedResponse(
-                key=key,
-                title=title,
-                subject=title.removeprefix("FAQ-"),
-                customers_only=customers_only,
-                body=body,
-            )
-        )
+    canned.add_missing_defaults()
     for slug, title, body in [
         (
             "request-licence-key",
@@ -764,6 +640,73 @@ def _telecom(organisation_id: int, order: Order, now: datetime) -> None:
                 ends_on=today + timedelta(days=50),
             ),
         ]
+    )
+
+
+# (code, name, version, kind, unit price in cents, physical): what billing staff can order.
+PRODUCTS = [
+    ("AC-LIC", "AbleCommerce", "9.2", OrderKind.PURCHASE, 99500, False),
+    ("AC-HOST", "AbleCommerce Hosting", "9.2", OrderKind.HOSTING, 4900, False),
+    ("AC-PRIO", "Priority support incident", "9.2", OrderKind.PRIORITY_SUPPORT, 4500, False),
+    ("AC-MAINT", "Maintenance plan", "9.2", OrderKind.MAINTENANCE, 29900, False),
+    ("HW-PRINTER", "Receipt printer", "TM-30", OrderKind.PURCHASE, 18900, True),
+    ("HW-PHONE", "Desk phone", "VVX-250", OrderKind.PURCHASE, 12900, True),
+]
+PREPAID_TOP_UP = 50000  # Summit Hosting Co pays ahead: prepaid orders work out of the box
+
+
+def _catalogue(clerk: User, customers: list[User]) -> None:
+    """The product catalogue, a prepaid top-up and an invoiced order still open to a promotion."""
+    for code, name, version, kind, unit_cents, physical in PRODUCTS:
+        db.session.add(
+            Product(
+                code=code,
+                name=name,
+                version=version,
+                kind=kind,
+                unit_cents=unit_cents,
+                physical=physical,
+            )
+        )
+    summit = db.session.get(Organisation, customers[4].organisation_id)
+    summit.prepaid_balance_cents += PREPAID_TOP_UP
+    db.session.add(
+        PrepaidEntry(
+            organisation_id=summit.id,
+            amount_cents=PREPAID_TOP_UP,
+            description="Prepaid top-up by bank transfer",
+            created_by_id=clerk.id,
+        )
+    )
+    db.session.flush()
+    # Cedar Books is invoiced for hosting and has not paid: WINTER26 can still be assigned.
+    hosting = db.session.scalar(sa.select(Product).where(Product.code == "AC-HOST"))
+    now = utcnow()
+    order = Order(
+        number=f"O{next_number('order')}",
+        organisation_id=customers[2].organisation_id,
+        purchaser_id=customers[2].id,
+        product_id=hosting.id,
+        product=hosting.name,
+        version=hosting.version,
+        kind=hosting.kind,
+        status=OrderStatus.PENDING,
+        ordered_at=now - timedelta(days=1),
+        quantity=3,
+        amount_cents=3 * hosting.unit_cents,
+    )
+    db.session.add(order)
+    db.session.flush()
+    db.session.add(
+        Invoice(
+            number=f"I{next_number('invoice')}",
+            organisation_id=order.organisation_id,
+            order_id=order.id,
+            status=InvoiceStatus.OPEN,
+            issued_on=order.ordered_at.date(),
+            due_on=order.ordered_at.date() + timedelta(days=14),
+            total_cents=order.amount_cents,
+        )
     )
 
 

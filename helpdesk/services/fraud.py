@@ -271,6 +271,17 @@ class FraudStopResult:
         """True when anything new was blocked."""
         return bool(self.networks or self.cards)
 
+    @property
+    def summary(self) -> str:
+        """What the press did, as told to the person who pressed it."""
+        if not self.changed:
+            return "FRAUD-STOP: every known address and card is blocked already."
+        already = f"; {self.already_blocked} were blocked already." if self.already_blocked else "."
+        return (
+            f"FRAUD-STOP: blocked {len(self.networks)} address(es) and "
+            f"{len(self.cards)} card(s){already}"
+        )
+
 
 def customer_addresses(organisation_id: int) -> list[str]:
     """Every distinct IP address the organisation's customer logins were seen from."""
@@ -357,6 +368,35 @@ def fraud_stop(
     )
     db.session.commit()
     return result
+
+
+@dataclass(frozen=True)
+class BlockMatch:
+    """The first active block an action ran into, and the address or card it matched."""
+
+    address: str | None = None
+    blocked_ip: BlockedIP | None = None
+    blocked_card: BlockedCard | None = None
+    card_last4: str | None = None
+
+
+def organisation_block(organisation_id: int, request_ip: str | None) -> BlockMatch | None:
+    """The first active block on the request's address, or the customer's seen addresses or
+    stored cards (seed 002: a blocked IP or card can no longer open an account); else None."""
+    for address in (request_ip, *customer_addresses(organisation_id)):
+        blocked = is_ip_blocked(address)
+        if blocked is not None:
+            return BlockMatch(address=address, blocked_ip=blocked)
+    row = db.session.execute(
+        sa.select(BlockedCard, PaymentCard.last4)
+        .join(PaymentCard, PaymentCard.fingerprint == BlockedCard.fingerprint)
+        .where(PaymentCard.organisation_id == organisation_id, BlockedCard.active.is_(True))
+        .order_by(BlockedCard.id)
+        .limit(1)
+    ).first()
+    if row is not None:
+        return BlockMatch(blocked_card=row[0], card_last4=row[1])
+    return None
 
 
 def blocked_ips_query() -> sa.Select:

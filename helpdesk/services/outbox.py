@@ -31,9 +31,14 @@ def queue_mail(
     user: User | None = None,
     organisation_id: int | None = None,
     template_key: str | None = None,
+    in_reply_to: str | None = None,
     **context: Any,
 ) -> OutboxMail:
-    """Render `templates/mail/<template>.txt` and add the mail to the session; no commit."""
+    """Render `templates/mail/<template>.txt` and add the mail to the session; no commit.
+
+    `in_reply_to` is the Message-ID this mail answers (say, a customer's e-mail); without it the
+    sender threads a case mail under the case's earlier outbound mail.
+    """
     body = render_template(f"mail/{template}.txt", case=case, user=user, **context)
     if organisation_id is None:
         organisation_id = case.organisation_id if case is not None else None
@@ -49,6 +54,7 @@ def queue_mail(
         user_id=user.id if user is not None else None,
         case_id=case.id if case is not None else None,
         message_id=make_msgid(domain=_message_domain()),
+        in_reply_to=in_reply_to,
     )
     db.session.add(mail)
     return mail

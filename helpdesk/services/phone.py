@@ -32,7 +32,6 @@ from helpdesk.rules.phone_procedure import (
     ISSUE_LABELS,
     Issue,
     Recommendation,
-    fill_variables,
     recommend,
     shared_words,
 )
@@ -40,6 +39,7 @@ from helpdesk.rules.tiers import initial_tier
 from helpdesk.services import ServiceError, callers, cases, outbox
 from helpdesk.services.accounts import normalise_email
 from helpdesk.services.callers import Account, Person
+from helpdesk.services.canned import render as render_canned
 from helpdesk.services.casework import clean_text, committed, log_activity, touch
 from helpdesk.services.counters import next_number
 from helpdesk.services.eligibility import organisation_eligibility
@@ -129,14 +129,16 @@ def mail_variables(*, key: str, recipient_name: str, case_number: str, agent: Us
     }
 
 
-def render_system_email(canned: CannedResponse, variables: dict) -> SystemEmail:
-    """Fill the variables into the subject and body; unknown braces stay as written."""
+def render_system_email(response: CannedResponse, variables: dict) -> SystemEmail:
+    """Fill the variables into the subject and body (helpdesk.rules.canned: known names and
+    article links only, the subject kept on one line); unknown braces stay as written."""
+    rendered = render_canned(response.subject, response.body, variables)
     return SystemEmail(
-        key=canned.key,
-        title=canned.title,
-        subject=fill_variables(canned.subject, variables),
-        body=fill_variables(canned.body, variables),
-        customers_only=canned.customers_only,
+        key=response.key,
+        title=response.title,
+        subject=rendered.subject,
+        body=rendered.body,
+        customers_only=response.customers_only,
     )
 
 

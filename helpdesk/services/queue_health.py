@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from helpdesk.extensions import db
 from helpdesk.models import Case, CaseStatus, Role, Setting, User
 from helpdesk.rules.folders import AWAITING_AGENT
 from helpdesk.rules.queue_health import subject_clusters
-from helpdesk.services import outbox
+from helpdesk.services import outbox, settings
 
 SENT_KEY = "queue_alerts_mailed"
 RECENT_LIMIT = 500
@@ -27,7 +26,7 @@ class Alert:
 
 def alerts(now: datetime) -> list[Alert]:
     """What the support director should know about the queue right now."""
-    config = current_app.config
+    config = settings.values()
     found = []
     size = db.session.scalar(
         sa.select(sa.func.count())
@@ -61,7 +60,7 @@ def alerts(now: datetime) -> list[Alert]:
 
 
 def _director_addresses() -> list[str]:
-    configured = current_app.config["DIRECTOR_EMAIL"]
+    configured = settings.setting("DIRECTOR_EMAIL")
     if configured:
         return [configured]
     return list(

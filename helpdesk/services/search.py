@@ -30,8 +30,14 @@ from helpdesk.extensions import db
 from helpdesk.models import Case, CaseStatus, Message, Organisation, User
 
 SEARCH_TABLE = "case_search"
+ARTICLE_SEARCH_TABLE = "article_search"  # migration 0005, kept by helpdesk.services.kb
+_INDEX_TABLES = {SEARCH_TABLE, ARTICLE_SEARCH_TABLE}
 # FTS5 keeps a virtual table's data in these shadow tables.
-_FTS5_SHADOWS = {f"{SEARCH_TABLE}_{s}" for s in ("data", "idx", "content", "docsize", "config")}
+_FTS5_SHADOWS = {
+    f"{table}_{s}"
+    for table in _INDEX_TABLES
+    for s in ("data", "idx", "content", "docsize", "config")
+}
 
 # Highlight markers: control characters, removed from indexed text, so any in a result
 # were put there by the database. "<" is swapped for _LT while PostgreSQL's ts_headline
@@ -71,12 +77,12 @@ _postgres_rows = sa.table(
 
 
 def is_search_table(name: str) -> bool:
-    """True for the search table and its FTS5 shadow tables (dialect-specific, not models)."""
-    return name == SEARCH_TABLE or name in _FTS5_SHADOWS
+    """True for the search tables and their FTS5 shadow tables (dialect-specific, not models)."""
+    return name in _INDEX_TABLES or name in _FTS5_SHADOWS
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
-    """Alembic `include_name` hook: leave the search index out of schema comparisons."""
+    """Alembic `include_name` hook: leave the search indexes out of schema comparisons."""
     return not (type_ == "table" and name is not None and is_search_table(name))
 
 

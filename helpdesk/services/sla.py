@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import contains_eager, joinedload
 
 from helpdesk.extensions import db
@@ -28,6 +27,7 @@ from helpdesk.rules.business_hours import (
     parse_weekdays,
     sla_state,
 )
+from helpdesk.services import settings
 
 # Holidays loaded around "now": enough for any first-response clock (a few business days
 # ahead) and for finding the last close of business behind us.
@@ -56,12 +56,12 @@ def current_calendar(around: datetime | None = None) -> BusinessCalendar:
             Holiday.day >= today - HOLIDAYS_BEHIND, Holiday.day <= today + HOLIDAYS_AHEAD
         )
     )
-    return calendar_from(current_app.config, days)
+    return calendar_from(settings.values(), days)
 
 
 def first_response_hours() -> float:
     """FIRST_RESPONSE_HOURS from the settings (seed 003: 4)."""
-    return float(current_app.config.get("FIRST_RESPONSE_HOURS") or DEFAULT_FIRST_RESPONSE_HOURS)
+    return float(settings.setting("FIRST_RESPONSE_HOURS") or DEFAULT_FIRST_RESPONSE_HOURS)
 
 
 def apply_first_response_due(case: Case, at: datetime) -> None:
@@ -118,7 +118,7 @@ SHORT_FORMAT = "%b %d %H:%M %Z"
 
 def local_text(instant: datetime, time_zone: str | None = None, fmt: str = LONG_FORMAT) -> str:
     """A naive UTC instant as wall-clock time in the business time zone, e.g. "... MDT"."""
-    zone = time_zone or current_app.config.get("BUSINESS_TIME_ZONE") or "America/Denver"
+    zone = time_zone or settings.setting("BUSINESS_TIME_ZONE") or "America/Denver"
     return instant.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).strftime(fmt)
 
 

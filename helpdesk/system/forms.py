@@ -1,10 +1,11 @@
-"""System manager forms: customer profile edit, reset link, FRAUD-STOP and blocklists."""
+"""System manager forms: customer profile edit, reset link, new login, FRAUD-STOP, blocklists."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    EmailField,
     FieldList,
     Form,
     FormField,
@@ -16,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from helpdesk.services import customer_accounts
 from helpdesk.services.customers import ADDRESS_MAX, NAME_MAX, PARTNER_MAX, PHONE_MAX
 from helpdesk.services.fraud import REASON_MAX
 
@@ -52,6 +54,26 @@ class ResetLinkForm(FlaskForm):
     """Mail a password-reset link to one of the customer's logins."""
 
     user_id = SelectField("Login", coerce=int, validators=[DataRequired("Choose a login.")])
+
+
+class OpenAccountForm(FlaskForm):
+    """A new login for the customer; it is mailed a link to choose its own password."""
+
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired("Enter the person's name."),
+            Length(max=customer_accounts.NAME_MAX),
+        ],
+    )
+    email = EmailField(
+        "E-mail",
+        validators=[
+            DataRequired("Enter the e-mail address."),
+            Length(max=customer_accounts.EMAIL_MAX),
+        ],
+    )
+    phone = StringField("Phone (optional)", validators=[Optional(), Length(max=PHONE_MAX)])
 
 
 class FraudStopForm(FlaskForm):

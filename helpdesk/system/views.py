@@ -19,18 +19,21 @@ from flask import (
 )
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
+from wtforms.fields.choices import SelectChoice
 
 from helpdesk.extensions import db
 from helpdesk.models import Organisation, Role
-from helpdesk.services import ServiceError, accounts, customers, fraud
+from helpdesk.services import ServiceError, accounts, customer_accounts, customers, fraud
 from helpdesk.system.forms import (
     BlockCardForm,
     BlockIPForm,
     CustomerEditForm,
     FraudStopForm,
+    OpenAccountForm,
     ResetLinkForm,
     UnblockForm,
 )
+from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import gate_blueprint, role_required
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment
 from helpdesk.web.links import mail_link
@@ -41,6 +44,7 @@ gate_blueprint(bp, Role.BILLING, Role.ADMIN)
 
 STAFF = (Role.BILLING, Role.ADMIN)
 LIST_PER_PAGE = 10
+ACCOUNT_PREFIX = "account"  # the new-login form shares the profile page with other forms
 
 
 @dataclass(frozen=True)
@@ -123,18 +127,22 @@ def home():
 def _reset_form(organisation_id: int) -> ResetLinkForm:
     form = ResetLinkForm()
     form.user_id.choices = [
-        (u.id, f"{u.name} <{u.email}>") for u in customers.customer_logins(organisation_id)
+        SelectChoice(u.id, f"{u.name} <{u.email}>")
+        for u in customers.customer_logins(organisation_id)
     ]
     return form
 
 
-def _customer_page(organisation: Organisation, *, fraud_form=None, reset_form=None, status=200):
+def _customer_page(
+    organisation: Organisation, *, fraud_form=None, reset_form=None, account_form=None, status=200
+):
     context = {
         "organisation": organisation,
         "profile": customers.profile(organisation),
         "lists": _pages(CUSTOMER_LISTS, organisation.id),
         "fraud_form": fraud_form or FraudStopForm(formdata=None),
         "reset_form": reset_form or _reset_form(organisation.id),
+        "account_form": account_form or OpenAccountForm(formdata=None, prefix=ACCOUNT_PREFIX),
     }
     return render_template("system/customer.html", **context), status
 
@@ -278,6 +286,49 @@ def customer_reset_link(organisation_id: int):
     return _customer_page(organisation, reset_form=form, status=422)
 
 
+def _refused_account_form(organisation: Organisation, form: OpenAccountForm):
+    """The form again with its errors: the fragment for htmx (it swaps only 2xx answers),
+    else the whole profile with 422."""
+    if not is_htmx_request():
+        return _customer_page(organisation, account_form=form, status=422)
+    response = make_response(
+        render_template("system/_account_open.html", organisation=organisation, account_form=form)
+    )
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.route("/customers/<int:organisation_id>/accounts", methods=["POST"])
+@role_required(*STAFF)
+def customer_account_open(organisation_id: int):
+    """Open a login for the customer and mail it a set-password link; FRAUD-STOP refuses."""
+    organisation = _organisation_or_404(organisation_id)
+    form = OpenAccountForm(prefix=ACCOUNT_PREFIX)
+    if form.validate_on_submit():
+        try:
+            user = customer_accounts.open_account(
+                organisation.id,
+                actor=_actor(),
+                name=form.name.data,
+                email=form.email.data,
+                phone=form.phone.data or "",
+                secret_key=current_app.config["SECRET_KEY"],
+                max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
+                link_for=lambda token: mail_link("auth.reset_password", token=token),
+                ip_address=request.remote_addr,
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(
+                f"The account of {user.name} is open: a link to choose a password is on its "
+                f"way to {user.email}.",
+                "success",
+            )
+            return _redirect_after_post(url_for("system.customer", organisation_id=organisation.id))
+    return _refused_account_form(organisation, form)
+
+
 @bp.route("/customers/<int:organisation_id>/fraud-stop", methods=["POST"])
 @role_required(*STAFF)
 def customer_fraud_stop(organisation_id: int):
@@ -295,19 +346,7 @@ def customer_fraud_stop(organisation_id: int):
         except ServiceError as error:
             form.reason.errors.append(error.message)
         else:
-            if result.changed:
-                flash(
-                    f"FRAUD-STOP: blocked {len(result.networks)} address(es) and "
-                    f"{len(result.cards)} card(s)"
-                    + (
-                        f"; {result.already_blocked} were blocked already."
-                        if result.already_blocked
-                        else "."
-                    ),
-                    "success",
-                )
-            else:
-                flash("FRAUD-STOP: every known address and card is blocked already.", "info")
+            flash(result.summary, "success" if result.changed else "info")
             return _redirect_after_post(url_for("system.customer", organisation_id=organisation.id))
     return _customer_page(organisation, fraud_form=form, status=422)
 

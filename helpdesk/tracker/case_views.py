@@ -25,7 +25,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.folders import CaseClock, folder_of
-from helpdesk.services import ServiceError, cases, tracker
+from helpdesk.services import ServiceError, cases, kb, tracker
 from helpdesk.services.eligibility import organisation_eligibility
 from helpdesk.services.folders import TITLES
 from helpdesk.tracker.blueprint import STAFF, bp
@@ -51,6 +51,8 @@ from helpdesk.web.files import attachment_policy, request_uploads, send_attachme
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request
+
+SUGGESTION_TEXT_MAX = 2000
 
 
 def _forms(case, **given) -> dict:
@@ -140,9 +142,31 @@ def _page(case, status: int = 200, **given):
         linked=_linked_numbers(case, links),
         folder_title=TITLES[folder],
         eligibility=organisation_eligibility(case.organisation_id, utcnow().date()),
+        **_article_suggestions(
+            case, given["message_form"].body.data if "message_form" in given else None
+        ),
         **_forms(case, **given),
         **sidebar_context(),
     ), status
+
+
+def _article_suggestions(case, typed: str | None) -> dict:
+    """Public help articles for the case, or for the reply being typed (issue 7): each with
+    the absolute link "Insert link" puts into the reply."""
+    text = f"{case.subject} {typed}" if (typed or "").strip() else f"{case.subject} {case.body}"
+    articles = kb.suggest_articles(text[:SUGGESTION_TEXT_MAX])
+    return {"suggested_articles": [(article, kb.article_url(article.slug)) for article in articles]}
+
+
+@bp.route("/cases/<int:number>/articles")
+@role_required(*STAFF)
+def case_article_suggestions(number: int):
+    """The composer's help-article panel for what the agent is typing (htmx, debounced)."""
+    case = _case(number)
+    if not is_htmx_request():
+        return redirect(url_for("tracker.case_view", number=number))
+    context = _article_suggestions(case, request.args.get("body", ""))
+    return render_template("tracker/_article_suggestions.html", case=case, **context)
 
 
 def _linked_numbers(case, links) -> list[tuple[str, int]]:

@@ -5,21 +5,21 @@ from __future__ import annotations
 import hashlib
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 
 from helpdesk.extensions import db
 from helpdesk.models import User, utcnow
 from helpdesk.rules.folders import FolderSettings
-from helpdesk.services import folders
+from helpdesk.services import folders, settings
 from helpdesk.tracker.blueprint import STAFF
 
 
 def folder_settings() -> FolderSettings:
     """The expiry days of the Expired folders, from the settings."""
     return FolderSettings(
-        agent_reply_days=current_app.config["EXPIRED1_DAYS"],
-        unviewed_days=current_app.config["EXPIRED2_DAYS"],
+        agent_reply_days=settings.setting("EXPIRED1_DAYS"),
+        unviewed_days=settings.setting("EXPIRED2_DAYS"),
     )
 
 

@@ -405,3 +405,44 @@ def test_fraud_stop_needs_a_reason_and_a_customer():
     with pytest.raises(ServiceError):
         fraud.fraud_stop(organisation.id + 1000, actor=actor, reason="Who?")
     assert count(BlockedIP) == 0 and count(BlockedCard) == 0
+
+
+def test_fraud_stop_summary_says_what_was_blocked():
+    assert fraud.FraudStopResult().summary == (
+        "FRAUD-STOP: every known address and card is blocked already."
+    )
+    some = fraud.FraudStopResult(networks=["192.0.2.1/32"], cards=["Visa ending 4242"])
+    assert some.summary == "FRAUD-STOP: blocked 1 address(es) and 1 card(s)."
+    some.already_blocked = 2
+    assert some.summary.endswith("1 card(s); 2 were blocked already.")
+
+
+# --- enforcement on a customer's account --------------------------------------------------------
+
+
+def test_organisation_block_checks_request_address_seen_addresses_and_cards():
+    actor = staff()
+    organisation = customer_with_traces(current_app.config["CARD_HASH_KEY"].encode())
+    db.session.commit()
+    assert fraud.organisation_block(organisation.id, "203.0.113.5") is None
+
+    request_block = fraud.block_ip("203.0.113.0/24", actor=actor, reason="Bots")
+    match = fraud.organisation_block(organisation.id, "203.0.113.5")
+    assert (match.address, match.blocked_ip.id) == ("203.0.113.5", request_block.id)
+
+    seen_block = fraud.block_ip("192.0.2.0/24", actor=actor, reason="Carders")
+    match = fraud.organisation_block(organisation.id, "198.18.0.1")
+    # The IPv4-mapped spelling the login was seen from, as stored.
+    assert (match.address, match.blocked_ip.id) == ("::ffff:192.0.2.33", seen_block.id)
+
+    fraud.unblock("ip", seen_block.id, actor=actor, reason="Cleared")
+    card_block = fraud.block_card("4242424242424242", actor=actor, reason="Stolen")
+    match = fraud.organisation_block(organisation.id, None)
+    assert (match.blocked_card.id, match.card_last4, match.blocked_ip) == (
+        card_block.id,
+        "4242",
+        None,
+    )
+    fraud.unblock("card", card_block.id, actor=actor, reason="Found")
+    assert fraud.organisation_block(organisation.id, None) is None
+    assert fraud.organisation_block(make_organisation().id, "198.51.100.10") is None

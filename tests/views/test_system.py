@@ -21,7 +21,9 @@ from helpdesk.models import (
     IspService,
     Organisation,
     OutboxMail,
+    Payment,
     PaymentCard,
+    PaymentMethod,
     PhoneNumber,
     Role,
     SeenAddress,
@@ -496,6 +498,78 @@ def test_fraud_stop_button_needs_a_reason(app, world, client):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(BlockedIP)) == 0
 
 
+# --- the red button on the payment page -------------------------------------------------------
+
+
+def pay(app, world: World) -> int:
+    """A card payment by the world's customer, with its stored card."""
+    with app.app_context():
+        card_id = db.session.scalar(
+            sa.select(PaymentCard.id).where(PaymentCard.organisation_id == world.org_id)
+        )
+        payment = Payment(
+            organisation_id=world.org_id,
+            card_id=card_id,
+            method=PaymentMethod.CARD,
+            amount_cents=4999,
+            processor_reference="ch_test",
+        )
+        db.session.add(payment)
+        db.session.commit()
+        return payment.id
+
+
+def test_payment_page_has_the_red_button(app, world, client):
+    payment_id = pay(app, world)
+    html = client.get(f"/billing/payments/{payment_id}").get_data(as_text=True)
+    assert '<section class="card fraud-stop" id="fraud-stop">' in html
+    assert f'action="/billing/payments/{payment_id}/fraud-stop"' in html
+    assert '<button type="submit" class="danger">FRAUD-STOP</button>' in html
+
+
+def test_fraud_stop_from_the_payment_page_blocks_the_payer_and_returns(app, world, client):
+    payment_id = pay(app, world)
+    page = f"/billing/payments/{payment_id}"
+    url = f"{page}/fraud-stop"
+    response = post_form(client, url, {"reason": "Chargeback on this payment"}, page=page)
+    assert response.status_code == 303 and response.headers["Location"] == page
+    html = client.get(page).get_data(as_text=True)
+    assert "FRAUD-STOP: blocked 3 address(es) and 1 card(s)." in html
+    assert "Refund" in html  # back on the payment page
+    with app.app_context():
+        networks = set(db.session.scalars(sa.select(BlockedIP.network)))
+        assert networks == {"198.51.100.23/32", "2001:db8::77/128", "192.0.2.61/32"}
+        card = db.session.scalar(sa.select(BlockedCard))
+        assert (card.brand, card.last4, card.reason) == (
+            "Visa",
+            "4242",
+            "Chargeback on this payment",
+        )
+        log = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "fraud.stop"))
+        assert log.organisation_id == world.org_id and log.actor_id == world.staff_id
+    again = post_form(client, url, {"reason": "Again"}, page=page)
+    assert again.status_code == 303
+    assert "every known address and card is blocked already" in client.get(page).text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)) == 1
+
+
+def test_payment_page_fraud_stop_needs_a_reason(app, world, client):
+    payment_id = pay(app, world)
+    page = f"/billing/payments/{payment_id}"
+    response = post_form(client, f"{page}/fraud-stop", {"reason": " "}, page=page)
+    assert response.status_code == 422
+    assert "Give a reason." in response.text and f"Payment #{payment_id}" in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BlockedIP)) == 0
+
+
+def test_payment_page_fraud_stop_of_an_unknown_payment_is_404(app, world, client):
+    page = f"/billing/payments/{pay(app, world)}"
+    response = post_form(client, "/billing/payments/999999/fraud-stop", {"reason": "x"}, page=page)
+    assert response.status_code == 404
+
+
 # --- who may, and CSRF ------------------------------------------------------------------------
 
 GETS = [
@@ -510,6 +584,8 @@ POSTS = [
     "/system/customers/{org}/edit",
     "/system/customers/{org}/reset-link",
     "/system/customers/{org}/fraud-stop",
+    "/system/customers/{org}/accounts",
+    "/billing/payments/{payment}/fraud-stop",
     "/system/fraud/ips",
     "/system/fraud/cards",
     "/system/fraud/ip/{blocked}/unblock",
@@ -524,7 +600,7 @@ def _ids(app) -> dict:
 
         staff = db.session.get(User, world.staff_id)
         blocked = fraud.block_ip("203.0.113.0/24", actor=staff, reason="Bots").id
-    return {"org": world.org_id, "blocked": blocked}
+    return {"org": world.org_id, "blocked": blocked, "payment": pay(app, world)}
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.CUSTOMER])

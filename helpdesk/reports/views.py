@@ -1,0 +1,152 @@
+"""Dashboards and reports (issue 8): the support dashboard with live counts, the support and
+billing reports over a period, and CSV exports of every report table and any case list."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from helpdesk.extensions import db
+from helpdesk.models import Role, utcnow
+from helpdesk.reports.charts import billing_charts, dashboard_charts, support_charts
+from helpdesk.reports.export import csv_response
+from helpdesk.reports.forms import PeriodForm
+from helpdesk.services import folders, reports, sla
+from helpdesk.tracker.common import folder_settings, signature
+
+# The tracker's folder filters, so an exported list matches the list on screen.
+from helpdesk.tracker.views import _filter_conditions as folder_filter_conditions
+from helpdesk.web.guards import gate_blueprint, role_required
+from helpdesk.web.htmx import render_page_or_fragment
+
+bp = Blueprint("reports", __name__)
+gate_blueprint(bp, Role.AGENT, Role.ADMIN, Role.BILLING)
+SUPPORT_STAFF = (Role.AGENT, Role.ADMIN)
+MONEY_STAFF = (Role.BILLING, Role.ADMIN)
+REPORT_ROLES = {"support": SUPPORT_STAFF, "billing": MONEY_STAFF}
+
+
+@bp.app_template_filter("report_cell")
+def report_cell(value: object) -> str:
+    """A report table cell as people read it: 1,234 / 3.75 / 1,234.50 / a dash for nothing."""
+    if value is None:
+        return "–"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _live_context(live: reports.LiveCounts) -> dict:
+    return {
+        "live": live,
+        "live_signature": signature(live.key()),
+        "titles": folders.TITLES,
+        "work_folders": folders.WORK_FOLDERS,
+    }
+
+
+@bp.route("/")
+@role_required(*SUPPORT_STAFF)
+def dashboard():
+    """The support dashboard: what needs attention right now."""
+    board = reports.dashboard(utcnow(), folder_settings())
+    return render_template(
+        "reports/dashboard.html",
+        board=board,
+        charts=dashboard_charts(board),
+        **_live_context(board.live),
+    )
+
+
+@bp.route("/live")
+@role_required(*SUPPORT_STAFF)
+def live():
+    """The dashboard's live counts; 204 while nothing changed since the page's version."""
+    context = _live_context(reports.live_counts(utcnow(), folder_settings()))
+    if request.args.get("known") == context["live_signature"]:
+        return "", 204
+    return render_template("reports/_live.html", **context)
+
+
+def _period_form() -> tuple[PeriodForm, reports.Period]:
+    form = PeriodForm(request.args)
+    today = reports.local_today(utcnow(), reports.business_zone())
+    return form, form.period(today)
+
+
+@bp.route("/support")
+@role_required(*SUPPORT_STAFF)
+def support():
+    """The support report over a period: response times, what arrived, patterns, agents."""
+    form, period = _period_form()
+    tables = reports.support_report(period)
+    return render_page_or_fragment(
+        "reports/support.html",
+        "reports/_support_report.html",
+        form=form,
+        period=period,
+        tables=tables,
+        charts=support_charts(tables, sla.first_response_hours()),
+    )
+
+
+@bp.route("/billing")
+@role_required(*MONEY_STAFF)
+def billing():
+    """The billing report over a period: payments, refunds by reason, blocked attempts."""
+    form, period = _period_form()
+    tables = reports.billing_report(period)
+    return render_page_or_fragment(
+        "reports/billing.html",
+        "reports/_billing_report.html",
+        form=form,
+        period=period,
+        tables=tables,
+        charts=billing_charts(tables),
+    )
+
+
+@bp.route("/<report>/<name>.csv")
+def table_csv(report: str, name: str):
+    """One report table as CSV, for the period of the page it came from."""
+    roles = REPORT_ROLES.get(report)
+    if roles is None:
+        abort(404)
+    if current_user.role not in roles:
+        abort(403)
+    _, period = _period_form()
+    table = reports.report_table(report, name, period)
+    if table is None:
+        abort(404)
+    return csv_response(f"{report}-{name}-{period.slug()}.csv", table.header, table.rows)
+
+
+@bp.route("/cases.csv")
+@role_required(*SUPPORT_STAFF)
+def cases_csv():
+    """A tracker folder with its filters as CSV (?folder=queue&origin=phone...), streamed."""
+    folder = folders.parse_folder(request.args.get("folder", folders.ALL))
+    if folder is None:
+        abort(404)
+    scope = folders.scope_for(current_user, request.args.get("scope") == "everyone")
+    query = reports.case_list_query(
+        [
+            folders.folder_condition(folder, utcnow(), folder_settings()),
+            folders.scope_condition(folder, scope),
+            *folder_filter_conditions(request.args),
+        ],
+        folders.folder_order(folder),
+    ).execution_options(yield_per=1000)
+
+    def rows():
+        # Runs while the response streams: the database hands over 1,000 rows at a time.
+        yield from db.session.execute(query)
+
+    stamp = utcnow().strftime("%Y-%m-%d")
+    return csv_response(f"cases-{folder}-{stamp}.csv", reports.CASE_COLUMNS, rows())

@@ -1,0 +1,391 @@
+"""Adjustable settings: the administrator's values (Setting rows) over the config defaults.
+
+A small registry declares every value an administrator may change at run time, its type and
+its limits. `setting(key)` answers with the stored value when there is a valid one, else the
+app config's (environment or built-in default). A request reads the Setting table once.
+The holidays of the business calendar are managed here too.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, g, has_request_context, request
+
+from helpdesk.extensions import db
+from helpdesk.models import Holiday, Setting, User
+from helpdesk.rules.business_hours import WEEKDAY_NAMES, parse_clock, parse_weekdays
+from helpdesk.services import ServiceError, audit
+
+INT = "int"
+EMAIL = "email"
+CLOCK = "clock"
+WEEKDAYS = "weekdays"
+TIME_ZONE = "time_zone"
+MEGABYTE = 1024 * 1024
+HOLIDAY_NAME_MAX = 120
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One adjustable value: its config key (also its Setting row key) and its limits."""
+
+    key: str
+    group: str
+    label: str
+    kind: str
+    minimum: int | None = None
+    maximum: int | None = None
+    scale: int = 1  # stored = entered x scale: file sizes are typed in MB, kept in bytes
+    hint: str = ""
+
+
+REGISTRY: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "EXPIRED1_DAYS",
+        "Folders",
+        "Expired 1 after (days)",
+        INT,
+        1,
+        3650,
+        hint="A case the agent has not replied to in this many days (seed 002: 30).",
+    ),
+    SettingSpec(
+        "EXPIRED2_DAYS",
+        "Folders",
+        "Expired 2 after (days)",
+        INT,
+        1,
+        3650,
+        hint="An answer the customer has neither viewed nor closed for this many days.",
+    ),
+    SettingSpec(
+        "REOPEN_DAYS",
+        "Folders",
+        "Customers may reopen for (days)",
+        INT,
+        0,
+        3650,
+        hint="After this, reopening starts a new linked case.",
+    ),
+    SettingSpec("BUSINESS_TIME_ZONE", "Business hours", "Time zone", TIME_ZONE),
+    SettingSpec("BUSINESS_HOURS_START", "Business hours", "Opens (HH:MM)", CLOCK),
+    SettingSpec("BUSINESS_HOURS_END", "Business hours", "Closes (HH:MM)", CLOCK),
+    SettingSpec("BUSINESS_DAYS", "Business hours", "Working days", WEEKDAYS),
+    SettingSpec(
+        "FIRST_RESPONSE_HOURS",
+        "Business hours",
+        "First response within (business hours)",
+        INT,
+        1,
+        240,
+        hint="Seed 003: 4.",
+    ),
+    SettingSpec(
+        "ATTACHMENT_MAX_BYTES",
+        "Attachments",
+        "Largest file (MB)",
+        INT,
+        1,
+        50,
+        scale=MEGABYTE,
+        hint="Up to 50 MB: larger requests are refused outright.",
+    ),
+    SettingSpec("ATTACHMENTS_PER_MESSAGE", "Attachments", "Files per message", INT, 1, 20),
+    SettingSpec(
+        "QUEUE_ALERT_SIZE",
+        "Queue alerts",
+        "Alert when the queue holds more than (cases)",
+        INT,
+        1,
+        100000,
+    ),
+    SettingSpec(
+        "QUEUE_ALERT_SIMILAR", "Queue alerts", "Alert at this many alike subjects", INT, 2, 1000
+    ),
+    SettingSpec(
+        "QUEUE_ALERT_WINDOW_MINUTES", "Queue alerts", "... within (minutes)", INT, 1, 10080
+    ),
+    SettingSpec(
+        "DIRECTOR_EMAIL",
+        "Queue alerts",
+        "Support director's e-mail",
+        EMAIL,
+        hint="Empty: every active administrator gets the alerts.",
+    ),
+)
+BY_KEY = {spec.key: spec for spec in REGISTRY}
+GROUPS = tuple(dict.fromkeys(spec.group for spec in REGISTRY))
+_CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+_CACHE = "adjustable_settings"
+
+
+class SettingsError(ServiceError):
+    """Some entered values are unacceptable: a message per setting key."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = errors
+
+
+# --- Parsing: what a person typed, as the value stored (pure) ------------------------------
+
+
+def parse(spec: SettingSpec, entered: Any) -> Any:
+    """The value to store for `entered` (form data); ValueError with a message to show."""
+    if spec.kind == INT:
+        return _parse_int(spec, entered)
+    if spec.kind == EMAIL:
+        return _parse_email(entered)
+    if spec.kind == CLOCK:
+        return _parse_clock(entered)
+    if spec.kind == WEEKDAYS:
+        return _parse_weekdays(entered)
+    if spec.kind == TIME_ZONE:
+        return _parse_time_zone(entered)
+    raise ValueError(f"unknown setting kind {spec.kind!r}")
+
+
+def _parse_int(spec: SettingSpec, entered: Any) -> int:
+    if isinstance(entered, bool):
+        raise ValueError("Enter a whole number.")
+    try:
+        number = int(str(entered).strip())
+    except (TypeError, ValueError):
+        raise ValueError("Enter a whole number.") from None
+    low, high = spec.minimum, spec.maximum
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise ValueError(f"Enter a whole number from {low} to {high}.")
+    return number * spec.scale
+
+
+def _parse_email(entered: Any) -> str:
+    text = str(entered or "").strip()
+    if not text:
+        return ""
+    try:
+        return validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValueError("Enter a valid e-mail address, or leave it empty.") from None
+
+
+def _parse_clock(entered: Any) -> str:
+    match = _CLOCK.fullmatch(str(entered or "").strip())
+    if match is None:
+        raise ValueError("Enter a time of day as HH:MM, e.g. 08:00.")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def _parse_weekdays(entered: Any) -> str:
+    text = entered if isinstance(entered, str) else ",".join(entered or [])
+    try:
+        days = parse_weekdays(text)
+    except ValueError:
+        raise ValueError("Choose days from Monday to Sunday.") from None
+    if not days:
+        raise ValueError("Choose at least one working day.")
+    return ",".join(WEEKDAY_NAMES[day] for day in sorted(days))
+
+
+def _parse_time_zone(entered: Any) -> str:
+    name = str(entered or "").strip()
+    if name not in _known_zones():
+        raise ValueError("Choose a time zone from the list.")
+    return name
+
+
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def entered_form(spec: SettingSpec, value: Any) -> Any:
+    """A stored value as the form shows it (the inverse of `parse`)."""
+    if spec.kind == INT:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value // spec.scale
+        return value  # e.g. 4.5 from the environment: shown as is, saving asks for a whole number
+    if spec.kind == WEEKDAYS:
+        return [WEEKDAY_NAMES[day] for day in sorted(parse_weekdays(str(value)))]
+    return value
+
+
+def _hours_problem(values: Mapping[str, Any]) -> str | None:
+    start, end = values.get("BUSINESS_HOURS_START"), values.get("BUSINESS_HOURS_END")
+    if start is not None and end is not None and not parse_clock(start) < parse_clock(end):
+        return "Closing time must be after the opening time on the same day."
+    return None
+
+
+def validate(entered: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The values to store for the registry keys in `entered`, and a message per bad one."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, raw in entered.items():
+        spec = BY_KEY.get(key)
+        if spec is None:
+            continue
+        try:
+            values[key] = parse(spec, raw)
+        except ValueError as error:
+            errors[key] = str(error)
+    problem = _hours_problem(values)
+    if problem:
+        errors.setdefault("BUSINESS_HOURS_END", problem)
+    return values, errors
+
+
+def _is_valid_stored(spec: SettingSpec, value: Any) -> bool:
+    # A row written by an older version, or by hand, must not break every page: ignore it.
+    try:
+        return parse(spec, entered_form(spec, value)) == value
+    except (TypeError, ValueError):
+        return False
+
+
+# --- Reading: the effective values, once per request ----------------------------------------
+
+
+def defaults() -> dict[str, Any]:
+    """Each registered setting's value from the app config (environment or built-in)."""
+    return {key: current_app.config.get(key) for key in BY_KEY}
+
+
+def _stored() -> dict[str, Any]:
+    rows = db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.in_(BY_KEY)))
+    return {key: value for key, value in rows if _is_valid_stored(BY_KEY[key], value)}
+
+
+def _load() -> tuple[dict[str, Any], dict[str, Any]]:
+    stored = _stored()
+    effective = {**defaults(), **stored}
+    if _hours_problem(effective):
+        # A stored clock contradicting a newer environment default: the defaults win.
+        for key in ("BUSINESS_HOURS_START", "BUSINESS_HOURS_END"):
+            stored.pop(key, None)
+            effective[key] = current_app.config.get(key)
+    return effective, stored
+
+
+def _cached() -> tuple[dict[str, Any], dict[str, Any]]:
+    if not has_request_context():
+        return _load()  # CLI jobs and tests: always fresh
+    # An app context can outlive a request (tests push one around many), so the cache
+    # remembers which request it belongs to.
+    owner = request._get_current_object()
+    held = g.get(_CACHE)
+    if held is None or held[0] is not owner:
+        held = (owner, *_load())
+        setattr(g, _CACHE, held)
+    return held[1], held[2]
+
+
+def values() -> dict[str, Any]:
+    """Every registered setting's effective value, by config key."""
+    return dict(_cached()[0])
+
+
+def overridden() -> dict[str, Any]:
+    """The settings an administrator changed from the config default, by key."""
+    return dict(_cached()[1])
+
+
+def setting(key: str) -> Any:
+    """The effective value of one registered setting (KeyError for an unknown key)."""
+    return _cached()[0][key]
+
+
+def forget() -> None:
+    """Drop this request's cached values (after a save)."""
+    g.pop(_CACHE, None)
+
+
+# --- Saving -----------------------------------------------------------------------------------
+
+
+def save(
+    actor: User, entered: Mapping[str, Any], *, ip_address: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Store the entered values (form units), audit before/after and commit; the changes.
+
+    A value equal to the config default removes the override, so later changes to the
+    environment default apply again.
+    """
+    new, errors = validate(entered)
+    if errors:
+        raise SettingsError(errors)
+    current = values()
+    config = defaults()
+    rows = {
+        row.key: row for row in db.session.scalars(sa.select(Setting).where(Setting.key.in_(new)))
+    }
+    changes: dict[str, dict[str, Any]] = {}
+    for key, value in new.items():
+        if value != current[key]:
+            changes[key] = {"before": current[key], "after": value}
+        row = rows.get(key)
+        if value == config[key]:
+            if row is not None:
+                db.session.delete(row)
+        elif row is None:
+            db.session.add(Setting(key=key, value=value))
+        else:
+            row.value = value
+    if changes:
+        audit.record("settings.update", actor=actor, ip_address=ip_address, changes=changes)
+    db.session.commit()
+    forget()
+    return changes
+
+
+# --- Holidays: days the business calendar skips ---------------------------------------------
+
+
+def add_holiday(actor: User, day: date, name: str, *, ip_address: str | None = None) -> Holiday:
+    """Add a day without business hours; one per date; audited; commit."""
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("Enter the holiday's name.", field="name")
+    if len(name) > HOLIDAY_NAME_MAX:
+        raise ServiceError(f"Use at most {HOLIDAY_NAME_MAX} characters.", field="name")
+    taken = db.session.scalar(sa.select(Holiday).where(Holiday.day == day))
+    if taken is not None:
+        raise ServiceError(f"{day:%Y-%m-%d} is already a holiday ({taken.name}).", field="day")
+    holiday = Holiday(day=day, name=name)
+    db.session.add(holiday)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # another admin added the same day a moment ago
+        raise ServiceError(f"{day:%Y-%m-%d} is already a holiday.", field="day") from None
+    audit.record(
+        "holiday.add",
+        actor=actor,
+        obj=holiday,
+        ip_address=ip_address,
+        day=day.isoformat(),
+        name=name,
+    )
+    db.session.commit()
+    return holiday
+
+
+def remove_holiday(actor: User, holiday: Holiday, *, ip_address: str | None = None) -> None:
+    """Make the day a normal calendar day again; audited; commit."""
+    audit.record(
+        "holiday.remove",
+        actor=actor,
+        obj=holiday,
+        ip_address=ip_address,
+        day=holiday.day.isoformat(),
+        name=holiday.name,
+    )
+    db.session.delete(holiday)
+    db.session.commit()

@@ -1,0 +1,107 @@
+"""No page runs a query per row: the SQL statements each busy page runs stay the same when the
+database grows from 10 to 1,000 cases (issue 9: a regression fails here without timing)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from helpdesk.extensions import db
+from helpdesk.models import Case, Payment, PaymentMethod, Role, User
+from helpdesk.services import bench_data
+from tests.conftest import as_user
+from tests.factories import make_user
+
+
+def statements_for(app, client, url: str, expected: int = 200) -> int:
+    with app.app_context():
+        engine = db.engine
+    executed = []
+
+    def count(*_args):
+        executed.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == expected, url
+    return len(executed)
+
+
+def poll_url(client) -> str:
+    page = client.get("/tracker/folders/all").text
+    return html.unescape(re.search(r'hx-get="(/tracker/counts[^"]*)"', page).group(1))
+
+
+def grow_to_the_same_people(app, agent_id: int, customer_id: int) -> None:
+    """990 more cases, all the agent's and half of them the customer's: every list they see
+    grows a hundredfold."""
+    with app.app_context():
+        bench_data.load(990, messages_per_case=2)
+        organisation_id = db.session.get(User, customer_id).organisation_id
+        db.session.execute(sa.update(Case).values(assignee_id=agent_id))
+        db.session.execute(
+            sa.update(Case)
+            .where(Case.id % 2 == 0)
+            .values(requester_id=customer_id, organisation_id=organisation_id)
+        )
+        db.session.commit()
+
+
+@pytest.fixture
+def small_desk(app) -> dict:
+    with app.app_context():
+        bench_data.load(10, messages_per_case=2)
+        case = db.session.scalars(sa.select(Case).order_by(Case.id)).first()
+        if case.assignee_id is None:
+            case.assignee_id = db.session.scalar(
+                sa.select(User.id).where(User.role == Role.AGENT).order_by(User.id).limit(1)
+            )
+        billing = make_user(Role.BILLING)
+        payment = Payment(
+            organisation_id=case.organisation_id, method=PaymentMethod.PREPAID, amount_cents=500
+        )
+        db.session.add(payment)
+        db.session.commit()
+        return {
+            "agent": case.assignee_id,
+            "customer": case.requester_id,
+            "number": case.number,
+            "billing": billing.id,
+            "payment": payment.id,
+        }
+
+
+def test_busy_pages_cost_the_same_at_10_and_1000_cases(app, small_desk):
+    agent, customer, billing = app.test_client(), app.test_client(), app.test_client()
+    as_user(app, agent, small_desk["agent"])
+    as_user(app, customer, small_desk["customer"])
+    as_user(app, billing, small_desk["billing"])
+    number, payment = small_desk["number"], small_desk["payment"]
+
+    def costs() -> dict[str, int]:
+        return {
+            "folder new": statements_for(app, agent, "/tracker/folders/new"),
+            "folder waiting": statements_for(app, agent, "/tracker/folders/waiting"),
+            "folder all": statements_for(app, agent, "/tracker/folders/all"),
+            "case page": statements_for(app, agent, f"/tracker/cases/{number}"),
+            "poll": statements_for(app, agent, poll_url(agent), expected=204),
+            "search": statements_for(app, agent, "/tracker/search?q=licence"),
+            "customer list": statements_for(app, customer, "/cases"),
+            "customer case": statements_for(app, customer, f"/cases/{number}"),
+            "refund form": statements_for(app, billing, f"/billing/payments/{payment}"),
+        }
+
+    costs()  # the first look writes once (the customer has now seen the answer)
+    few = costs()
+    grow_to_the_same_people(app, small_desk["agent"], small_desk["customer"])
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1000
+
+    assert costs() == few
