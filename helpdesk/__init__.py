@@ -49,7 +49,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from helpdesk import models  # noqa: F401  (registers every table on the metadata)
-    from helpdesk.services import search  # noqa: F401  (its session listeners keep search current)
+
+    # Their session listeners keep the search index and the live polls' change stamp current.
+    from helpdesk.services import change_stamp, search  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(

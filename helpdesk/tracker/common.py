@@ -11,7 +11,7 @@ from flask_login import current_user
 from helpdesk.extensions import db
 from helpdesk.models import User, utcnow
 from helpdesk.rules.folders import FolderSettings
-from helpdesk.services import folders, settings
+from helpdesk.services import change_stamp, folders, settings
 from helpdesk.tracker.blueprint import STAFF
 
 
@@ -31,10 +31,19 @@ def signature(*parts) -> str:
 def sidebar_context() -> dict:
     """Folder counts for the sidebar, and the signature its poll compares."""
     scope = folders.scope_for(current_user, request.args.get("scope") == "everyone")
-    counts = folders.folder_counts(scope, utcnow(), folder_settings())
+    stamp = change_stamp.current()  # read first: a change during the count moves it on
+    expiry = folder_settings()
+    counts = dict(
+        change_stamp.remembered(
+            stamp,
+            ("folder counts", scope, expiry),
+            lambda: folders.folder_counts(scope, utcnow(), expiry),
+        )
+    )
     return {
         "counts": counts,
         "counts_signature": signature(sorted(counts.items())),
+        "counts_stamp": stamp,
         "scope": scope,
         "titles": folders.TITLES,
         "work_folders": folders.WORK_FOLDERS,

@@ -105,3 +105,17 @@ def test_busy_pages_cost_the_same_at_10_and_1000_cases(app, small_desk):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1000
 
     assert costs() == few
+
+
+def test_an_idle_poll_reads_only_the_login_and_the_change_stamp(app, small_desk):
+    agent = app.test_client()
+    as_user(app, agent, small_desk["agent"])
+    url = poll_url(agent)
+
+    assert statements_for(app, agent, url, expected=204) == 2
+
+    with app.app_context():  # someone else changes a case: the same poll counts again
+        case = db.session.scalars(sa.select(Case).where(Case.number == small_desk["number"])).one()
+        case.tier = 3
+        db.session.commit()
+    assert statements_for(app, agent, url, expected=204) > 2
