@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.sql import Select
 
+from helpdesk.billing.queries import named_like, narrowed
 from helpdesk.extensions import db
 from helpdesk.models import (
     Invoice,
@@ -22,7 +23,6 @@ from helpdesk.models import (
     Shipment,
     utcnow,
 )
-from helpdesk.services.callers import escape_like
 from helpdesk.services.orders import card_label
 
 
@@ -45,16 +45,8 @@ def orders(filters: OrderFilters) -> Select:
         .options(contains_eager(Order.organisation))
         .order_by(Order.ordered_at.desc(), Order.id.desc())
     )
-    # Dates are whole UTC days, both ends included; ordered_at is naive UTC.
-    if filters.date_from:
-        query = query.where(Order.ordered_at >= datetime.combine(filters.date_from, time.min))
-    if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time.min)
-        query = query.where(Order.ordered_at < end)
-    if filters.customer:
-        query = query.where(
-            Organisation.name.ilike(f"%{escape_like(filters.customer)}%", escape="\\")
-        )
+    query = narrowed(query, Order.ordered_at, filters.date_from, filters.date_to)
+    query = named_like(query, filters.customer)
     if filters.product:
         query = query.where(Order.product == filters.product)
     if filters.status:

@@ -35,6 +35,22 @@ class TransactionFilters:
     status: PaymentStatus | None = None
 
 
+def narrowed(query: Select, column, date_from: date | None, date_to: date | None) -> Select:
+    """`query` limited to whole UTC days of `column` (naive UTC), both ends included."""
+    if date_from:
+        query = query.where(column >= datetime.combine(date_from, time.min))
+    if date_to:
+        query = query.where(column < datetime.combine(date_to + timedelta(days=1), time.min))
+    return query
+
+
+def named_like(query: Select, customer: str | None) -> Select:
+    """`query` (joined to its organisation) limited to names containing `customer`."""
+    if not customer:
+        return query
+    return query.where(Organisation.name.ilike(f"%{escape_like(customer)}%", escape="\\"))
+
+
 def transactions(filters: TransactionFilters) -> Select:
     """Payments matching `filters`, newest first (paged by the caller, in the database)."""
     query = (
@@ -43,16 +59,8 @@ def transactions(filters: TransactionFilters) -> Select:
         .options(contains_eager(Payment.organisation))
         .order_by(Payment.created_at.desc(), Payment.id.desc())
     )
-    # Dates are whole UTC days, both ends included; created_at is naive UTC.
-    if filters.date_from:
-        query = query.where(Payment.created_at >= datetime.combine(filters.date_from, time.min))
-    if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time.min)
-        query = query.where(Payment.created_at < end)
-    if filters.customer:
-        query = query.where(
-            Organisation.name.ilike(f"%{escape_like(filters.customer)}%", escape="\\")
-        )
+    query = narrowed(query, Payment.created_at, filters.date_from, filters.date_to)
+    query = named_like(query, filters.customer)
     if filters.method:
         query = query.where(Payment.method == filters.method)
     if filters.status:

@@ -180,20 +180,25 @@ def customer_reply(
                 case, customer, ActivityKind.STATUS, "Customer replied: waiting for agent", now
             )
         touch(case, now)
-        if case.assignee is not None:
-            outbox.queue_mail(
-                to_address=case.assignee.email,
-                to_name=case.assignee.name,
-                case=case,
-                user=case.assignee,
-                subject=f"Customer replied: {case.subject}",
-                template="customer_replied",
-                message=message,
-                customer=customer,
-            )
+        mail_assignee_of_reply(case, message, customer)
         return message
 
     return committed(write)
+
+
+def mail_assignee_of_reply(case: Case, message: Message, customer) -> None:
+    """Tell the case's agent, if it has one, that the customer wrote; no commit."""
+    if case.assignee is not None:
+        outbox.queue_mail(
+            to_address=case.assignee.email,
+            to_name=case.assignee.name,
+            case=case,
+            user=case.assignee,
+            subject=f"Customer replied: {case.subject}",
+            template="customer_replied",
+            message=message,
+            customer=customer,
+        )
 
 
 def close_case(*, actor: User, case: Case, comment: str = "") -> Case:

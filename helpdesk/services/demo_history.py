@@ -70,7 +70,9 @@ def load(agents: list[User], customers: list[User]) -> None:
     for index, (subject, type_name, reason_name) in enumerate(FINISHED * 2):
         customer = customers[index % len(customers)]
         agent = agents[index % len(agents)]
-        created = now - timedelta(days=27 - index, hours=5 + index % 4)
+        # Mid-morning in Denver (UTC-7), when the business-hours clock runs.
+        day = now - timedelta(days=27 - index)
+        created = day.replace(hour=15 + index % 4, minute=10, second=0, microsecond=0)
         answered = created + timedelta(hours=FIRST_ANSWER_HOURS[index % len(FINISHED)])
         _finished_case(
             subject, reasons[(type_name, reason_name)], customer, agent, created, answered, index

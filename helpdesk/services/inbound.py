@@ -370,17 +370,7 @@ def _reply(
             case, sender.user, ActivityKind.STATUS, f"Customer replied by e-mail: {summary}", now
         )
     touch(case, now)
-    if case.assignee is not None:
-        outbox.queue_mail(
-            to_address=case.assignee.email,
-            to_name=case.assignee.name,
-            case=case,
-            user=case.assignee,
-            subject=f"Customer replied: {case.subject}",
-            template="customer_replied",
-            message=message,
-            customer=sender,
-        )
+    cases.mail_assignee_of_reply(case, message, sender)
     _processed(mail, case)
 
 
