@@ -7,7 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Order, OrderStatus
+from helpdesk.models import Order, OrderStatus, Product
 from helpdesk.rules.eligibility import Eligibility, OrderFacts, account_eligibility
 
 
@@ -23,10 +23,17 @@ def order_facts(order: Order) -> OrderFacts:
 
 
 def organisation_eligibility(organisation_id: int, today: date) -> Eligibility:
-    """The best support level any of the organisation's live orders gives today."""
+    """The best support level any of the organisation's live orders gives today.
+
+    Equipment (a receipt printer, a desk phone) is shipped, not supported by seed 000's
+    software terms, so its orders give no support."""
     orders = db.session.scalars(
-        sa.select(Order).where(
-            Order.organisation_id == organisation_id, Order.status != OrderStatus.CANCELLED
+        sa.select(Order)
+        .outerjoin(Product, Product.id == Order.product_id)
+        .where(
+            Order.organisation_id == organisation_id,
+            Order.status != OrderStatus.CANCELLED,
+            sa.or_(Product.id.is_(None), Product.physical.is_(False)),
         )
     )
     return account_eligibility([order_facts(order) for order in orders], today)
