@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test lint clean bench
+.PHONY: run test lint clean bench soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,8 @@ clean:
 # e.g. BENCH_ARGS="--cases 100000 --databases sqlite".
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Issue 10's soak: mixed customer and agent traffic against gunicorn + PostgreSQL for 5 minutes
+# (HELPDESK_SOAK_POSTGRES_URL); CI runs a 20-second version inside the PostgreSQL suite.
+soak: $(VENV)/.dev-installed
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)

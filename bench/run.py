@@ -281,6 +281,8 @@ def run_database(kind: str, cases: int, args, ceiling_rps: float) -> tuple[list[
     fixtures = None if args.rebuild else fixtures_of(url)
     if fixtures is None or fixtures.get("cases") != cases:
         fixtures = build(kind, cases, url)
+    else:
+        flask("db", "upgrade", url=url)  # a kept database follows the schema
     print(f"\n== measuring {kind}, {cases:,} cases", flush=True)
     server = Gunicorn("helpdesk:create_app()", {"DATABASE_URL": url})
     results = []

@@ -12,12 +12,13 @@ from collections.abc import Iterator
 import flask_migrate
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from helpdesk import create_app
 from helpdesk.extensions import db, limiter
 from helpdesk.models import User
+from helpdesk.services import accounts
 
 PG_SERVER_URL = os.environ.get("HELPDESK_TEST_DATABASE_URL")
 
@@ -113,8 +114,14 @@ def csrf_from(html: str) -> str:
 
 def login_as(client: FlaskClient, user: User) -> None:
     """Log `client` in as `user` by session, as Flask-Login would after a real login."""
+    if has_app_context():  # the caller's session may hold the user uncommitted: commit it
+        session_id = accounts.open_login_session(user)
+    else:  # a user loaded in an app context that has ended
+        user_id = user.id
+        with client.application.app_context():
+            session_id = accounts.open_login_session(db.session.get(User, user_id))
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = session_id
         session["_fresh"] = True
 
 

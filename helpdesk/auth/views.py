@@ -74,6 +74,7 @@ def login():
         if user is None:
             form.form_errors.append(LOGIN_FAILED)
         else:
+            accounts.open_login_session(user, request.remote_addr)
             login_user(user, remember=form.remember.data)
             accounts.record_login(user, request.remote_addr)
             target = request.args.get("next")
@@ -85,6 +86,7 @@ def login():
 @login_required
 def logout():
     """End the session (POST only, with CSRF, so a link elsewhere cannot log you out)."""
+    accounts.end_login_session(current_user.get_id())
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -112,6 +114,7 @@ def register():
         except ServiceError as error:
             show_service_error(form, error)
         else:
+            accounts.open_login_session(user, request.remote_addr)
             login_user(user)
             accounts.record_login(user, request.remote_addr)
             flash("Welcome! Your account is ready.", "success")
@@ -192,6 +195,7 @@ def password_change():
         except ServiceError as error:
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
+            accounts.open_login_session(user, request.remote_addr)
             login_user(user, remember=remembered in request.cookies)
             flash(
                 "Your password is changed. Other browsers and devices using your account "
@@ -250,6 +254,7 @@ def reset_password(token: str):
             form.password.errors.append(error.message)
         else:
             if current_user.is_authenticated:
+                accounts.end_login_session(current_user.get_id())
                 logout_user()  # whoever was logged in here, the next step is a fresh login
             flash("Your password is set. Log in with your new password.", "success")
             return redirect(url_for("auth.login"))

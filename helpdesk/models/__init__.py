@@ -5,6 +5,7 @@ from helpdesk.models.accounts import (
     CallShop,
     Contact,
     IspService,
+    LoginSession,
     Organisation,
     PhoneNumber,
     Role,
@@ -61,6 +62,7 @@ from helpdesk.rules.eligibility import OrderKind
 from helpdesk.rules.folders import CaseStatus
 
 __all__ = [
+    "LoginSession",
     "Activity",
     "ActivityKind",
     "AgentStatus",

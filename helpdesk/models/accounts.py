@@ -99,8 +99,18 @@ class User(UserMixin, CreatedAt, db.Model):
         """True when `password` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
 
+    # The id of this browser's login ("user:version:token"), set when the login is opened or
+    # loaded; Flask-Login keeps it in the session and the remember-me cookie.
+    login_session_id = None
+
+    # Rows are equal when they are the same row (UserMixin would compare login ids instead).
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        if not self.login_session_id:
+            raise RuntimeError("open a login session (services.accounts) before logging in")
+        return self.login_session_id
 
     @property
     def is_active(self) -> bool:
@@ -180,3 +190,16 @@ class IspService(CreatedAt, db.Model):
     plan: Mapped[str] = mapped_column(sa.String(120))
     access_login: Mapped[str | None] = mapped_column(sa.String(120))
     status: Mapped[str] = mapped_column(sa.String(32), default="active")
+
+
+class LoginSession(CreatedAt, db.Model):
+    """One browser's login. Logging out ends it, so a copy of that browser's cookie stops
+    working too, while the user's other browsers stay logged in."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # SHA-256 of the token
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    ended_at: Mapped[datetime | None]

@@ -60,6 +60,7 @@ def dashboard():
         "reports/dashboard.html",
         board=board,
         charts=dashboard_charts(board),
+        goal_hours=sla.first_response_hours(),  # the admin's setting, not the start-up default
         **_live_context(board.live),
     )
 

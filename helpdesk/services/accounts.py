@@ -19,6 +19,7 @@ from helpdesk.models import (
     AgentStatus,
     BlockedAttemptKind,
     Contact,
+    LoginSession,
     Organisation,
     Role,
     SeenAddress,
@@ -50,14 +51,64 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
 
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _session_parts(session_id: str) -> tuple[int, int, str] | None:
+    user_id, version, token = (session_id.split(":") + ["", ""])[:3]
+    if not (user_id.isdigit() and version.isdigit() and token) or len(user_id) > 18:
+        return None
+    return int(user_id), int(version), token
+
+
+def open_login_session(user: User, ip: str | None = None) -> str:
+    """Start a login for this browser and commit; returns the id Flask-Login keeps.
+
+    The id names the user, their session version (a password change ends every login) and a
+    random token whose hash is stored (logging out ends this one login)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        LoginSession(user_id=user.id, token_hash=_token_hash(token), ip_address=ip and ip[:45])
+    )
+    db.session.commit()
+    user.login_session_id = f"{user.id}:{user.session_version}:{token}"
+    return user.login_session_id
+
+
+def end_login_session(session_id: str) -> None:
+    """Log this one browser out for good (its cookie, or a copy of it, no longer works)."""
+    parts = _session_parts(session_id)
+    if parts is not None:
+        db.session.execute(
+            sa.update(LoginSession)
+            .where(
+                LoginSession.token_hash == _token_hash(parts[2]),
+                LoginSession.ended_at.is_(None),
+            )
+            .values(ended_at=utcnow())
+        )
+        db.session.commit()
+
+
 def load_session_user(session_id: str) -> User | None:
-    """Flask-Login loader: the id and session version must both still match."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    """Flask-Login loader: the login must be open and the session version current."""
+    parts = _session_parts(session_id)
+    if parts is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.active:
+    user_id, version, token = parts
+    user = db.session.scalar(
+        sa.select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            LoginSession.token_hash == _token_hash(token),
+            LoginSession.ended_at.is_(None),
+        )
+    )
+    if user is None or user.session_version != version or not user.active:
         return None
+    user.login_session_id = session_id
     return user
 
 

@@ -43,10 +43,17 @@ def committed(write: Callable[[list[Path]], T]) -> T:
     return result
 
 
+ACTIVITY_SUMMARY_MAX = 500
+
+
 def log_activity(
     case: Case, actor: User | None, kind: ActivityKind, summary: str, at: datetime
 ) -> None:
     """Add an entry to the case timeline."""
+    # activities.summary is VARCHAR(500): a 500-character reason plus a name would not fit
+    # (PostgreSQL refuses it; SQLite stored it silently).
+    if len(summary) > ACTIVITY_SUMMARY_MAX:
+        summary = summary[: ACTIVITY_SUMMARY_MAX - 3] + "..."
     db.session.add(
         Activity(
             case_id=case.id,

@@ -113,7 +113,8 @@ def handover_screen():
             if match := re.fullmatch(r"assignee_(\d+)", key):
                 case_id = int(match.group(1))
                 plan[case_id] = (
-                    int(value) if value.isdigit() else None,
+                    # A user id fits the database integer; anything longer is no choice.
+                    int(value) if value.isdigit() and len(value) <= 9 else None,
                     request.form.get(f"note_{case_id}", ""),
                 )
         try:

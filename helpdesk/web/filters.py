@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask
 
 from helpdesk.rules.folders import CaseStatus
+from helpdesk.services import settings
 from helpdesk.web.links import mail_link
 
 CUSTOMER_STATUS = {
@@ -53,3 +54,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(customer_status)
     app.add_template_filter(filesize)
     app.add_template_global(mail_link)
+    app.add_template_global(settings.setting, "setting")  # admin-adjustable values, current

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
+from werkzeug.routing import IntegerConverter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -20,8 +21,24 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:...>` that fits a database integer: a guessed 2**31 is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def register(app: Flask) -> None:
     """Add the security headers (and Vary: HX-Request) to every response."""
+
+    @app.before_request
+    def refuse_nul_bytes() -> None:
+        # PostgreSQL text cannot hold NUL: refuse it up front, never a 500 from the driver.
+        for values in (request.args, request.form):
+            for key, value in values.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    abort(400)
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:

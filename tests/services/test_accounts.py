@@ -62,13 +62,34 @@ def test_authenticate_checks_password_and_activity():
 def test_session_id_carries_the_version():
     user = make_user(Role.BILLING)
     db.session.commit()
-    session_id = user.get_id()
+    session_id = accounts.open_login_session(user)
     assert accounts.load_session_user(session_id) == user
     accounts.end_all_sessions(user)
     assert accounts.load_session_user(session_id) is None
-    assert accounts.load_session_user(user.get_id()) == user
-    for forged in ["", "abc", f"{user.id}", f"{user.id}:x", "999999:1"]:
+    assert accounts.load_session_user(accounts.open_login_session(user)) == user
+    user_id, version, token = session_id.split(":")
+    for forged in [
+        "",
+        "abc",
+        f"{user.id}",
+        f"{user.id}:x",
+        "999999:1",
+        f"{user.id}:{int(version) + 1}",  # the pre-session format, without a token
+        f"{user.id}:{int(version) + 1}:{token}x",
+        f"999999:{int(version) + 1}:{token}",
+    ]:
         assert accounts.load_session_user(forged) is None
+
+
+def test_logging_out_ends_that_login_only():
+    user = make_user(Role.AGENT)
+    db.session.commit()
+    laptop, phone = accounts.open_login_session(user), accounts.open_login_session(user)
+
+    accounts.end_login_session(laptop)
+
+    assert accounts.load_session_user(laptop) is None
+    assert accounts.load_session_user(phone) == user
 
 
 def test_login_records_the_address_once_per_user():
@@ -155,7 +176,7 @@ def test_change_password_checks_the_current_one_and_the_policy():
 def test_change_password_ends_sessions_audits_and_mails():
     user = make_user(Role.CUSTOMER, email="kai@example.test")
     db.session.commit()
-    old_session = user.get_id()
+    old_session = accounts.open_login_session(user)
     accounts.change_password(user, PASSWORD, NEW_PASSWORD, ip="198.51.100.7")
     assert user.check_password(NEW_PASSWORD) and not user.check_password(PASSWORD)
     assert accounts.load_session_user(old_session) is None
@@ -219,7 +240,7 @@ def test_reset_password_works_once_and_ends_sessions():
     user = make_user(Role.ADMIN, email="kai@example.test", name="Kai Lund")
     db.session.commit()
     token = accounts.make_reset_token(user, SECRET)
-    old_session = user.get_id()
+    old_session = accounts.open_login_session(user)
     with pytest.raises(ServiceError) as weak:
         accounts.reset_password(token, "kai-lund-2026", secret_key=SECRET, max_age=60)
     assert weak.value.field == "password"

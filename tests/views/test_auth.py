@@ -83,6 +83,22 @@ def test_logout_needs_post_and_ends_the_session(client, users):
     assert anonymous.headers["Location"].startswith("/auth/login?next=")
 
 
+def test_a_copied_cookie_dies_with_the_logout_but_other_browsers_stay_in(app, client, users):
+    email = users[Role.AGENT][1]
+    log_in(client, email, remember="y")
+    thief = app.test_client()
+    for name in ("session", "remember_token"):
+        thief.set_cookie(name, client.get_cookie(name).value)
+    laptop = app.test_client()
+    log_in(laptop, email)
+    assert thief.get("/tracker/").status_code == 200
+
+    post_form(client, "/auth/logout", {}, page="/tracker/")
+
+    assert thief.get("/tracker/").status_code == 302  # session and remember-me both dead
+    assert laptop.get("/tracker/").status_code == 200
+
+
 def test_remember_me_sets_a_long_lived_http_only_cookie(client, users):
     log_in(client, users[Role.CUSTOMER][1], remember="y")
     cookie = client.get_cookie("remember_token")

@@ -25,7 +25,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
-from tests.conftest import as_user, csrf_from
+from tests.conftest import as_user, csrf_from, login_as
 from tests.factories import make_case, make_order, make_user
 
 
@@ -458,3 +458,16 @@ def test_routing_rules_assign_new_cases_with_fallback_when_away(app, client, wor
         ).all()
     assert assigned == {"First": world["agent"], "Second": other_id}
     assert sorted(routed) == ["Routed to Fallback Fay", "Routed to Lena Lind"]
+
+
+def test_the_new_case_form_states_the_attachment_limit_an_admin_set(app, client):
+    from helpdesk.models import Setting
+
+    with app.app_context():
+        customer = make_user(Role.CUSTOMER)
+        make_order(customer.organisation)
+        db.session.add(Setting(key="ATTACHMENTS_PER_MESSAGE", value=2))
+        db.session.commit()
+        login_as(client, customer)
+
+    assert "Up to 2 files of" in client.get("/cases/new").text

@@ -1,0 +1,94 @@
+"""Issue 10 item 1: every URL rule, requested by every role, answers what the access table
+declares: the login page for visitors, 403 for the wrong role, 404 for someone else's object."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, url_for
+
+from tests.conftest import as_user, csrf_from
+from tests.security.access_table import LOGIN, OK, REDIRECT, ROLES, TABLE, resolve
+from tests.security.world import build_world
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+CHECKED_METHODS = {"GET"} | UNSAFE
+
+
+def app_routes(app: Flask) -> set[tuple[str, str]]:
+    """(endpoint, method) of every URL rule but `static`; HEAD and OPTIONS follow GET."""
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods & CHECKED_METHODS
+    }
+
+
+def test_every_route_has_a_row_in_the_access_table(app):
+    declared = {(row.endpoint, row.method) for row in TABLE}
+    missing = sorted(app_routes(app) - declared)
+    stale = sorted(declared - app_routes(app))
+    assert not missing, f"routes without a row in tests/security/access_table.py: {missing}"
+    assert not stale, f"rows for routes that do not exist: {stale}"
+    for row in TABLE:
+        assert set(row.expect) == set(ROLES), f"{row.endpoint} {row.method}: name every role"
+
+
+def _mismatch(response, expected) -> str | None:
+    """Why `response` is not `expected`, or None when it is."""
+    status = response.status_code
+    location = urlsplit(response.headers.get("Location", "")).path
+    to_login = status in (301, 302, 303, 307) and location == "/auth/login"
+    if expected == LOGIN:
+        ok = to_login
+    elif expected == REDIRECT:
+        ok = status in (301, 302, 303, 307) and not to_login
+    elif expected == OK:
+        ok = status < 500 and status not in (401, 403, 404) and not to_login
+    else:
+        ok = status == expected
+    return None if ok else f"got {status}{f' -> {location}' if location else ''}"
+
+
+def test_access_matrix(app, capsys):
+    world = build_world(app)
+    clients = {}
+    for index, role in enumerate(ROLES):
+        client = app.test_client()
+        # One address per role: the per-IP limits on login, register and reset stay out of it.
+        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{10 + index}"
+        if role != "anonymous":
+            as_user(app, client, world["users"][role])
+        token = csrf_from(client.get("/help").get_data(as_text=True))
+        clients[role] = (client, token)
+
+    # Pages first, then the posts (some change what later rows see: close, delete ...).
+    rows = [r for r in TABLE if r.method == "GET"] + [r for r in TABLE if r.method != "GET"]
+    problems, checks = [], 0
+    for row in rows:
+        args, query = resolve(row, world)
+        with app.test_request_context():
+            url = url_for(row.endpoint, **args, **query)
+        headers = {"HX-Request": "true"} if row.htmx else {}
+        for role in ROLES:
+            client, token = clients[role]
+            if role != "anonymous":
+                as_user(app, client, world["users"][role])  # logout and password rows end it
+            if row.method == "GET":
+                response = client.get(url, headers=headers)
+            else:
+                data = {**row.data, "csrf_token": token}
+                response = client.open(url, method=row.method, data=data, headers=headers)
+            response.get_data()  # streamed bodies (CSV) run to the end inside the request
+            response.close()
+            checks += 1
+            why = _mismatch(response, row.expect[role])
+            if why:
+                problems.append(
+                    f"{row.method} {url} [{row.endpoint}] as {role}: "
+                    f"expected {row.expect[role]}, {why}"
+                )
+    with capsys.disabled():
+        print(f"\naccess matrix: {len(rows)} rows x {len(ROLES)} roles = {checks} checks")
+    assert not problems, "\n".join(["access table mismatches:", *problems])

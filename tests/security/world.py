@@ -1,0 +1,240 @@
+"""The fixture world of the security tests: two customer organisations (A and B), each with
+its own case, order, payment, invoice, plans and attachments, plus staff of every role and
+one of each object an admin or billing page addresses by id."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask
+
+from helpdesk.extensions import db
+from helpdesk.models import (
+    ArticleRevision,
+    Attachment,
+    BlockedCard,
+    BlockedIP,
+    CannedResponse,
+    CaseAction,
+    CaseReason,
+    CaseType,
+    Holiday,
+    InboundMail,
+    InboundStatus,
+    Invoice,
+    Message,
+    MessageKind,
+    Origin,
+    Payment,
+    PaymentMethod,
+    Promotion,
+    RecurringKind,
+    RecurringPayment,
+    Role,
+    RoutingRule,
+    ServicePlan,
+    Shipment,
+    Subscription,
+    User,
+    Visibility,
+    utcnow,
+)
+from helpdesk.rules.network import network_range
+from helpdesk.services import accounts, attachments, kb
+from helpdesk.services.attachments import AttachmentPolicy, Upload
+from tests.factories import make_case, make_order, make_organisation, make_user
+
+ROLES = ("anonymous", "customer_a", "customer_b", "agent_t1", "agent_t2", "billing", "admin")
+
+
+def _message(case, author: User, kind: MessageKind, body: str) -> Message:
+    message = Message(
+        case_id=case.id,
+        author_id=author.id,
+        kind=kind,
+        origin=Origin.WEB,
+        body=body,
+        body_html=f"<p>{body}</p>",
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def _attachment_id(app: Flask, case, message, uploader: User, name: str) -> int:
+    policy = AttachmentPolicy.from_config(app.config)
+    upload = Upload(name, b"secret file " + name.encode())
+    attachments.store_uploads([upload], policy, case=case, message=message, uploader=uploader)
+    db.session.flush()
+    return db.session.scalar(
+        sa.select(Attachment.id).where(
+            Attachment.case_id == case.id, Attachment.original_name == name
+        )
+    )
+
+
+def _money(organisation, order, suffix: str) -> dict[str, int]:
+    today = utcnow().date()
+    invoice = Invoice(
+        number=f"SEC-I-{suffix}",
+        organisation_id=organisation.id,
+        order_id=order.id,
+        issued_on=today,
+        due_on=today + timedelta(days=14),
+        total_cents=order.amount_cents,
+    )
+    db.session.add(invoice)
+    db.session.flush()
+    payment = Payment(
+        organisation_id=organisation.id,
+        order_id=order.id,
+        invoice_id=invoice.id,
+        method=PaymentMethod.BANK,
+        amount_cents=order.amount_cents,
+    )
+    plan = ServicePlan(name=f"Plan {suffix}", monthly_cents=2900)
+    db.session.add_all([payment, plan])
+    db.session.flush()
+    subscription = Subscription(
+        organisation_id=organisation.id, plan_id=plan.id, effective_on=today - timedelta(days=30)
+    )
+    recurring = RecurringPayment(
+        organisation_id=organisation.id,
+        kind=RecurringKind.FLAT_RATE,
+        description=f"Flat rate {suffix}",
+        amount_cents=2900,
+        effective_on=today - timedelta(days=30),
+        next_charge_on=today + timedelta(days=5),
+    )
+    shipment = Shipment(
+        order_id=order.id, organisation_id=organisation.id, item=f"Printer {suffix}"
+    )
+    db.session.add_all([subscription, recurring, shipment])
+    db.session.flush()
+    return {
+        "invoice": invoice.id,
+        "payment": payment.id,
+        "subscription": subscription.id,
+        "recurring": recurring.id,
+        "shipment": shipment.id,
+    }
+
+
+def build_world(app: Flask) -> dict:
+    """Create the world and return its ids (users by role name, objects by key); commits."""
+    w: dict = {}
+    with app.app_context():
+        org_a, org_b = make_organisation(name="Org A"), make_organisation(name="Org B")
+        users = {
+            "customer_a": make_user(Role.CUSTOMER, organisation=org_a),
+            "customer_b": make_user(Role.CUSTOMER, organisation=org_b),
+            "agent_t1": make_user(Role.AGENT, tier=1),
+            "agent_t2": make_user(Role.AGENT, tier=2),
+            "billing": make_user(Role.BILLING),
+            "admin": make_user(Role.ADMIN),
+        }
+        other_agent = make_user(Role.AGENT, tier=1, name="Other agent")
+        for name, org in (("a", org_a), ("b", org_b)):
+            order = make_order(org)
+            case = make_case(org, order_id=order.id, subject=f"Secret case of org {name}")
+            reply = _message(case, users["agent_t1"], MessageKind.REPLY, "A public answer")
+            w[f"org_{name}"] = org.id
+            w[f"order_{name}"] = order.id
+            w[f"case_{name}"] = case.number
+            w[f"attachment_{name}"] = _attachment_id(
+                app, case, reply, users["agent_t1"], f"public-{name}.txt"
+            )
+            if name == "a":
+                note = _message(case, users["agent_t1"], MessageKind.NOTE, "A private note")
+                w["note_attachment_a"] = _attachment_id(
+                    app, case, note, users["agent_t1"], "private-a.txt"
+                )
+            w.update({f"{key}_{name}": value for key, value in _money(org, order, name).items()})
+
+        today = utcnow().date()
+        promotion = Promotion(
+            code="SECURE10",
+            name="Ten off",
+            percent_off=10,
+            starts_on=today - timedelta(days=1),
+            ends_on=today + timedelta(days=30),
+        )
+        case_type = CaseType(name="Security type")
+        unused_type = CaseType(name="Unused type", position=9)
+        action = CaseAction(name="Security action")
+        canned = CannedResponse(key="security", title="Security", subject="Hi", body="Hello")
+        holiday = Holiday(day=today + timedelta(days=40), name="Security day")
+        mail = InboundMail(
+            message_id="<quarantined@example.test>",
+            from_address="stranger@example.test",
+            subject="Who am I",
+            raw=b"From: stranger@example.test\r\nSubject: Who am I\r\n\r\nHello",
+            status=InboundStatus.QUARANTINED,
+            error="unknown sender",
+        )
+        db.session.add_all([promotion, case_type, unused_type, action, canned, holiday, mail])
+        db.session.flush()
+        reason = CaseReason(name="Security reason", case_type_id=case_type.id)
+        rule = RoutingRule(case_type_id=case_type.id, assignee_id=users["agent_t1"].id)
+        network, first, last = network_range("198.51.100.0/24")
+        blocked_ip = BlockedIP(
+            network=network, range_start=first, range_end=last, reason="Card testing"
+        )
+        blocked_card = BlockedCard(
+            fingerprint="f" * 64, brand="visa", last4="0002", reason="Stolen"
+        )
+        db.session.add_all([reason, rule, blocked_ip, blocked_card])
+        db.session.flush()
+        w.update(
+            {
+                "promotion": promotion.id,
+                "case_type": case_type.id,
+                "unused_type": unused_type.id,
+                "case_action": action.id,
+                "canned": canned.id,
+                "holiday": holiday.id,
+                "inbound_mail": mail.id,
+                "routing_rule": rule.id,
+                "blocked_ip": blocked_ip.id,
+                "blocked_card": blocked_card.id,
+                "other_agent": other_agent.id,
+                "customer_a_user": users["customer_a"].id,
+                "reset_token": accounts.make_reset_token(
+                    users["customer_a"], app.config["SECRET_KEY"]
+                ),
+            }
+        )
+        w["users"] = {role: user.id for role, user in users.items()}
+        db.session.commit()
+
+        editor = db.session.get(User, w["users"]["admin"])
+        public = kb.save_article(
+            editor, None, title="Public article", body="Read me", tags="", visibility="public"
+        )
+        internal = kb.save_article(
+            editor,
+            None,
+            title="Internal article",
+            body="Staff only",
+            tags="",
+            visibility=Visibility.INTERNAL.value,
+        )
+
+        def revision(article) -> int:
+            return db.session.scalar(
+                sa.select(ArticleRevision.id).where(ArticleRevision.article_id == article.id)
+            )
+
+        w.update(
+            {
+                "public_slug": public.slug,
+                "public_article": public.id,
+                "public_revision": revision(public),
+                "internal_slug": internal.slug,
+                "internal_article": internal.id,
+                "internal_revision": revision(internal),
+            }
+        )
+        db.session.remove()
+    return w
