@@ -69,6 +69,8 @@ class Config:
     FIRST_RESPONSE_HOURS = 4
 
     LIVE_POLL_SECONDS = 10  # how often live regions ask "anything new?" (204 when not)
+    # The idle poll may answer from a change stamp read this long ago in the same process.
+    CHANGE_STAMP_CACHE_SECONDS = 1.0
 
     QUEUE_ALERT_SIZE = 25  # seed 001: "an unusually large amount of cases"
     QUEUE_ALERT_SIMILAR = 5  # this many alike subjects ...
@@ -118,6 +120,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_BUSINESS_HOURS_END": ("BUSINESS_HOURS_END", str),
     "HELPDESK_BUSINESS_DAYS": ("BUSINESS_DAYS", str),
     "HELPDESK_LIVE_POLL_SECONDS": ("LIVE_POLL_SECONDS", int),
+    "HELPDESK_CHANGE_STAMP_CACHE_SECONDS": ("CHANGE_STAMP_CACHE_SECONDS", float),
     "HELPDESK_QUEUE_ALERT_SIZE": ("QUEUE_ALERT_SIZE", int),
     "HELPDESK_QUEUE_ALERT_SIMILAR": ("QUEUE_ALERT_SIMILAR", int),
     "HELPDESK_QUEUE_ALERT_WINDOW_MINUTES": ("QUEUE_ALERT_WINDOW_MINUTES", int),

@@ -51,6 +51,7 @@ def config_for_tests(database_url: str, tmp_dir) -> dict:
         "CARD_HASH_KEY": "test-card-hash-key",
         "RATELIMIT_STORAGE_URI": "memory://",
         "ATTACHMENT_DIR": str(tmp_dir / "attachments"),
+        "CHANGE_STAMP_CACHE_SECONDS": 0,  # tests look at the poll right after a change
     }
 
 

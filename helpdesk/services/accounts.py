@@ -91,21 +91,25 @@ def end_login_session(session_id: str) -> None:
         db.session.commit()
 
 
+# Built once: every request of a logged-in user runs it.
+_OPEN_LOGIN = (
+    sa.select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(
+        User.id == sa.bindparam("user_id"),
+        LoginSession.token_hash == sa.bindparam("token_hash"),
+        LoginSession.ended_at.is_(None),
+    )
+)
+
+
 def load_session_user(session_id: str) -> User | None:
     """Flask-Login loader: the login must be open and the session version current."""
     parts = _session_parts(session_id)
     if parts is None:
         return None
     user_id, version, token = parts
-    user = db.session.scalar(
-        sa.select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(
-            User.id == user_id,
-            LoginSession.token_hash == _token_hash(token),
-            LoginSession.ended_at.is_(None),
-        )
-    )
+    user = db.session.scalar(_OPEN_LOGIN, {"user_id": user_id, "token_hash": _token_hash(token)})
     if user is None or user.session_version != version or not user.active:
         return None
     user.login_session_id = session_id

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -37,9 +38,23 @@ _MEMO: OrderedDict[tuple, object] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
 
 
-def current() -> str:
-    """The stamp now: the counter and the minute."""
-    value = db.session.scalar(sa.select(Counter.value).where(Counter.name == COUNTER)) or 0
+# Built once: the idle poll runs this on every request, and building the statement costs more
+# than running it.
+_COUNTER_VALUE = sa.select(Counter.value).where(Counter.name == COUNTER)
+
+
+def current(max_age: float = 0) -> str:
+    """The stamp now: the counter and the minute.
+
+    With `max_age`, a counter this process read less than that many seconds ago is good enough
+    (the idle poll: a change is then seen up to that much later, on a 10-second poll)."""
+    cache = current_app.extensions.setdefault("change_stamp", {})
+    now = time.monotonic()
+    if max_age > 0 and "read_at" in cache and now - cache["read_at"] < max_age:
+        value = cache["value"]
+    else:
+        value = db.session.scalar(_COUNTER_VALUE) or 0
+        cache.update(value=value, read_at=now)
     return f"{value}.{int(time.time() // CLOCK_SECONDS)}"
 
 

@@ -76,7 +76,20 @@ def _seen_forms(text: str) -> list[str]:
     return sorted(forms)
 
 
+def _seen_at(forms: list[str]) -> sa.ColumnElement:
+    return Organisation.id.in_(
+        sa.select(User.organisation_id)
+        .join(SeenAddress, SeenAddress.user_id == User.id)
+        .where(SeenAddress.ip_address.in_(forms), User.role == Role.CUSTOMER)
+    )
+
+
 def _search_conditions(text: str) -> list[sa.ColumnElement]:
+    forms = _seen_forms(text)
+    if forms:
+        # An IP address is looked up where addresses are kept (an index), not as a piece of
+        # every name and e-mail: that scan grows with the customer base (issue 9).
+        return [_seen_at(forms)]
     people = [
         (User.organisation_id, User.name, User.email, User.phone, User.role == Role.CUSTOMER),
         (Contact.organisation_id, Contact.name, Contact.email, Contact.phone, sa.true()),
@@ -118,15 +131,6 @@ def _search_conditions(text: str) -> list[sa.ColumnElement]:
         conditions.append(
             Organisation.id.in_(
                 sa.select(PaymentCard.organisation_id).where(PaymentCard.last4 == text)
-            )
-        )
-    forms = _seen_forms(text)
-    if forms:
-        conditions.append(
-            Organisation.id.in_(
-                sa.select(User.organisation_id)
-                .join(SeenAddress, SeenAddress.user_id == User.id)
-                .where(SeenAddress.ip_address.in_(forms), User.role == Role.CUSTOMER)
             )
         )
     return conditions

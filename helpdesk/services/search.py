@@ -51,6 +51,9 @@ _CASE_NUMBER = re.compile(r"\s*#?\s*(\d{1,9})\s*")
 MAX_TERMS = 12  # words past these are ignored: a pasted page must not become a huge query
 MAX_TERM_CHARS = 64
 MAX_LIMIT = 100
+# Relevance is scored over the newest matches only: a word in a tenth of a million cases would
+# otherwise be scored a hundred thousand times per search (issue 9: p50 under 100 ms at 1M).
+RANKED_CANDIDATES = 2000
 _CHUNK = 500  # cases per reindex statement
 # Characters of body and thread indexed (their start): far beyond real conversation, and it
 # keeps a thread of pasted logs under PostgreSQL's 1 MB tsvector limit, which fails writes.
@@ -409,12 +412,20 @@ class _Sqlite:
     def __init__(self, terms: tuple[str, ...]) -> None:
         self.params = {"q": " AND ".join(f'"{t}"*' for t in terms), "a": _START, "b": _STOP}
 
-    def matches(self, exact: bool, scored: bool = True) -> str:
+    def matches(self, exact: bool, scored: bool = True, older: bool = True) -> str:
         score = f"-bm25({SEARCH_TABLE}, {_SQLITE_WEIGHTS})" if scored else "NULL"
         sql = (
             f"SELECT rowid AS case_id, {score} AS score"
             f" FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q"
         )
+        if scored:  # FTS5 walks the matches newest first and scores only the ones it keeps
+            unscored = sql.replace(score, "NULL")
+            sql = f"SELECT * FROM ({sql} ORDER BY rowid DESC LIMIT :candidates)"
+            if older:
+                sql += (
+                    f" UNION ALL SELECT * FROM ({unscored}"
+                    " ORDER BY rowid DESC LIMIT -1 OFFSET :candidates)"
+                )
         if exact:
             sql += (
                 " UNION ALL SELECT :exact_id, NULL WHERE NOT EXISTS (SELECT 1 FROM"
@@ -429,7 +440,10 @@ class _Sqlite:
         return (
             f"SELECT rowid AS case_id, highlight({SEARCH_TABLE}, 1, :a, :b) AS subject,"
             f" {snippet(2)} AS body, {snippet(4)} AS thread, {snippet(3)} AS people"
-            f" FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q AND rowid IN :ids"
+            f" FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q"
+            # One walk of the matches between the page's ids ("+": not a lookup per id, which
+            # would expand every prefix term again for each of them).
+            " AND rowid BETWEEN :low AND :high AND +rowid IN :ids"
         )
 
 
@@ -444,11 +458,19 @@ class _Postgres:
             words.append(f"(to_tsquery('english', :t{i}) || to_tsquery('simple', :t{i}))")
         self.query = " && ".join(words)
 
-    def matches(self, exact: bool, scored: bool = True) -> str:
+    def matches(self, exact: bool, scored: bool = True, older: bool = True) -> str:
         score = f"ts_rank_cd(document, {self.query})" if scored else "NULL"
         sql = (
             f"SELECT case_id, {score} AS score FROM {SEARCH_TABLE} WHERE document @@ ({self.query})"
         )
+        if scored:  # ranked after the LIMIT: only the kept matches are scored
+            unscored = sql.replace(score, "NULL::real")
+            sql = f"SELECT * FROM ({sql} ORDER BY case_id DESC LIMIT :candidates) AS newest"
+            if older:
+                sql += (
+                    f" UNION ALL SELECT * FROM ({unscored} ORDER BY case_id DESC"
+                    " OFFSET :candidates) AS older"
+                )
         if exact:
             sql += (
                 " UNION ALL SELECT :exact_id, NULL WHERE NOT EXISTS (SELECT 1 FROM"
@@ -483,6 +505,9 @@ def _snippet(marks: sa.Row | None, fallback: str) -> Markup:
 def search_cases(text: str, *, limit: int = 25, offset: int = 0) -> SearchPage:
     """Cases matching every word of `text` (as a prefix), best first, one page of them.
 
+    "Best" ranks the newest RANKED_CANDIDATES matches (all of them, in any ordinary search); older
+    matches follow, newest first. The total counts every match.
+
     Searches number, subject, body, the whole thread (replies and private notes: agents
     only), the requester's name and e-mail and the organisation. A text that is only a case
     number puts that case first. Text without any word returns an empty page.
@@ -496,16 +521,23 @@ def search_cases(text: str, *, limit: int = 25, offset: int = 0) -> SearchPage:
         _Postgres(parsed.terms) if _dialect(db.session()) == "postgresql" else _Sqlite(parsed.terms)
     )
     exact_id = _exact_case_id(parsed.number)
-    params = {**dialect.params, "exact_id": exact_id, "limit": limit, "offset": offset}
+    params = {
+        **dialect.params,
+        "exact_id": exact_id,
+        "limit": limit,
+        "offset": offset,
+        "candidates": RANKED_CANDIDATES,
+    }
     exact = exact_id is not None
     counted = dialect.matches(exact, scored=False)
     total = db.session.scalar(sa.text(f"SELECT count(*) FROM ({counted}) AS m"), params)
     if not total or offset >= total:
         return SearchPage(text, total or 0, [], limit, offset)
-    order = "m.score DESC, m.case_id DESC"
+    order = "m.score IS NULL, m.score DESC, m.case_id DESC"  # unranked older matches last
     if exact:
         order = f"(m.case_id = :exact_id) DESC, {order}"
-    matches = dialect.matches(exact)
+    # A page inside the ranked newest matches needs none of the older ones.
+    matches = dialect.matches(exact, older=offset + limit > RANKED_CANDIDATES)
     # Sort and cut the matches first, then fetch the few cases of the page.
     best = f"SELECT * FROM ({matches}) AS m ORDER BY {order} LIMIT :limit OFFSET :offset"
     page = db.session.execute(
@@ -522,7 +554,7 @@ def search_cases(text: str, *, limit: int = 25, offset: int = 0) -> SearchPage:
         row.case_id: row
         for row in db.session.execute(
             sa.text(dialect.marks()).bindparams(sa.bindparam("ids", expanding=True)),
-            {**dialect.params, "ids": ids},
+            {**dialect.params, "ids": ids, "low": min(ids), "high": max(ids)},
         )
     }
     hits = [

@@ -35,8 +35,12 @@ def register(app: Flask) -> None:
     @app.before_request
     def refuse_nul_bytes() -> None:
         # PostgreSQL text cannot hold NUL: refuse it up front, never a 500 from the driver.
-        for values in (request.args, request.form):
-            for key, value in values.items(multi=True):
+        # The raw query string shows it without parsing (every poll passes through here).
+        query = request.environ.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
+            abort(400)
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            for key, value in request.form.items(multi=True):
                 if "\x00" in key or "\x00" in value:
                     abort(400)
 

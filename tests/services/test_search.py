@@ -368,3 +368,19 @@ def test_the_query_is_cut_into_quoted_words():
     assert len(search.parse_query("w " * 500 + " ".join(f"w{n}" for n in range(50))).terms) == (
         search.MAX_TERMS
     )
+
+
+def test_only_the_newest_matches_are_ranked_but_all_are_counted_and_reachable(monkeypatch):
+    monkeypatch.setattr(search, "RANKED_CANDIDATES", 2)
+    acme = make_organisation(name="Acme")
+    oldest = make_case(acme, number=30001, subject="Gateway gateway gateway", body="gateway")
+    make_case(acme, number=30002, subject="Printer", body="the gateway once")
+    make_case(acme, number=30003, subject="Scanner", body="a gateway too")
+    db.session.commit()
+
+    page = search_cases("gateway", limit=2)
+    assert page.total == 3
+    assert oldest.number not in [hit.number for hit in page.hits]  # outside the ranked newest
+    assert numbers("gateway", limit=2, offset=2) == [oldest.number]  # after them, still found
+    monkeypatch.setattr(search, "RANKED_CANDIDATES", 3)
+    assert numbers("gateway", limit=1) == [oldest.number]  # ranked, it is the best match

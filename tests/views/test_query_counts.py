@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from helpdesk.extensions import db
-from helpdesk.models import Case, Payment, PaymentMethod, Role, User
+from helpdesk.models import Case, CaseStatus, Payment, PaymentMethod, Role, User, utcnow
 from helpdesk.services import bench_data
 from tests.conftest import as_user
 from tests.factories import make_user
@@ -62,6 +62,14 @@ def small_desk(app) -> dict:
         if case.assignee_id is None:
             case.assignee_id = db.session.scalar(
                 sa.select(User.id).where(User.role == Role.AGENT).order_by(User.id).limit(1)
+            )
+        # Every measured folder lists something already (an empty page skips its loads).
+        others = db.session.scalars(sa.select(Case).where(Case.id != case.id).limit(2)).all()
+        for other, status in zip(others, (CaseStatus.NEW, CaseStatus.WAITING), strict=True):
+            other.status, other.assignee_id, other.awaiting_agent_since = (
+                status,
+                case.assignee_id,
+                utcnow(),
             )
         billing = make_user(Role.BILLING)
         payment = Payment(
@@ -119,3 +127,13 @@ def test_an_idle_poll_reads_only_the_login_and_the_change_stamp(app, small_desk)
         case.tier = 3
         db.session.commit()
     assert statements_for(app, agent, url, expected=204) > 2
+
+
+def test_a_busy_idle_poll_rereads_the_stamp_at_most_once_a_second(app, small_desk, monkeypatch):
+    monkeypatch.setitem(app.config, "CHANGE_STAMP_CACHE_SECONDS", 60)
+    agent = app.test_client()
+    as_user(app, agent, small_desk["agent"])
+    url = poll_url(agent)
+    statements_for(app, agent, url, expected=204)  # reads the stamp
+
+    assert statements_for(app, agent, url, expected=204) == 1  # the login only
