@@ -42,6 +42,7 @@ P99_TARGET_MS = {100_000: 100.0, 1_000_000: 150.0}
 POLL_CEILING_SHARE = 0.5
 SEARCH_P50_TARGET_MS = 100.0
 RSS_TARGET_MB = 120.0
+LOAD_TARGET_SECONDS = 300  # 1,000,000 cases with 3 messages each
 
 
 @dataclass
@@ -368,6 +369,9 @@ def verdicts(results: list[Result], memory: dict) -> list[str]:
         if r.page == "search" and r.cases >= 1_000_000 and r.p50_ms > SEARCH_P50_TARGET_MS:
             misses.append(f"{r.database} {r.cases:,} search p50 {r.p50_ms} ms > 100 ms")
     for key, info in memory.items():
+        load = info.get("load_seconds")
+        if key.endswith("1,000,000") and load and load > LOAD_TARGET_SECONDS:
+            misses.append(f"{key}: bench-data took {load:.0f} s > {LOAD_TARGET_SECONDS} s")
         for rss in info["worker_rss_mb"]:
             if rss > RSS_TARGET_MB:
                 misses.append(f"{key}: worker RSS {rss} MB > {RSS_TARGET_MB:.0f} MB")

@@ -51,9 +51,15 @@ _CASE_NUMBER = re.compile(r"\s*#?\s*(\d{1,9})\s*")
 MAX_TERMS = 12  # words past these are ignored: a pasted page must not become a huge query
 MAX_TERM_CHARS = 64
 MAX_LIMIT = 100
+MAX_OFFSET = 10**9  # far past any result list; keeps a typed offset inside SQL integers
 # Relevance is scored over the newest matches only: a word in a tenth of a million cases would
 # otherwise be scored a hundred thousand times per search (issue 9: p50 under 100 ms at 1M).
 RANKED_CANDIDATES = 2000
+# Matches counted past the page's start ("N+" beyond): counting 50,000 matches costs more than
+# finding the page. With that many, PostgreSQL looks for the page in the newest RECENT_WINDOW
+# cases first (its GIN index cannot give matches in id order; each one costs a table read).
+COUNT_AHEAD = 1000
+RECENT_WINDOW = 50_000
 _CHUNK = 500  # cases per reindex statement
 # Characters of body and thread indexed (their start): far beyond real conversation, and it
 # keeps a thread of pasted logs under PostgreSQL's 1 MB tsvector limit, which fails writes.
@@ -364,6 +370,7 @@ class SearchPage:
     hits: list[SearchHit]
     limit: int
     offset: int
+    more: bool = False  # `total` stopped counting: there are more matches than it says
 
     @property
     def has_next(self) -> bool:
@@ -412,7 +419,11 @@ class _Sqlite:
     def __init__(self, terms: tuple[str, ...]) -> None:
         self.params = {"q": " AND ".join(f'"{t}"*' for t in terms), "a": _START, "b": _STOP}
 
-    def matches(self, exact: bool, scored: bool = True, older: bool = True) -> str:
+    windowed = False  # FTS5 walks matches newest first by itself: no window needed
+
+    def matches(
+        self, exact: bool, scored: bool = True, older: bool = True, recent: bool = False
+    ) -> str:
         score = f"-bm25({SEARCH_TABLE}, {_SQLITE_WEIGHTS})" if scored else "NULL"
         sql = (
             f"SELECT rowid AS case_id, {score} AS score"
@@ -458,11 +469,17 @@ class _Postgres:
             words.append(f"(to_tsquery('english', :t{i}) || to_tsquery('simple', :t{i}))")
         self.query = " && ".join(words)
 
-    def matches(self, exact: bool, scored: bool = True, older: bool = True) -> str:
+    windowed = True
+
+    def matches(
+        self, exact: bool, scored: bool = True, older: bool = True, recent: bool = False
+    ) -> str:
         score = f"ts_rank_cd(document, {self.query})" if scored else "NULL"
         sql = (
             f"SELECT case_id, {score} AS score FROM {SEARCH_TABLE} WHERE document @@ ({self.query})"
         )
+        if recent:
+            sql += " AND case_id > :floor"
         if scored:  # ranked after the LIMIT: only the kept matches are scored
             unscored = sql.replace(score, "NULL::real")
             sql = f"SELECT * FROM ({sql} ORDER BY case_id DESC LIMIT :candidates) AS newest"
@@ -506,14 +523,14 @@ def search_cases(text: str, *, limit: int = 25, offset: int = 0) -> SearchPage:
     """Cases matching every word of `text` (as a prefix), best first, one page of them.
 
     "Best" ranks the newest RANKED_CANDIDATES matches (all of them, in any ordinary search); older
-    matches follow, newest first. The total counts every match.
+    matches follow, newest first. The total counts up to COUNT_AHEAD past the page (`more`).
 
     Searches number, subject, body, the whole thread (replies and private notes: agents
     only), the requester's name and e-mail and the organisation. A text that is only a case
     number puts that case first. Text without any word returns an empty page.
     """
     limit = min(max(int(limit), 1), MAX_LIMIT)
-    offset = max(int(offset), 0)
+    offset = min(max(int(offset), 0), MAX_OFFSET)
     parsed = parse_query(text)
     if not parsed.terms:
         return SearchPage(text, 0, [], limit, offset)
@@ -530,25 +547,25 @@ def search_cases(text: str, *, limit: int = 25, offset: int = 0) -> SearchPage:
     }
     exact = exact_id is not None
     counted = dialect.matches(exact, scored=False)
-    total = db.session.scalar(sa.text(f"SELECT count(*) FROM ({counted}) AS m"), params)
+    ceiling = offset + COUNT_AHEAD
+    total = db.session.scalar(
+        sa.text(f"SELECT count(*) FROM (SELECT * FROM ({counted}) AS c LIMIT :ceiling) AS m"),
+        {**params, "ceiling": ceiling},
+    )
+    more = total >= ceiling
     if not total or offset >= total:
-        return SearchPage(text, total or 0, [], limit, offset)
+        return SearchPage(text, total or 0, [], limit, offset, more)
     order = "m.score IS NULL, m.score DESC, m.case_id DESC"  # unranked older matches last
     if exact:
         order = f"(m.case_id = :exact_id) DESC, {order}"
     # A page inside the ranked newest matches needs none of the older ones.
-    matches = dialect.matches(exact, older=offset + limit > RANKED_CANDIDATES)
-    # Sort and cut the matches first, then fetch the few cases of the page.
-    best = f"SELECT * FROM ({matches}) AS m ORDER BY {order} LIMIT :limit OFFSET :offset"
-    page = db.session.execute(
-        sa.text(
-            "SELECT m.case_id, m.score, c.number, c.subject, c.status, o.name AS organisation,"
-            f" substr(c.body, 1, {_FALLBACK_CHARS + 1}) AS body_start"
-            f" FROM ({best}) AS m JOIN cases c ON c.id = m.case_id"
-            f" JOIN organisations o ON o.id = c.organisation_id ORDER BY {order}"
-        ),
-        params,
-    ).all()
+    inside = offset + limit <= RANKED_CANDIDATES
+    page = []
+    if more and inside and dialect.windowed and not exact:
+        params["floor"] = (db.session.scalar(sa.select(sa.func.max(Case.id))) or 0) - RECENT_WINDOW
+        page = _page(dialect.matches(exact, older=False, recent=True), order, params)
+    if len(page) < limit:  # few matches, or too few of them recent
+        page = _page(dialect.matches(exact, older=not inside), order, params)
     ids = [row.case_id for row in page]
     marks = {
         row.case_id: row
@@ -573,4 +590,18 @@ def search_cases(text: str, *, limit: int = 25, offset: int = 0) -> SearchPage:
         )
         for row in page
     ]
-    return SearchPage(text, total, hits, limit, offset)
+    return SearchPage(text, total, hits, limit, offset, more)
+
+
+def _page(matches: str, order: str, params: dict) -> list[sa.Row]:
+    """Sort and cut the matches first, then fetch the few cases of the page."""
+    best = f"SELECT * FROM ({matches}) AS m ORDER BY {order} LIMIT :limit OFFSET :offset"
+    return db.session.execute(
+        sa.text(
+            "SELECT m.case_id, m.score, c.number, c.subject, c.status, o.name AS organisation,"
+            f" substr(c.body, 1, {_FALLBACK_CHARS + 1}) AS body_start"
+            f" FROM ({best}) AS m JOIN cases c ON c.id = m.case_id"
+            f" JOIN organisations o ON o.id = c.organisation_id ORDER BY {order}"
+        ),
+        params,
+    ).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import request
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.sql import Select
@@ -9,11 +10,21 @@ from sqlalchemy.sql import Select
 from helpdesk.extensions import db
 
 PER_PAGE = 25
+# Rows counted past the page's start. Counting a million matches costs more than showing a
+# page of them (issue 9); beyond this the total reads "N+" and Next stays open.
+COUNT_AHEAD = 10_000
 
 
 def page_of(query: Select, per_page: int = PER_PAGE) -> Pagination:
     """The page named by `?page=` (bad values fall back to page 1)."""
-    page = request.args.get("page", 1, type=int) or 1
-    return db.paginate(
-        query, page=max(page, 1), per_page=per_page, error_out=False, max_per_page=100
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    pagination = db.paginate(
+        query, page=page, per_page=per_page, error_out=False, max_per_page=100, count=False
     )
+    ceiling = (page - 1) * pagination.per_page + COUNT_AHEAD
+    counted = db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.order_by(None).limit(ceiling).subquery())
+    )
+    pagination.total = counted
+    pagination.total_is_lower_bound = counted >= ceiling
+    return pagination

@@ -384,3 +384,20 @@ def test_only_the_newest_matches_are_ranked_but_all_are_counted_and_reachable(mo
     assert numbers("gateway", limit=2, offset=2) == [oldest.number]  # after them, still found
     monkeypatch.setattr(search, "RANKED_CANDIDATES", 3)
     assert numbers("gateway", limit=1) == [oldest.number]  # ranked, it is the best match
+
+
+def test_counting_stops_past_the_page_and_says_there_is_more(monkeypatch):
+    monkeypatch.setattr(search, "COUNT_AHEAD", 2)
+    acme = make_organisation(name="Acme")
+    best = make_case(acme, number=40001, subject="Gateway gateway", body="gateway gateway")
+    for n in range(2, 5):
+        make_case(acme, number=40000 + n, subject="Other", body="one gateway")
+    db.session.commit()
+
+    page = search_cases("gateway", limit=1)
+    assert (page.total, page.more, page.has_next) == (2, True, True)
+    assert [hit.number for hit in page.hits] == [best.number]
+    assert search_cases("gateway", limit=1, offset=3).total == 4  # counted from the page on
+    # However few of the matches are recent, the page is the same (PostgreSQL's window).
+    monkeypatch.setattr(search, "RECENT_WINDOW", 0)
+    assert numbers("gateway", limit=1) == [best.number]
