@@ -94,18 +94,20 @@ def folder(name: str):
 def _folder_page(chosen):
     settings = folder_settings()
     scope = folders.scope_for(current_user, request.args.get("scope") == "everyone")
-    query = (
-        sa.select(Case)
-        # Not joined: OFFSET would join every skipped row of a deep page (issue 9).
-        .options(selectinload(Case.organisation), selectinload(Case.assignee))
+    order = folders.folder_order(chosen)
+    # The page is cut from ids alone (an index can skip the rows of a deep page without
+    # reading them), then its cases are loaded (issue 9).
+    ids = (
+        sa.select(Case.id)
         .where(
             folders.folder_condition(chosen, utcnow(), settings),
             folders.scope_condition(chosen, scope),
             *_filter_conditions(request.args),
         )
-        .order_by(*folders.folder_order(chosen))
+        .order_by(*order)
     )
-    page = page_of(query)
+    page = page_of(ids)
+    page.items = _cases_in_order(page.items)
     now = utcnow()
     # Versions catch edits; SLA states catch the clock moving a due time to near or breached.
     list_signature = signature(
@@ -132,6 +134,19 @@ def _folder_page(chosen):
     return render_template(
         "tracker/folder.html", **context, **_filter_choices(), **sidebar_context()
     )
+
+
+def _cases_in_order(ids: list[int]) -> list[Case]:
+    """These cases, with organisation and assignee, in the order of `ids`."""
+    found = {
+        case.id: case
+        for case in db.session.scalars(
+            sa.select(Case)
+            .options(selectinload(Case.organisation), selectinload(Case.assignee))
+            .where(Case.id.in_(ids))
+        )
+    }
+    return [found[case_id] for case_id in ids if case_id in found]
 
 
 def _bulk_form() -> BulkForm:
