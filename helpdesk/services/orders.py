@@ -49,7 +49,7 @@ from helpdesk.rules.promotions import (
     normalise_code,
     terms_problem,
 )
-from helpdesk.services import ServiceError, audit, fraud
+from helpdesk.services import ServiceError, audit, fraud, locking
 from helpdesk.services.counters import next_number
 from helpdesk.services.outbox import queue_mail
 from helpdesk.web.filters import money
@@ -169,9 +169,8 @@ class _OrderRequest:
 
 
 def _place_locked(actor: User, request: _OrderRequest) -> PlacedOrder:
-    _begin_immediate_on_sqlite()
     try:
-        organisation = _lock_organisation(request.organisation_id)
+        organisation = locking.locked_row(Organisation, request.organisation_id)
         if organisation is None:
             raise ServiceError("This customer does not exist.")
         recipient = _recipient(organisation.id)
@@ -362,25 +361,6 @@ def _fraud_stop(ip: str | None, card: PaymentCard | None, recipient: _Recipient 
     raise ServiceError(NOT_PLACEABLE)
 
 
-def _lock_organisation(organisation_id: int) -> Organisation | None:
-    """Read the customer for update: its orders and balance change one at a time."""
-    return db.session.scalar(
-        sa.select(Organisation)
-        .where(Organisation.id == organisation_id)
-        .with_for_update()  # rendered on PostgreSQL; SQLite took its write lock already
-        .execution_options(populate_existing=True)
-    )
-
-
-def _begin_immediate_on_sqlite() -> None:
-    """On SQLite take the write lock before the reads that decide (see services.refunds)."""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    if not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def _order_by_key(key: str) -> Order | None:
     return db.session.scalar(
         sa.select(Order)
@@ -446,7 +426,7 @@ def assign_promotion(*, actor: User, order_id: int, code: str, ip: str | None = 
     code = normalise_code(code)
     if not code:
         raise ServiceError("Enter a promotion code.", field="code")
-    _begin_immediate_on_sqlite()
+    locking.begin_immediate_on_sqlite()
     try:
         order = db.session.scalar(
             sa.select(Order)

@@ -30,7 +30,7 @@ from helpdesk.models import (
     Role,
     User,
 )
-from helpdesk.services import ServiceError, audit
+from helpdesk.services import ServiceError, audit, locking
 from helpdesk.services.outbox import queue_mail
 from helpdesk.web.filters import money
 
@@ -131,7 +131,7 @@ def _refund_locked(
     idempotency_key: str,
     ip: str | None,
 ) -> RefundResult:
-    payment = _lock_payment(payment_id)
+    payment = locking.locked_row(Payment, payment_id)
     try:
         if payment is None:
             raise ServiceError("This payment does not exist.")
@@ -194,33 +194,6 @@ def _refund_locked(
     )
     db.session.commit()
     return RefundResult(refund=new, replay=False)
-
-
-def _lock_payment(payment_id: int) -> Payment | None:
-    """Read the payment for update: no other refund of it can run until this transaction ends."""
-    _begin_immediate_on_sqlite()
-    return db.session.scalar(
-        sa.select(Payment)
-        .where(Payment.id == payment_id)
-        .with_for_update()  # rendered on PostgreSQL; SQLite has no row locks (see above)
-        .execution_options(populate_existing=True)  # the locked row, not a copy read earlier
-    )
-
-
-def _begin_immediate_on_sqlite() -> None:
-    """On SQLite take the database's write lock now, before the read that decides the refund.
-
-    sqlite3 (in its default, legacy transaction mode) opens a transaction only before the first
-    INSERT/UPDATE/DELETE, so a plain read-check-write lets two refunds read the same total. When
-    no transaction is open yet we open it ourselves with BEGIN IMMEDIATE; the driver then leaves
-    it alone and commits or rolls it back as usual. When one is open, this session has written
-    already and so holds the write lock: nobody else can write in between either way.
-    """
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    if not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _refund_by_key(key: str) -> Refund | None:
