@@ -174,18 +174,7 @@ def block_ip(network: str, *, actor: User, reason: str, ip_address: str | None =
         reason=reason,
         created_by_id=actor.id,
     )
-    db.session.add(blocked)
-    db.session.flush()
-    audit.record(
-        "fraud.block_ip",
-        actor=actor,
-        obj=blocked,
-        ip_address=ip_address,
-        network=canonical,
-        reason=reason,
-    )
-    db.session.commit()
-    return blocked
+    return _saved(blocked, "fraud.block_ip", actor, ip_address, network=canonical, reason=reason)
 
 
 def block_card(pan: str, *, actor: User, reason: str, ip_address: str | None = None) -> BlockedCard:
@@ -207,17 +196,16 @@ def block_card(pan: str, *, actor: User, reason: str, ip_address: str | None = N
     blocked = BlockedCard(
         fingerprint=fingerprint, brand=brand, last4=last4, reason=reason, created_by_id=actor.id
     )
+    return _saved(
+        blocked, "fraud.block_card", actor, ip_address, brand=brand, last4=last4, reason=reason
+    )
+
+
+def _saved(blocked, action: str, actor: User, ip_address: str | None, **details):
+    """Add a new block with its audit row, and commit."""
     db.session.add(blocked)
     db.session.flush()
-    audit.record(
-        "fraud.block_card",
-        actor=actor,
-        obj=blocked,
-        ip_address=ip_address,
-        brand=brand,
-        last4=last4,
-        reason=reason,
-    )
+    audit.record(action, actor=actor, obj=blocked, ip_address=ip_address, **details)
     db.session.commit()
     return blocked
 
