@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from helpdesk.rules import priority as rules
 from helpdesk.services import ServiceError, priority
+from helpdesk.web.forms import IntegerField
 
 
 class PriorityWeightsForm(FlaskForm):

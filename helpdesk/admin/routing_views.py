@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, IntegerField, SelectField
+from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange
 
@@ -18,6 +18,7 @@ from helpdesk.extensions import db
 from helpdesk.models import CaseReason, CaseType, RoutingRule
 from helpdesk.portal.forms import CATEGORY_LABELS
 from helpdesk.services import ServiceError, routing_admin
+from helpdesk.web.forms import IntegerField
 from helpdesk.web.htmx import is_htmx_request
 
 PAGE = "admin/routing.html"

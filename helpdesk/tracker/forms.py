@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateTimeLocalField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -16,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from helpdesk.services.cases import BODY_MAX
+from helpdesk.web.forms import IntegerField
 
 
 def optional_int(value) -> int | None:

@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -31,6 +30,7 @@ from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import sidebar_context, staff_members
 from helpdesk.tracker.forms import optional_int
 from helpdesk.web.access import get_case_or_404
+from helpdesk.web.forms import IntegerField
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import flash, make_response, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField
+from wtforms import BooleanField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import NumberRange, Optional
 
@@ -20,6 +20,7 @@ from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.case_views import act
 from helpdesk.tracker.forms import PriorityForm
 from helpdesk.web.access import get_case_or_404
+from helpdesk.web.forms import IntegerField
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request
 

@@ -8,10 +8,14 @@ from flask import abort
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Case, Message, MessageKind, Role, User
 
+LARGEST_CASE_NUMBER = 2**31 - 1  # cases.number is an INTEGER column
+
 
 def get_case_or_404(number: int, actor: User) -> Case:
     """The case with this number if `actor` may see it; otherwise 404, never 403, so a
     guessed number does not reveal that the case exists."""
+    if not 0 < number <= LARGEST_CASE_NUMBER:  # no such case, and no database can look it up
+        abort(404)
     case = db.session.scalar(sa.select(Case).where(Case.number == number))
     if case is None or not can_see_case(case, actor):
         abort(404)

@@ -41,6 +41,9 @@ from tests.security.s3_world import (
 EXAMPLES = int(os.environ.get("HYPOTHESIS_FUZZ_EXAMPLES", "8"))
 FUZZ = settings(
     max_examples=EXAMPLES,
+    # The same examples on every CI run, so a landing never hangs on a lucky draw; set
+    # HYPOTHESIS_FUZZ_RANDOM=1 to explore (that is how the huge-number 500s were found).
+    derandomize=os.environ.get("HYPOTHESIS_FUZZ_RANDOM") != "1",
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
