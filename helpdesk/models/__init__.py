@@ -55,7 +55,7 @@ from helpdesk.models.cases import (
     Tier2Kind,
 )
 from helpdesk.models.fraud import BlockedAttempt, BlockedAttemptKind, BlockedCard, BlockedIP
-from helpdesk.models.kb import Article, ArticleRevision, CannedResponse, Visibility
+from helpdesk.models.kb import Article, ArticleRevision, CannedResponse, MacroUse, Visibility
 from helpdesk.models.mail import InboundMail, InboundStatus, OutboxMail, OutboxStatus
 from helpdesk.models.system import AuditLog, Holiday, Setting
 from helpdesk.rules.eligibility import OrderKind
@@ -63,6 +63,7 @@ from helpdesk.rules.folders import CaseStatus
 
 __all__ = [
     "LoginSession",
+    "MacroUse",
     "Activity",
     "ActivityKind",
     "AgentStatus",
