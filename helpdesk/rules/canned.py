@@ -12,7 +12,7 @@ A subject is one line: line breaks in it, and in the values put into it, become 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 VARIABLES: dict[str, str] = {
@@ -46,14 +46,15 @@ def _article_slug(name: str) -> str | None:
     return slug if SLUG.fullmatch(slug) else None
 
 
-def placeholders(text: str) -> Placeholders:
-    """Classify every brace placeholder in `text`, each once, in order of appearance."""
+def placeholders(text: str, known: Collection[str] = VARIABLES) -> Placeholders:
+    """Classify every brace placeholder in `text`, each once, in order of appearance
+    (`known`: the variable names this kind of template may use)."""
     variables: dict[str, None] = {}
     slugs: dict[str, None] = {}
     unknown: dict[str, None] = {}
     for match in _CANDIDATE.finditer(text or ""):
         name = match.group(1)
-        if name in VARIABLES:
+        if name in known:
             variables[name] = None
         elif (slug := _article_slug(name)) is not None:
             slugs[slug] = None
@@ -68,7 +69,10 @@ def one_line(text: str) -> str:
 
 
 def render(
-    text: str, values: Mapping[str, str], article_links: Mapping[str, str] | None = None
+    text: str,
+    values: Mapping[str, str],
+    article_links: Mapping[str, str] | None = None,
+    known: Collection[str] = VARIABLES,
 ) -> str:
     """Fill known variables from `values` and {article:<slug>} from `article_links` (slug to
     link); a placeholder without a value stays as written."""
@@ -76,7 +80,7 @@ def render(
 
     def fill(match: re.Match) -> str:
         name = match.group(1)
-        if name in VARIABLES and name in values:
+        if name in known and name in values:
             return str(values[name])
         slug = _article_slug(name)
         if slug is not None and slug in links:
