@@ -23,6 +23,7 @@ from helpdesk.rules import priority as priority_rules
 
 VARIABLES: dict[str, str] = {
     **canned.VARIABLES,
+    "article_links": "help articles matching the case",
     "organisation": "the customer's organisation",
 }
 

@@ -36,7 +36,7 @@ from helpdesk.rules.phone_procedure import (
     shared_words,
 )
 from helpdesk.rules.tiers import initial_tier
-from helpdesk.services import ServiceError, callers, cases, outbox
+from helpdesk.services import ServiceError, callers, cases, macros, outbox
 from helpdesk.services.accounts import normalise_email
 from helpdesk.services.callers import Account, Person
 from helpdesk.services.canned import render as render_canned
@@ -228,6 +228,7 @@ def send_system_email(
             f"Sent system e-mail “{canned.title}” to {name} <{person.email}>",
             now,
         )
+        macros.count_use(canned, agent, target, now)  # the report counts system e-mails too
         if case is not None:
             touch(target, now)
         return Sent(target, mail, case is None)

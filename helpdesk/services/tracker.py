@@ -68,14 +68,23 @@ def agent_message(
     kind: MessageKind,
     uploads: list[Upload],
     policy: AttachmentPolicy,
+    macro_id: int | None = None,
 ) -> Message:
     """A public answer (mailed to the customer, case Answered) or a private note; commit.
 
-    Answering an unassigned case takes it: seed 001 wants cases accepted directly.
+    Answering an unassigned case takes it: seed 001 wants cases accepted directly. With a
+    macro (the agent's own or a shared one), its actions apply in the same transaction.
     """
+    from helpdesk.services import macros  # imported here: macros builds on this module
+
     if kind == MessageKind.REPLY and case.status == CaseStatus.CLOSED:
         raise ServiceError("This case is closed; the customer can reopen it. Add a note instead.")
+    macro = macros.usable_macro(agent, macro_id) if macro_id is not None else None
     body = clean_text(body, field="body", label="a message", limit=BODY_MAX)
+    linked = None
+    if macro is not None:
+        body, linked = macros.link_article(macro, body)
+        body = clean_text(body, field="body", label="a message", limit=BODY_MAX)
     attachments.check_uploads(uploads, policy)
 
     def write(files: list[Path]) -> Message:
@@ -85,6 +94,8 @@ def agent_message(
         )
         if kind == MessageKind.REPLY:
             _answered(agent, case, message, now)
+        if macro is not None:
+            macros.apply(agent, case, macro, now, linked)
         touch(case, now)
         return message
 

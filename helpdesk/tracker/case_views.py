@@ -46,6 +46,7 @@ from helpdesk.tracker.forms import (
     SubcaseForm,
     Tier2Form,
 )
+from helpdesk.tracker.macro_views import posted_macro_id
 from helpdesk.web.access import get_attachment_or_404, get_case_or_404
 from helpdesk.web.files import attachment_policy, request_uploads, send_attachment
 from helpdesk.web.forms import show_service_error
@@ -255,6 +256,7 @@ def case_message(number: int):
             kind=MessageKind(form.kind.data),
             uploads=request_uploads(),
             policy=attachment_policy(),
+            macro_id=posted_macro_id(),
         )
 
     sent = "Reply sent to the customer." if form.kind.data == "reply" else "Note added."
