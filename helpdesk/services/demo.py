@@ -17,6 +17,7 @@ from helpdesk.models import (
     Article,
     BlockedCard,
     BlockedIP,
+    CannedResponse,
     Case,
     CaseAction,
     CaseStatus,
@@ -184,6 +185,7 @@ def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bo
     ]
     _extra_contacts(customers)
     _reference_data()
+    _macros(staff)
     _routing(staff)
     _cases(staff, customers, progress)
     _money(staff["billing@example.com"], customers, card_key)
@@ -317,6 +319,45 @@ def _reference_data() -> None:
         ),
     ]:
         db.session.add(Article(slug=slug, title=title, body=body, body_html=render_markup(body)))
+
+
+def _macros(staff: dict[str, User]) -> None:
+    """Two shared saved replies beside the system e-mails, and one of agent1's own."""
+    installation = db.session.scalar(sa.select(CaseType).where(CaseType.name == "Installation"))
+    for title, body, actions, owner in [
+        (
+            "Solved: closing the case",
+            "Hello {customer_name},\n\nglad to hear it works now. I am closing case "
+            "#{case_number}; just reply within 14 days if the problem comes back and it opens "
+            "again.\n\n{agent_name}\nSupport team",
+            {"status": "closed"},
+            None,
+        ),
+        (
+            "Installation: check the requirements first",
+            "Hello {customer_name},\n\nmost installation problems come from a server "
+            "requirement. Please go through the checklist below and tell us which step "
+            "fails.\n\n{agent_name}\nSupport team",
+            {"case_type_id": installation.id, "article_slug": "install-checklist"},
+            None,
+        ),
+        (
+            "Asking for the log file",
+            "Hello {customer_name},\n\ncould you attach the error log of {organisation}'s "
+            "store to this case? It is under Admin > Reports > Error log.\n\n{agent_name}",
+            {},
+            staff["agent1@example.com"],
+        ),
+    ]:
+        db.session.add(
+            CannedResponse(
+                title=title,
+                subject="",
+                body=body,
+                actions=actions,
+                owner_id=owner.id if owner else None,
+            )
+        )
 
 
 def _routing(staff: dict[str, User]) -> None:

@@ -33,6 +33,7 @@ from helpdesk.rules import priority as priority_rules
 from helpdesk.services import ServiceError, audit, canned
 from helpdesk.services.callers import escape_like
 from helpdesk.services.casework import clean_text, committed, log_activity, touch
+from helpdesk.web.links import mail_link
 
 TITLE_MAX = canned.TITLE_MAX
 BODY_MAX = canned.BODY_MAX
@@ -102,6 +103,15 @@ def listed(agent: User) -> tuple[list[CannedResponse], list[CannedResponse]]:
     return [m for m in rows if m.owner_id is not None], [m for m in rows if m.owner_id is None]
 
 
+def snippet(body: str, limit: int = 120) -> str:
+    """The start of a macro's text for lists, past a greeting line ("Hello {customer_name},")."""
+    lines = [line.strip() for line in (body or "").splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].endswith(","):
+        lines = lines[1:]
+    text = " ".join(lines)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 # --- rendering for a case ----------------------------------------------------------------
 
 
@@ -117,6 +127,8 @@ def _suggested_links(case: Case) -> str:
     from helpdesk.services import kb  # imported here: kb builds on casework like this module
 
     articles = kb.suggest_articles(f"{case.subject} {case.body}"[:2000], limit=SUGGESTED_LINKS)
+    if not articles:  # as the phone procedure does: point to where every answer starts
+        return f"- Help centre: {mail_link('helpcentre.home')}"
     return "\n".join(f"- {a.title}: {kb.article_url(a.slug)}" for a in articles)
 
 
@@ -143,6 +155,11 @@ class Entry:
     unknown: tuple[str, ...]
     effects: list[str]
     status: str | None  # the status it sets, to preselect beside "Send"
+
+    @property
+    def snippet(self) -> str:
+        """The start of the text, for the list."""
+        return snippet(self.text)
 
 
 def picker(agent: User, case: Case, query: str = "") -> list[Entry]:
@@ -374,7 +391,7 @@ def create_macro(
 ) -> CannedResponse:
     """A new personal macro, or a shared one (administrators only); audit; commit."""
     if shared and actor.role != Role.ADMIN:
-        raise ServiceError("Only administrators share macros with the team.", field="shared")
+        raise ServiceError("Only administrators share macros with the team.")
     fields = _checked(fields, system_email=False)
 
     def write(files: list[Path]) -> CannedResponse:

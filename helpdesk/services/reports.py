@@ -385,6 +385,31 @@ def article_table(name: str, period: Period) -> Table:
     )
 
 
+def macros_table(period: Period) -> Table:
+    """Macros by uses in the period (replies sent with one, system e-mails sent by phone)."""
+    from helpdesk.services import macros  # imported here: macros builds on the case services
+
+    zone = business_zone()
+    start, end = period.bounds(zone)
+    rows = [
+        (
+            use.title,
+            use.uses,
+            use.last_used_at.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            if use.last_used_at
+            else None,
+        )
+        for use in macros.usage(start, end, limit=LIST_LIMIT * 2)
+    ]
+    return Table(
+        "macros",
+        "Macros",
+        ("Macro", "Uses", "Last used"),
+        rows,
+        note="Replies sent with a macro and system e-mails sent from the phone procedure.",
+    )
+
+
 def agents_table(period: Period) -> Table:
     """Per agent: public replies, cases answered and cases closed in the period."""
     replies = (
@@ -437,6 +462,7 @@ SUPPORT_TABLES: dict[str, Callable[[Period], Table]] = {
     **{name: partial(breakdown_table, name) for name in BREAKDOWNS},
     "patterns": patterns_table,
     **{name: partial(article_table, name) for name in ARTICLE_COUNTERS},
+    "macros": macros_table,
     "agents": agents_table,
 }
 

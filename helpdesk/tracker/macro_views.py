@@ -144,6 +144,7 @@ def macro_list():
         shared=shared,
         describe=lambda m: macros.describe(rules.read_actions(m.actions)),
         can_edit=lambda m: macros.can_edit(current_user, m),
+        snippet=macros.snippet,
         delete_form=DeleteForm(),
         **sidebar_context(),
     )
