@@ -1,0 +1,92 @@
+"""Macros in Chromium: agent1 opens a case, finds a macro with the keyboard, the composer fills
+with the text rendered for the case, "Post" sends it, and the macro's status action took effect.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from helpdesk.extensions import db
+from helpdesk.models import Case, CaseStatus
+from helpdesk.services import demo
+from tests.browser.test_tracker_journey import log_in, watch_errors
+
+AGENT = demo.STAFF[1]
+assert AGENT.email == "agent1@example.com"
+SUBJECT = "Shipping rates not calculated"  # a demo case of agent1's in Open
+
+
+def _case(app: Flask) -> tuple[int, CaseStatus]:
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case).where(Case.subject == SUBJECT))
+        result = case.number, case.status
+        db.session.remove()
+        return result
+
+
+def test_agent_answers_with_a_macro_and_its_status_applies(
+    app: Flask, browser_page: Page, live_server: str
+) -> None:
+    page = browser_page
+    errors: list[str] = []
+    watch_errors(page, "agent", errors)
+    number, status = _case(app)
+    assert status == CaseStatus.OPEN
+    log_in(page, AGENT.email, "Issue tracker")
+    page.goto(f"/tracker/cases/{number}")
+
+    search = page.get_by_label("Insert a macro")
+    search.focus()  # the first focus lists the macros
+    expect(page.locator(".macro-option").first).to_be_visible()
+    search.fill("closing")
+    option = page.locator(".macro-option", has_text="Solved: closing the case")
+    expect(option).to_be_visible()
+    expect(page.locator(".macro-option")).to_have_count(1)
+    expect(option).to_contain_text("On send: status: closed")
+    page.keyboard.press("ArrowDown")
+    expect(option).to_be_focused()
+    page.keyboard.press("Enter")
+
+    box = page.locator("#composer textarea[name=body]")
+    expect(box).to_be_focused()
+    expect(box).to_have_value(re.compile(r"^Hello Anna Novak,\n\nglad to hear it works now\."))
+    expect(box).to_have_value(
+        re.compile(rf"closing case #{number};.*\n\nLena Lind\nSupport team$", re.S)
+    )
+    expect(page.locator("[data-macro-chosen]")).to_contain_text("Using Solved: closing the case")
+    expect(page.locator(".macro-option")).to_have_count(0)  # the list closed
+
+    page.locator("#composer").get_by_role("button", name="Post").click()
+    expect(page.get_by_text("Reply sent to the customer.")).to_be_visible()
+    thread = page.locator(".case-thread")
+    expect(thread).to_contain_text("glad to hear it works now")
+    expect(page.locator(".timeline")).to_contain_text(
+        "Macro “Solved: closing the case” used: status closed"
+    )
+    assert _case(app)[1] == CaseStatus.CLOSED
+    assert errors == []
+
+
+def test_escape_closes_the_list_and_enter_in_the_search_never_sends(
+    app: Flask, browser_page: Page, live_server: str
+) -> None:
+    page = browser_page
+    number, _ = _case(app)
+    log_in(page, AGENT.email, "Issue tracker")
+    page.goto(f"/tracker/cases/{number}")
+    search = page.get_by_label("Insert a macro")
+    search.focus()
+    expect(page.locator(".macro-option").first).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator(".macro-option")).to_have_count(0)
+    search.fill("error log")
+    expect(page.locator(".macro-option")).to_have_count(1)
+    page.keyboard.press("Enter")  # picks the only match; the form is not submitted
+    box = page.locator("#composer textarea[name=body]")
+    expect(box).to_have_value(re.compile("could you attach the error log of Northwind Outfitters"))
+    assert page.url.endswith(f"/tracker/cases/{number}")
+    assert _case(app)[1] == CaseStatus.OPEN
