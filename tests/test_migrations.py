@@ -45,3 +45,51 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
     with app.app_context(), db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_system_emails_already_sent_become_macro_uses(tmp_path):
+    with throwaway_database(tmp_path) as url:
+        app = create_app(config_for_tests(url, tmp_path))
+        with app.app_context():
+            flask_migrate.upgrade(revision="0008_macros")
+            with db.engine.begin() as conn:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO canned_responses (id, key, title, subject, body,"
+                        " customers_only, active, updated_at, created_at) VALUES"
+                        " (1, 'faq-open-case', 'FAQ-Open', 'Open', 'Hi', false, true,"
+                        " '2026-11-01 09:00:00', '2026-11-01 09:00:00'),"
+                        " (2, 'faq-report-bug', 'FAQ-Bug', 'Bug', 'Hi', false, true,"
+                        " '2026-11-01 09:00:00', '2026-11-01 09:00:00')"
+                    )
+                )
+                for n, (key, at) in enumerate(
+                    [
+                        ("faq-open-case", "2026-11-02 10:00:00"),
+                        ("faq-open-case", "2026-11-03 11:00:00"),
+                        ("agent_replied", "2026-11-04 12:00:00"),  # not a system e-mail
+                    ]
+                ):
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO outbox_mails (to_address, to_name, subject, body_text,"
+                            " template_key, message_id, status, attempts, next_attempt_at,"
+                            " created_at) VALUES ('a@example.test', '', 's', 'b', :key, :mid,"
+                            " 'sent', 1, :at, :at)"
+                        ),
+                        {"key": key, "mid": f"<{n}@example.test>", "at": at},
+                    )
+            flask_migrate.upgrade()
+            with db.engine.connect() as conn:
+                counts = conn.execute(
+                    sa.text("SELECT key, use_count, last_used_at FROM canned_responses ORDER BY id")
+                ).all()
+                uses = conn.execute(sa.text("SELECT COUNT(*) FROM macro_uses")).scalar()
+            assert [(key, n) for key, n, _ in counts] == [
+                ("faq-open-case", 2),
+                ("faq-report-bug", 0),
+            ]
+            assert str(counts[0][2]).startswith("2026-11-03 11:00:00")
+            assert counts[1][2] is None and uses == 2
+            db.session.remove()
+            db.engine.dispose()
