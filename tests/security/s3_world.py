@@ -261,6 +261,7 @@ def _model_ids(app: Flask, world: World) -> dict[str, int | None]:
         recurring_org = db.session.get(RecurringPayment, recurring).organisation_id
     return {
         "canned_id": first_id(app, CannedResponse),
+        "macro_id": first_id(app, CannedResponse),  # a shared macro (a system e-mail)
         "types": first_id(app, CaseType),
         "reasons": first_id(app, CaseReason),
         "actions": first_id(app, CaseAction),

@@ -297,3 +297,15 @@ def test_support_report_lists_macro_uses(app, client, desk):
     section = section[: section.index("</section>")]
     assert "Log file please" in section and '<td class="num">1</td>' in section
     assert "Solved: closing" not in section  # not used in the period
+
+
+def test_macro_names_and_text_are_shown_as_text_in_the_picker(app, client, desk):
+    with app.app_context():
+        macro = db.session.get(CannedResponse, desk["mine"])
+        macro.title = '<img src=x onerror="alert(1)">'
+        macro.body = '"><script>alert(2)</script>'
+        db.session.commit()
+    as_user(app, client, desk["lena"])
+    text = picker(client, desk).text
+    assert "<img" not in text and "<script>" not in text
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in text
