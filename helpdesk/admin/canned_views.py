@@ -33,7 +33,7 @@ class CannedForm(FlaskForm):
 
 def _response(canned_id: int) -> CannedResponse:
     response = db.session.get(CannedResponse, canned_id)
-    if response is None:
+    if response is None or not response.is_system_email:  # saved replies are macros only
         abort(404)
     return response
 

@@ -63,10 +63,14 @@ def seed_defaults() -> int:
 
 
 def all_responses() -> list[CannedResponse]:
-    """Every canned response, by title (there are a handful: no paging needed beyond 200)."""
+    """Every system e-mail, by title (there are a handful: no paging needed beyond 200); saved
+    replies without a key are macros only, managed with the other macros."""
     return list(
         db.session.scalars(
-            sa.select(CannedResponse).order_by(CannedResponse.title, CannedResponse.id).limit(200)
+            sa.select(CannedResponse)
+            .where(CannedResponse.key.is_not(None))
+            .order_by(CannedResponse.title, CannedResponse.id)
+            .limit(200)
         )
     )
 

@@ -309,3 +309,13 @@ def test_macro_names_and_text_are_shown_as_text_in_the_picker(app, client, desk)
     text = picker(client, desk).text
     assert "<img" not in text and "<script>" not in text
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in text
+
+
+def test_the_system_e_mails_page_lists_no_saved_replies(app, client, desk):
+    with app.app_context():
+        db.session.add(CannedResponse(key="faq-x", title="FAQ-X", subject="X", body="Hi"))
+        db.session.commit()
+    as_user(app, client, desk["admin"])
+    page = client.get("/admin/canned").text
+    assert "FAQ-X" in page and "Log file please" not in page and "Solved: closing" not in page
+    assert client.get(f"/admin/canned/{desk['mine']}").status_code == 404
