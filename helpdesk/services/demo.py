@@ -343,7 +343,7 @@ def _macros(staff: dict[str, User]) -> None:
         ),
         (
             "Asking for the log file",
-            "Hello {customer_name},\n\ncould you attach the error log of {organisation}'s "
+            "Hello {customer_name},\n\ncould you attach the error log of the {organisation} "
             "store to this case? It is under Admin > Reports > Error log.\n\n{agent_name}",
             {},
             staff["agent1@example.com"],

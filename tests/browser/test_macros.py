@@ -87,6 +87,6 @@ def test_escape_closes_the_list_and_enter_in_the_search_never_sends(
     expect(page.locator(".macro-option")).to_have_count(1)
     page.keyboard.press("Enter")  # picks the only match; the form is not submitted
     box = page.locator("#composer textarea[name=body]")
-    expect(box).to_have_value(re.compile("could you attach the error log of Northwind Outfitters"))
+    expect(box).to_have_value(re.compile("the error log of the Northwind Outfitters store"))
     assert page.url.endswith(f"/tracker/cases/{number}")
     assert _case(app)[1] == CaseStatus.OPEN

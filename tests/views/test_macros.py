@@ -297,6 +297,9 @@ def test_support_report_lists_macro_uses(app, client, desk):
     section = section[: section.index("</section>")]
     assert "Log file please" in section and '<td class="num">1</td>' in section
     assert "Solved: closing" not in section  # not used in the period
+    csv = client.get("/reports/support/macros.csv").text.splitlines()
+    assert csv[0].lstrip("\ufeff") == "Macro,Uses,Last used"
+    assert csv[1].startswith("Log file please,1,")
 
 
 def test_macro_names_and_text_are_shown_as_text_in_the_picker(app, client, desk):
