@@ -21,6 +21,9 @@ DATE_FORMAT = "d MMM y"
 WEEKDAY_DATE_FORMAT = "EEE d MMM y"  # "Wed 2 Dec 2026", where the day of the week matters
 # Within this span a list says "3h ago"; past it, a neighbouring day says "yesterday".
 HOURS_SPAN = timedelta(hours=12)
+UNIVERSAL_ZONES = frozenset(
+    {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu"}
+)
 
 
 def money(cents: int | None, currency: str = "USD") -> str:
@@ -51,8 +54,12 @@ def zone_label(at: datetime | None = None, zone: tzinfo | None = None) -> str:
 
 
 def zone_name() -> str:
-    """The viewer's zone as people say it, e.g. "Mountain Time"."""
-    return dates.get_timezone_name(i18n.viewer_zone(), locale=i18n.locale())
+    """The viewer's zone as people say it, e.g. "Mountain Time" or "Central European Time"."""
+    zone = i18n.viewer_zone()
+    if getattr(zone, "zone", None) in UNIVERSAL_ZONES:
+        # CLDR has no generic name for UTC ("Unknown Region (UTC) Time"): name the instant's.
+        return dates.get_timezone_name(_aware(i18n.now()), locale=i18n.locale())
+    return dates.get_timezone_name(zone, locale=i18n.locale())
 
 
 def when(value: datetime | date | None, named: bool = False, weekday: bool = False) -> str:
