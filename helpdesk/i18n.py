@@ -19,7 +19,9 @@ import pytz
 from babel import Locale
 from flask import Flask, current_app, g, has_request_context
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
+from helpdesk.extensions import db
 from helpdesk.models import utcnow
 from helpdesk.services import settings
 
@@ -46,7 +48,14 @@ def _known_zones() -> frozenset[str]:
 
 def business_zone_name() -> str:
     """The business time zone (the administrator's setting, else the configured default)."""
-    name = settings.setting("BUSINESS_TIME_ZONE")
+    try:
+        name = settings.setting("BUSINESS_TIME_ZONE")
+    except SQLAlchemyError:
+        # Naming the zone must not break a page the database cannot serve (not yet migrated,
+        # or down): the configured default is the best answer then.
+        db.session.rollback()
+        current_app.logger.warning("Business time zone setting unreadable; using the default")
+        name = current_app.config.get("BUSINESS_TIME_ZONE")
     return name if name in _known_zones() else FALLBACK_ZONE
 
 
