@@ -74,7 +74,7 @@ def test_admin_configures_audits_and_reports(browser_page: Page, app: Flask):
     page.get_by_label("Name").fill(HOLIDAY)
     page.get_by_role("button", name="Add holiday").click()
     expect(page.locator("#holidays").get_by_role("status")).to_have_text(
-        f"{day:%Y-%m-%d} ({HOLIDAY}) added."
+        f"{day.day} {day:%b %Y} ({HOLIDAY}) added."
     )
     expect(page.locator("table.holidays")).to_contain_text(HOLIDAY)
 

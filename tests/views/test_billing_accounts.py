@@ -299,6 +299,11 @@ def audit_rows(app, action_prefix: str) -> list[AuditLog]:
         return rows
 
 
+def day_shown(day) -> str:
+    """A date as pages write it: "7 Dec 2026"."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def row_of(body: str, row_id: str) -> str:
     return re.search(f'<tr id="{row_id}">(.*?)</tr>', body, re.S).group(1)
 
@@ -307,8 +312,7 @@ def test_plans_page_lists_recurring_payments_and_service_plans(clerk, ids):
     body = text(clerk.get(plans_url(ids)))
     flat = row_of(body, f"recurring-{ids['flat']}")
     assert "Flat-rate plan" in flat and "$29.00" in flat and "Enabled" in flat
-    next_charge = ids["today"] + timedelta(days=6)
-    assert f"{next_charge.day} {next_charge:%b %Y}" in flat  # next charge
+    assert day_shown(ids["today"] + timedelta(days=6)) in flat  # next charge
     assert ">Disable</button>" in flat
     porting = row_of(body, f"recurring-{ids['porting']}")
     assert "Number porting" in porting and "Disabled" in porting and ">Enable</button>" in porting
@@ -321,7 +325,9 @@ def test_disabling_a_recurring_payment_from_a_later_date(app, clerk, ids):
     when = ids["today"] + timedelta(days=3)
     response = change(clerk, ids, "recurring", ids["flat"], "disable", when)
     assert response.status_code == 303
-    assert f"Business Flat 100 is disabled from {when}." in text(clerk.get(plans_url(ids)))
+    assert f"Business Flat 100 is disabled from {day_shown(when)}." in text(
+        clerk.get(plans_url(ids))
+    )
     with app.app_context():
         row = db.session.get(RecurringPayment, ids["flat"])
         assert (row.enabled, row.effective_on, row.next_charge_on) == (False, when, None)
@@ -357,7 +363,9 @@ def test_a_date_in_the_past_is_refused(app, clerk, ids):
     yesterday = ids["today"] - timedelta(days=1)
     response = change(clerk, ids, "recurring", ids["flat"], "disable", yesterday)
     assert response.status_code == 422
-    assert f"Choose today ({ids['today']}) or a later date" in " ".join(errors(text(response)))
+    assert f"Choose today ({day_shown(ids['today'])}) or a later date" in " ".join(
+        errors(text(response))
+    )
     htmx = change(
         clerk, ids, "subscriptions", ids["subscription"], "disable", yesterday, headers=HTMX
     )
@@ -383,7 +391,7 @@ def test_a_change_that_changes_nothing_is_refused(app, clerk, ids):
     assert moved.status_code == 303  # the same state from a new date is a change
     again = change(clerk, ids, "recurring", ids["porting"], "disable", ids["today"])
     assert again.status_code == 422
-    assert f"already disabled from {ids['today']}" in " ".join(errors(text(again)))
+    assert f"already disabled from {day_shown(ids['today'])}" in " ".join(errors(text(again)))
     assert len(audit_rows(app, "recurring_payment.")) == 1
 
 
