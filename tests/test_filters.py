@@ -7,6 +7,7 @@ import pytz
 
 from helpdesk import i18n
 from helpdesk.formatting import ago, money, number, relative, when, zone_label
+from helpdesk.rules.day_words import day_text
 from helpdesk.web.filters import filesize
 
 DENVER = pytz.timezone("America/Denver")
@@ -119,3 +120,8 @@ def test_ago_is_a_time_element_with_the_exact_time_on_hover(viewing):
     shown = str(ago(NOW - timedelta(hours=3)))
     assert shown == '<time datetime="2026-12-02T12:41:00Z" title="2 Dec 2026, 05:41">3h ago</time>'
     assert str(ago(None)) == ""
+
+
+@pytest.mark.parametrize("day", [date(2026, 1, 5), date(2026, 5, 31), date(2024, 2, 29)])
+def test_the_rules_write_dates_as_the_pages_do(viewing, day):
+    assert day_text(day) == when(day)
