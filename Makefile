@@ -48,7 +48,7 @@ soak: $(VENV)/.dev-installed
 
 # Re-extract the marked UI strings, merge them into every catalogue and compile (commit all three).
 messages: $(VENV)/.dev-installed
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project helpdesk \
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --project helpdesk \
 		--copyright-holder helpdesk -o helpdesk/translations/messages.pot .
 	$(BIN)/pybabel update -i helpdesk/translations/messages.pot -d helpdesk/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d helpdesk/translations

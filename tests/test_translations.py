@@ -40,6 +40,7 @@ def test_pages_speak_the_selected_locale(french_app):
     assert '<html lang="fr">' in html
     assert "<h1>Se connecter</h1>" in html
     assert "Mot de passe oublié ?" in html
+    assert '<label for="email">Courriel</label>' in html  # a form label marked in Python
     assert "Heures affichées en" in html
     # A string the test catalogue leaves out falls back to English.
     assert "No account yet?" in html
