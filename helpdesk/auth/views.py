@@ -40,9 +40,7 @@ bp = Blueprint("auth", __name__)
 LOGIN_FAILED = "Wrong e-mail or password."
 # Each request may send a mail: few per IP address, so the form cannot flood inboxes.
 RESET_LIMIT_PER_IP = "5 per hour"
-RESET_SENT = N_(
-    "If an account exists for that address, we have sent a link to reset the password."
-)
+RESET_SENT = N_("If an account exists for that address, we have sent a link to reset the password.")
 
 
 def _login_account_key() -> str:
