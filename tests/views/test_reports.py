@@ -14,13 +14,13 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import CaseStatus, Origin, Role, User, utcnow
-from helpdesk.rules.charts import EMPTY_TEXT
+from helpdesk.rules.charts import EMPTY_TEXT, WIDTHS
 from tests.conftest import as_user
 from tests.factories import make_case, make_organisation, make_user
 from tests.services.test_reports import build_week
 
 WEEK = "from=2025-02-03&to=2025-02-09"
-SVG_CHART = re.compile(r'<svg class="chart" role="img" aria-labelledby="([^"]+)"')
+SVG_CHART = re.compile(r'<svg class="chart chart-w\d+" role="img" aria-labelledby="([^"]+)"')
 HTMX = {"HX-Request": "true"}
 
 
@@ -50,8 +50,10 @@ def rows_of(response) -> list[list[str]]:
 
 
 def charts_in(html: str) -> list[str]:
-    """Each inline chart's SVG markup."""
-    return re.findall(r'<svg class="chart".*?</svg>', html, re.S)
+    """Each inline chart's SVG markup (its widest drawing; there is one per width)."""
+    drawings = re.findall(r'<svg class="chart chart-w\d+".*?</svg>', html, re.S)
+    assert len(drawings) % len(WIDTHS) == 0, "every chart comes in every width"
+    return [svg for svg in drawings if f'class="chart chart-w{WIDTHS[-1]}"' in svg]
 
 
 @pytest.mark.parametrize(
