@@ -119,6 +119,17 @@ def test_support_report_draws_every_chart_with_its_table(app, client, staff, wee
     assert "licence key missing" in html
 
 
+def test_daily_chart_names_days_briefly_and_keeps_the_full_date_in_its_tooltip(
+    app, client, staff, week
+):
+    as_user(app, client, staff["agent"])
+    html = client.get(f"/reports/support?{WEEK}").text
+    by_day = next(chart for chart in charts_in(html) if "Cases arriving per day" in chart)
+    assert ">Feb 3</text>" in by_day
+    assert "<title>2025-02-03: " in by_day
+    assert ">2025-02-03</text>" not in by_day
+
+
 def test_billing_report_draws_every_chart(app, client, staff, week):
     as_user(app, client, staff["billing"])
     html = client.get(f"/reports/billing?{WEEK}").text
