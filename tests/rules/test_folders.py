@@ -200,6 +200,6 @@ def test_awaiting_agent_statuses() -> None:
     assert {CaseStatus.NEW, CaseStatus.OPEN, CaseStatus.WAITING} == AWAITING_AGENT
 
 
-@pytest.mark.parametrize("status", list(AWAITING_AGENT))
+@pytest.mark.parametrize("status", sorted(AWAITING_AGENT))
 def test_each_awaiting_status_has_its_own_folder(status: CaseStatus) -> None:
     assert folder_of(clock(status, awaiting_agent_since=NOW), NOW).value == status.value
