@@ -94,7 +94,7 @@ def agent_message(
         )
         if is_reply:
             _replied(agent, case, message, now)
-        _set_status_after_send(agent, case, status, now)
+        _set_status_after_send(agent, case, status, now, answered=is_reply)
         touch(case, now)
         return message
 
@@ -111,12 +111,16 @@ def _replied(agent: User, case: Case, message: Message, now) -> None:
     _mail_answer(case, message, agent)
 
 
-def _set_status_after_send(agent: User, case: Case, status: CaseStatus, now) -> None:
+def _set_status_after_send(
+    agent: User, case: Case, status: CaseStatus, now, *, answered: bool
+) -> None:
     if status == case.status:
         if status == CaseStatus.ANSWERED:
             case.awaiting_agent_since = None  # answered again: still the customer's turn
         return
     if status == CaseStatus.CLOSED:
+        if answered:  # the timeline shows the answer and the closing, as two steps
+            log_activity(case, agent, ActivityKind.STATUS, f"Answered by {agent.name}", now)
         mark_closed(case, agent, now)
         return
     if status == CaseStatus.ANSWERED:
