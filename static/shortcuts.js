@@ -113,13 +113,12 @@
     return true;
   }
 
+  // The page's own search box (search results, caller lookup, help centre) first, else the
+  // sidebar's case search, which every tracker page has.
   function focusSearch() {
-    var box = document.getElementById("tracker-search");
-    if (!box || !visible(box)) {
-      box = Array.prototype.filter.call(
-        document.querySelectorAll("input[type=search]"), visible
-      )[0];
-    }
+    var boxes = Array.prototype.filter.call(document.querySelectorAll("input[type=search]"), visible);
+    var own = boxes.filter(function (box) { return box.id !== "tracker-search"; });
+    var box = own[0] || boxes[0];
     if (!box) return false;
     box.focus();
     box.select();
@@ -180,7 +179,11 @@
     if (event.ctrlKey || event.altKey || event.metaKey) return;
     var active = document.activeElement;
     if (isTyping(active)) {
-      if (event.key === "Escape" && !active.closest("dialog")) active.blur();
+      if (event.key === "Escape" && !active.closest("dialog")) {
+        // Only leave: a search box would also empty itself (and its live results) on Esc.
+        event.preventDefault();
+        active.blur();
+      }
       return;
     }
     // On a link or button Enter keeps its own meaning (the focused row link opens natively).

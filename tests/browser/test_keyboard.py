@@ -148,6 +148,27 @@ def test_slash_focuses_search_where_j_is_typed_not_obeyed(agent: Page):
     assert agent.url.endswith("/tracker/folders/all")
 
 
+def test_escape_leaves_the_caller_lookup_with_its_results_and_j_enter_opens_one(agent: Page):
+    agent.goto("/tracker/callers")
+    box = agent.get_by_role("searchbox", name="Find the caller's account")
+    box.press_sequentially("harbor", delay=30)
+    result = agent.locator(".caller-list > li").first
+    expect(result).to_contain_text("Harbor Theatre")
+
+    agent.keyboard.press("Escape")
+    expect(box).not_to_be_focused()
+    expect(box).to_have_value("harbor")  # Esc leaves the box; it does not empty it
+    agent.keyboard.press("j")
+    expect(result).to_have_class(SELECTED)
+    agent.keyboard.press("Enter")
+    expect(
+        agent.locator("#account-panel").get_by_role("heading", name="Harbor Theatre")
+    ).to_be_visible()
+
+    agent.keyboard.press("/")  # on a page with its own search box, / goes there
+    expect(box).to_be_focused()
+
+
 def test_a_customer_moves_through_their_cases_but_has_no_agent_keys(browser_page: Page):
     page = browser_page
     log_in(page, CUSTOMER.email, "My cases")
