@@ -2,7 +2,7 @@
 // which macro it was (a hidden input the form posts), so its actions apply on "Send". A file,
 // not an inline script (the CSP allows scripts from 'self' only); listeners on the document, so
 // the result lists htmx swaps in work too. Keyboard: ↓ from the search box into the list,
-// ↑/↓ through it, Enter picks (a plain button), Esc goes back to the search box.
+// ↑/↓ through it, Enter picks (a plain button), Esc closes the list.
 (function () {
   "use strict";
 
@@ -71,8 +71,13 @@
       event.preventDefault();  // never send the reply from the search box
       if (list.length) choose(list[0]);
     } else if (event.key === "Escape") {
+      // Close the list; from an option go back to the search box. In the search box itself
+      // Esc also leaves the field, as everywhere (static/shortcuts.js).
       root.querySelector("#macro-results").innerHTML = "";
-      search.focus();
+      if (at !== -1) {
+        event.preventDefault();  // handled: the shortcuts must not now leave the search box
+        search.focus();
+      }
     }
   });
 })();

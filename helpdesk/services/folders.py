@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from helpdesk.extensions import db
+from helpdesk.i18n import N_
 from helpdesk.models import Case, CaseStatus, Role, User
 from helpdesk.rules.folders import AWAITING_AGENT, Folder, FolderSettings
 
@@ -29,16 +30,27 @@ WORK_FOLDERS = [
     Folder.EXPIRED_2,
 ]
 LIST_FOLDERS = [*WORK_FOLDERS, Folder.ANSWERED, Folder.CLOSED, ALL]
+# Marked for the catalogue; templates show them through _().
 TITLES = {
-    Folder.QUEUE: "Support queue",
-    Folder.NEW: "New",
-    Folder.OPEN: "Open",
-    Folder.WAITING: "Waiting",
-    Folder.EXPIRED_1: "Expired 1",
-    Folder.EXPIRED_2: "Expired 2",
-    Folder.ANSWERED: "Answered",
-    Folder.CLOSED: "Closed",
-    ALL: "All",
+    Folder.QUEUE: N_("Support queue"),
+    Folder.NEW: N_("New"),
+    Folder.OPEN: N_("Open"),
+    Folder.WAITING: N_("Waiting"),
+    Folder.EXPIRED_1: N_("Expired 1"),
+    Folder.EXPIRED_2: N_("Expired 2"),
+    Folder.ANSWERED: N_("Answered"),
+    Folder.CLOSED: N_("Closed"),
+    ALL: N_("All"),
+}
+# The letter that follows "g" to jump to a folder from the keyboard (Gmail's "g i"); the sidebar
+# and the shortcut list carry it as data-shortcut-g for static/shortcuts.js.
+GO_KEYS = {
+    Folder.QUEUE: "q",
+    Folder.NEW: "n",
+    Folder.OPEN: "o",
+    Folder.WAITING: "w",
+    Folder.CLOSED: "c",
+    ALL: "a",
 }
 EXPLANATIONS = {
     Folder.QUEUE: "Unassigned cases. Assign each from here, or accept it into your own queue.",

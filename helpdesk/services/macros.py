@@ -7,6 +7,7 @@ saved replies (without). `owner_id` NULL is shared with every agent; otherwise i
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -230,11 +231,23 @@ def _facts(case: Case) -> rules.CaseFacts:
 
 
 def apply(
-    agent: User, case: Case, macro: CannedResponse, now: datetime, linked: str | None = None
+    agent: User,
+    case: Case,
+    macro: CannedResponse,
+    now: datetime,
+    linked: str | None = None,
+    *,
+    keep_status: bool = False,
 ) -> list[str]:
     """Apply the macro's actions to `case` after the reply is written, count the use and log
-    it on the timeline; no commit (the reply's transaction). Returns what changed."""
-    steps = rules.plan(rules.read_actions(macro.actions), _facts(case), "", None)
+    it on the timeline; no commit (the reply's transaction). Returns what changed.
+
+    `keep_status`: the agent chose a status beside "Send", which wins over the macro's.
+    """
+    actions = rules.read_actions(macro.actions)
+    if keep_status:
+        actions = dataclasses.replace(actions, status=None)
+    steps = rules.plan(actions, _facts(case), "", None)
     done = [_apply_step(agent, case, macro, step, now) for step in steps]
     if linked:
         done.append(f"linked “{linked}”")
@@ -260,18 +273,11 @@ def _apply_step(agent: User, case: Case, macro: CannedResponse, step: rules.Step
 
 
 def _set_status(agent: User, case: Case, status: str, now) -> str:
-    case.status = CaseStatus(status)
-    if case.status == CaseStatus.CLOSED:
-        case.closed_at, case.closed_by_id = now, agent.id
-        case.awaiting_agent_since = None
-    elif case.status == CaseStatus.ANSWERED:
-        case.awaiting_agent_since = None
-    else:  # kept open: still the agent's turn, so the Expired 1 clock keeps running
-        case.opened_at = case.opened_at or now
-        case.awaiting_agent_since = case.awaiting_agent_since or now
-    words = rules.STATUSES[status]
-    log_activity(case, agent, ActivityKind.STATUS, f"Status set to {words} by {agent.name}", now)
-    return f"status {words}"
+    from helpdesk.services import tracker  # imported here: tracker sends with macros
+
+    # The same change, and the same timeline words, as the status chosen beside "Send".
+    tracker._set_status_after_send(agent, case, CaseStatus(status), now, answered=False)
+    return f"status {rules.STATUSES[status]}"
 
 
 def _refused(what: str) -> ServiceError:

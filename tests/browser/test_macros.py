@@ -1,5 +1,5 @@
 """Macros in Chromium: agent1 opens a case, finds a macro with the keyboard, the composer fills
-with the text rendered for the case, "Post" sends it, and the macro's status action took effect.
+with the text rendered for the case, "Send" sends it, and the macro's status action took effect.
 """
 
 from __future__ import annotations
@@ -60,13 +60,15 @@ def test_agent_answers_with_a_macro_and_its_status_applies(
     expect(page.locator("[data-macro-chosen]")).to_contain_text("Using Solved: closing the case")
     expect(page.locator(".macro-option")).to_have_count(0)  # the list closed
 
-    page.locator("#composer").get_by_role("button", name="Post").click()
+    # The status beside "Send" follows the macro's, so what the agent sees is what happens.
+    expect(page.locator("#composer select[name=then]")).to_have_value("closed")
+    page.locator("#composer").get_by_role("button", name="Send").click()
     expect(page.get_by_text("Reply sent to the customer.")).to_be_visible()
     thread = page.locator(".case-thread")
     expect(thread).to_contain_text("glad to hear it works now")
-    expect(page.locator(".timeline")).to_contain_text(
-        "Macro “Solved: closing the case” used: status closed"
-    )
+    timeline = page.locator(".timeline")
+    expect(timeline).to_contain_text("Macro “Solved: closing the case” used")
+    expect(timeline).to_contain_text("Closed by Lena Lind")
     assert _case(app)[1] == CaseStatus.CLOSED
     assert errors == []
 
@@ -81,8 +83,12 @@ def test_escape_closes_the_list_and_enter_in_the_search_never_sends(
     search = page.get_by_label("Insert a macro")
     search.focus()
     expect(page.locator(".macro-option").first).to_be_visible()
-    page.keyboard.press("Escape")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Escape")  # from an option: the list closes, back to the search box
     expect(page.locator(".macro-option")).to_have_count(0)
+    expect(search).to_be_focused()
+    page.keyboard.press("Escape")  # and from the search box Esc leaves the field
+    expect(search).not_to_be_focused()
     search.fill("error log")
     expect(page.locator(".macro-option")).to_have_count(1)
     page.keyboard.press("Enter")  # picks the only match; the form is not submitted

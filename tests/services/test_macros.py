@@ -25,6 +25,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.macros import Actions
+from helpdesk.rules.send_status import AfterSend
 from helpdesk.services import ServiceError, macros, tracker
 from helpdesk.services.attachments import AttachmentPolicy
 from tests.factories import make_case, make_user
@@ -259,3 +260,20 @@ def test_usage_counts_uses_in_the_period(world, policy):
     db.session.commit()
     (row,) = macros.usage(now - timedelta(days=30), now + timedelta(seconds=1))
     assert (row.title, row.uses, row.last_used_at) == ("Refund sent", 2, now)
+
+
+def test_a_status_chosen_beside_send_wins_over_the_macros(world, policy):
+    used = macro(status="closed", case_type_id=world["billing"].id)
+    tracker.agent_message(
+        agent=world["lena"],
+        case=world["case"],
+        body="More to do.",
+        kind=MessageKind.REPLY,
+        uploads=[],
+        policy=policy,
+        then=AfterSend.KEEP_OPEN,
+        macro_id=used.id,
+    )
+    db.session.refresh(world["case"])
+    assert world["case"].status == CaseStatus.OPEN
+    assert world["case"].case_type_id == world["billing"].id  # the other actions still apply

@@ -38,8 +38,8 @@ from tests.factories import make_organisation, make_user
 from tests.services.test_refunds import make_payment
 
 THREADS = 20
-PAID = 10_000  # USD 100.00
-EACH = 700  # USD 7.00: 14 fit (USD 98.00), 6 cannot
+PAID = 10_000  # $100.00
+EACH = 700  # $7.00: 14 fit ($98.00), 6 cannot
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +187,7 @@ def test_twenty_simultaneous_partial_refunds_never_exceed_the_payment(race_app, 
     assert len(succeeded) == fits == 14
     assert len(refused) == THREADS - fits
     left = PAID - fits * EACH
-    assert all(f"at most USD {left / 100:.2f} can still be" in o.message for o in refused)
+    assert all(f"at most ${left / 100:.2f} can still be" in o.message for o in refused)
     assert reads > 0 and highest <= PAID
 
     with race_app.app_context():
