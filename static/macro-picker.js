@@ -58,7 +58,7 @@
     var root = event.target.closest && picker(event.target);
     if (!root) return;
     var list = options(root);
-    var search = root.querySelector("input[type=search]");
+    var search = root.querySelector("[data-macro-search]");
     var at = list.indexOf(event.target);
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();

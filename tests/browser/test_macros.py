@@ -96,3 +96,15 @@ def test_escape_closes_the_list_and_enter_in_the_search_never_sends(
     expect(box).to_have_value(re.compile("the error log of the Northwind Outfitters store"))
     assert page.url.endswith(f"/tracker/cases/{number}")
     assert _case(app)[1] == CaseStatus.OPEN
+
+
+def test_slash_still_goes_to_the_case_search_not_the_macro_search(
+    app: Flask, browser_page: Page, live_server: str
+) -> None:
+    page = browser_page
+    number, _ = _case(app)
+    log_in(page, AGENT.email, "Issue tracker")
+    page.goto(f"/tracker/cases/{number}")
+    expect(page.get_by_label("Insert a macro")).to_be_visible()
+    page.keyboard.press("/")
+    expect(page.locator("#tracker-search")).to_be_focused()
