@@ -33,13 +33,19 @@
     root.querySelector("[data-macro-id]").value = button.getAttribute("data-macro-pick");
     var status = button.getAttribute("data-macro-status");
     var then = form.querySelector("select[name=then]");  // "Send and ..." when the page has it
-    if (status && then && then.querySelector('option[value="' + status + '"]')) then.value = status;
+    if (then) {
+      // Remember the agent's own choice (not one an earlier macro made) for "Don't apply".
+      if (then.value !== then.dataset.macroStatus) then.dataset.beforeMacro = then.value;
+      if (status && then.querySelector('option[value="' + status + '"]')) then.value = status;
+      then.dataset.macroStatus = then.value;
+    }
     var chosen = root.querySelector("[data-macro-chosen]");
     chosen.querySelector("[data-macro-chosen-name]").textContent = button.getAttribute("data-macro-name");
     var effects = button.getAttribute("data-macro-effects");
     chosen.querySelector("[data-macro-chosen-effects]").textContent = effects ? " — on send: " + effects + "." : ".";
     chosen.hidden = false;
     root.querySelector("#macro-results").innerHTML = "";
+    root.querySelector("[data-macro-search]").value = "";
     insert(box, button.getAttribute("data-macro-text"));
   }
 
@@ -51,6 +57,12 @@
       var root = picker(clear);
       root.querySelector("[data-macro-id]").value = "";
       root.querySelector("[data-macro-chosen]").hidden = true;
+      var then = clear.closest("form").querySelector("select[name=then]");
+      if (then && "beforeMacro" in then.dataset) {  // the status the agent had before
+        then.value = then.dataset.beforeMacro;
+        delete then.dataset.beforeMacro;
+        delete then.dataset.macroStatus;
+      }
     }
   });
 

@@ -95,6 +95,15 @@ def test_escape_closes_the_list_and_enter_in_the_search_never_sends(
     box = page.locator("#composer textarea[name=body]")
     expect(box).to_have_value(re.compile("the error log of the Northwind Outfitters store"))
     assert page.url.endswith(f"/tracker/cases/{number}")
+    expect(search).to_have_value("")
+    # "Don't apply" forgets the macro and gives back the status the agent had chosen.
+    page.locator("#composer select[name=then]").select_option("open")
+    search.fill("closing")
+    page.locator(".macro-option", has_text="Solved: closing the case").click()
+    expect(page.locator("#composer select[name=then]")).to_have_value("closed")
+    page.get_by_role("button", name="Don't apply").click()
+    expect(page.locator("#composer select[name=then]")).to_have_value("open")
+    expect(page.locator("input[name=macro_id]")).to_have_value("")
     assert _case(app)[1] == CaseStatus.OPEN
 
 
