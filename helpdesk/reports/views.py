@@ -3,12 +3,14 @@ billing reports over a period, and CSV exports of every report table and any cas
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from helpdesk.extensions import db
+from helpdesk.formatting import when
 from helpdesk.models import Role, utcnow
 from helpdesk.reports.charts import billing_charts, dashboard_charts, support_charts
 from helpdesk.reports.export import csv_response
@@ -39,6 +41,8 @@ def report_cell(value: object) -> str:
         return f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, datetime):  # an instant (the Macros table's last use)
+        return when(value)
     return str(value)
 
 
