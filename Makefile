@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test lint clean bench soak
+.PHONY: run test lint clean bench soak messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,10 @@ bench: $(VENV)/.dev-installed
 # (HELPDESK_SOAK_POSTGRES_URL); CI runs a 20-second version inside the PostgreSQL suite.
 soak: $(VENV)/.dev-installed
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
+
+# Re-extract the marked UI strings, merge them into every catalogue and compile (commit all three).
+messages: $(VENV)/.dev-installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --project helpdesk \
+		--copyright-holder helpdesk -o helpdesk/translations/messages.pot .
+	$(BIN)/pybabel update -i helpdesk/translations/messages.pot -d helpdesk/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d helpdesk/translations

@@ -72,6 +72,10 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_session_user)
 
+    from helpdesk import i18n
+
+    i18n.init_app(app)
+
 
 def _register_blueprints(app: Flask) -> None:
     from helpdesk.admin.views import bp as admin_bp

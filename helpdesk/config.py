@@ -62,6 +62,8 @@ class Config:
     IMAP_PASSWORD = ""
     IMAP_FOLDER = "INBOX"
 
+    HELPDESK_LOCALE = "en"  # the language of pages and e-mail (catalogues in helpdesk/translations)
+    CLOCK = None  # a callable giving naive-UTC "now" for relative times; tests inject one
     BUSINESS_TIME_ZONE = "America/Denver"  # seed 003: 8:00-17:00 mountain time
     BUSINESS_HOURS_START = "08:00"
     BUSINESS_HOURS_END = "17:00"
@@ -116,6 +118,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_MAIL_BATCH_SIZE": ("MAIL_BATCH_SIZE", int),
     "HELPDESK_MAIL_TIMEOUT": ("MAIL_TIMEOUT", int),
     "HELPDESK_TIME_ZONE": ("BUSINESS_TIME_ZONE", str),
+    "HELPDESK_LOCALE": ("HELPDESK_LOCALE", str),
     "HELPDESK_BUSINESS_HOURS_START": ("BUSINESS_HOURS_START", str),
     "HELPDESK_BUSINESS_HOURS_END": ("BUSINESS_HOURS_END", str),
     "HELPDESK_BUSINESS_DAYS": ("BUSINESS_DAYS", str),

@@ -107,7 +107,7 @@ def make_case(organisation: Organisation, **overrides) -> Case:
 
 
 def make_product(**overrides):
-    """A catalogue product: USD 49.00 of software unless told otherwise."""
+    """A catalogue product: $49.00 of software unless told otherwise."""
     from helpdesk.models import Product  # here, so this addition stays at the end of the file
 
     n = next(_sequence)

@@ -13,6 +13,7 @@ from helpdesk.admin.forms import HolidayForm, PostOnlyForm, SettingsForm
 from helpdesk.admin.responses import page_or_fragment
 from helpdesk.admin.views import bp
 from helpdesk.extensions import db
+from helpdesk.formatting import when
 from helpdesk.models import Holiday, Role
 from helpdesk.services import ServiceError, settings
 from helpdesk.web.guards import role_required
@@ -143,7 +144,7 @@ def holiday_create() -> ResponseReturnValue:
             target = form.day if error.field == "day" else form.name
             target.errors.append(error.message)
         else:
-            return _holiday_done(f"{holiday.day:%Y-%m-%d} ({holiday.name}) added.")
+            return _holiday_done(f"{when(holiday.day)} ({holiday.name}) added.")
     return _holidays(form, status=422)
 
 
@@ -156,7 +157,7 @@ def holiday_delete(holiday_id: int) -> ResponseReturnValue:
     holiday = db.session.get(Holiday, holiday_id)
     if holiday is None:
         return _holiday_done("That holiday was already removed.")
-    text = f"{holiday.day:%Y-%m-%d} ({holiday.name}) removed."
+    text = f"{when(holiday.day)} ({holiday.name}) removed."
     settings.remove_holiday(current_user, holiday, ip_address=request.remote_addr)
     return _holiday_done(text)
 

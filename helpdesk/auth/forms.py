@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
@@ -15,19 +16,19 @@ NEW_PASSWORD_KW = {"autocomplete": "new-password"}
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
-    remember = BooleanField("Keep me logged in on this computer")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    remember = BooleanField(_l("Keep me logged in on this computer"))
 
 
 class RegistrationForm(FlaskForm):
-    name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
-    company = StringField("Company", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    phone = TelField("Phone", validators=[Optional(), Length(max=40)])
-    password = PasswordField("Password", validators=[DataRequired()])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    company = StringField(_l("Company"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
     confirm = PasswordField(
-        "Repeat password",
+        _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)],
     )
 
@@ -39,17 +40,17 @@ def _known_time_zone(_form: FlaskForm, field: SelectField) -> None:
 
 class ProfileForm(FlaskForm):
     name = StringField(
-        "Your name",
+        _l("Your name"),
         validators=[DataRequired(), Length(max=NAME_MAX_LENGTH)],
         render_kw={"autocomplete": "name"},
     )
     phone = TelField(
-        "Phone",
+        _l("Phone"),
         validators=[Optional(), Length(max=PHONE_MAX_LENGTH)],
         render_kw={"autocomplete": "tel"},
     )
     # validate_choice=False: our own validator gives a clearer message than "Not a valid choice".
-    time_zone = SelectField("Time zone", validators=[_known_time_zone], validate_choice=False)
+    time_zone = SelectField(_l("Time zone"), validators=[_known_time_zone], validate_choice=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -58,15 +59,15 @@ class ProfileForm(FlaskForm):
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
-        "Current password",
+        _l("Current password"),
         validators=[DataRequired(), Length(max=MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
-        "New password", validators=[DataRequired()], render_kw=NEW_PASSWORD_KW
+        _l("New password"), validators=[DataRequired()], render_kw=NEW_PASSWORD_KW
     )
     confirm = PasswordField(
-        "Repeat new password",
+        _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("new_password", message=PASSWORDS_DIFFER)],
         render_kw=NEW_PASSWORD_KW,
     )
@@ -74,16 +75,18 @@ class PasswordChangeForm(FlaskForm):
 
 class ResetRequestForm(FlaskForm):
     email = EmailField(
-        "E-mail",
+        _l("E-mail"),
         validators=[DataRequired(), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired()], render_kw=NEW_PASSWORD_KW)
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired()], render_kw=NEW_PASSWORD_KW
+    )
     confirm = PasswordField(
-        "Repeat new password",
+        _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)],
         render_kw=NEW_PASSWORD_KW,
     )

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from helpdesk.auth.forms import (
@@ -26,6 +27,7 @@ from helpdesk.auth.forms import (
     ResetRequestForm,
 )
 from helpdesk.extensions import limiter
+from helpdesk.i18n import N_
 from helpdesk.services import ServiceError, accounts
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.home import home_url
@@ -38,7 +40,7 @@ bp = Blueprint("auth", __name__)
 LOGIN_FAILED = "Wrong e-mail or password."
 # Each request may send a mail: few per IP address, so the form cannot flood inboxes.
 RESET_LIMIT_PER_IP = "5 per hour"
-RESET_SENT = "If an account exists for that address, we have sent a link to reset the password."
+RESET_SENT = N_("If an account exists for that address, we have sent a link to reset the password.")
 
 
 def _login_account_key() -> str:
@@ -88,7 +90,7 @@ def logout():
     """End the session (POST only, with CSRF, so a link elsewhere cannot log you out)."""
     accounts.end_login_session(current_user.get_id())
     logout_user()
-    flash("You are logged out.", "info")
+    flash(gettext("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -117,7 +119,7 @@ def register():
             accounts.open_login_session(user, request.remote_addr)
             login_user(user)
             accounts.record_login(user, request.remote_addr)
-            flash("Welcome! Your account is ready.", "success")
+            flash(gettext("Welcome! Your account is ready."), "success")
             return redirect(home_url(user.role))
     return render_template("auth/register.html", form=form)
 
@@ -158,7 +160,7 @@ def profile():
         except ServiceError as error:
             getattr(form, error.field or "name").errors.append(error.message)
         else:
-            flash("Your profile is saved.", "success")
+            flash(gettext("Your profile is saved."), "success")
             return _redirect_after_post(url_for("auth.profile"))
     return _profile_page(form, PasswordChangeForm(formdata=None), "auth/_profile_form.html")
 
@@ -198,8 +200,10 @@ def password_change():
             accounts.open_login_session(user, request.remote_addr)
             login_user(user, remember=remembered in request.cookies)
             flash(
-                "Your password is changed. Other browsers and devices using your account "
-                "have been logged out.",
+                gettext(
+                    "Your password is changed. Other browsers and devices using your account "
+                    "have been logged out."
+                ),
                 "success",
             )
             return _redirect_after_post(url_for("auth.profile"))
@@ -218,7 +222,7 @@ def reset_request():
             max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
             link_for=lambda token: mail_link("auth.reset_password", token=token),
         )
-        flash(RESET_SENT, "info")
+        flash(gettext(RESET_SENT), "info")
         return redirect(url_for("auth.reset_request"))
     return render_template("auth/reset_request.html", form=form)
 
@@ -256,6 +260,6 @@ def reset_password(token: str):
             if current_user.is_authenticated:
                 accounts.end_login_session(current_user.get_id())
                 logout_user()  # whoever was logged in here, the next step is a fresh login
-            flash("Your password is set. Log in with your new password.", "success")
+            flash(gettext("Your password is set. Log in with your new password."), "success")
             return redirect(url_for("auth.login"))
     return _reset_page("auth/reset_password.html", form=form, user=user)

@@ -32,6 +32,7 @@ from helpdesk.billing.account_forms import (
 )
 from helpdesk.billing.blueprint import MONEY_STAFF, bp
 from helpdesk.extensions import db
+from helpdesk.formatting import when
 from helpdesk.models import Invoice, InvoiceStatus, Organisation, Payment, Shipment, User
 from helpdesk.rules.card_check import check_card
 from helpdesk.services import ServiceError, fraud, plans, settings, shipments
@@ -178,7 +179,7 @@ def _apply_change(form: FlaskForm, change: Callable[[], object]) -> bool:
 
 
 def _state_words(enabled: bool, effective_on: date) -> str:
-    return f"{'enabled' if enabled else 'disabled'} from {effective_on.isoformat()}"
+    return f"{'enabled' if enabled else 'disabled'} from {when(effective_on)}"
 
 
 @bp.route("/customers/<int:organisation_id>/recurring/<int:recurring_id>", methods=["POST"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from markupsafe import Markup
 
@@ -24,6 +25,16 @@ class ChartSpec:
     kind: str = "bar"
     unit: str = ""
     label: Callable[[tuple], str] = _first_cell
+    tick: Callable[[str], str] | None = None  # a column's shorter x-axis text
+
+
+def short_day(label: str) -> str:
+    """An ISO day as a short axis label, "2026-11-03" -> "Nov 3"; other labels unchanged."""
+    try:
+        day = date.fromisoformat(label)
+    except ValueError:
+        return label
+    return f"{day:%b} {day.day}"
 
 
 def _markup(svg: str) -> Markup:
@@ -36,14 +47,26 @@ def draw(spec: ChartSpec, rows: list[tuple], **goal) -> Markup:
     data = [
         (spec.label(row), float(row[spec.value])) for row in rows if row[spec.value] is not None
     ]
-    build = charts.column_chart if spec.kind == "column" else charts.bar_chart
-    return _markup(build(spec.title, data, unit=spec.unit, **goal))
+    if spec.kind == "column":
+        drawings = [
+            charts.column_chart(
+                spec.title, data, width=width, unit=spec.unit, tick_label=spec.tick, **goal
+            )
+            for width in charts.WIDTHS
+        ]
+    else:
+        drawings = [
+            charts.bar_chart(spec.title, data, width=width, unit=spec.unit, **goal)
+            for width in charts.WIDTHS
+        ]
+    # One drawing per width; the stylesheet shows the widest that fits the chart's box.
+    return _markup("".join(drawings))
 
 
 SUPPORT = {
     "first-response": ChartSpec("Median first response by origin", 3, unit="h"),
     "resolution": ChartSpec("Median resolution time by origin", 2, unit="h"),
-    "by-day": ChartSpec("Cases arriving per day", 1, kind="column"),
+    "by-day": ChartSpec("Cases arriving per day", 1, kind="column", tick=short_day),
     "by-type": ChartSpec("Cases by type", 1),
     "by-reason": ChartSpec("Cases by reason", 1),
     "by-product": ChartSpec("Cases by product", 1),
@@ -59,7 +82,7 @@ BILLING = {
     "payments": ChartSpec(
         "Amount by method and status", 4, label=lambda row: f"{row[0]} {row[1]} ({row[2]})"
     ),
-    "payments-by-day": ChartSpec("Money received per day", 1, kind="column"),
+    "payments-by-day": ChartSpec("Money received per day", 1, kind="column", tick=short_day),
     "refunds": ChartSpec("Refunded amount by reason", 2),
     "blocked": ChartSpec("Blocked attempts by kind", 1),
 }

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from helpdesk.rules.day_words import day_text
+
 
 class OrderKind(enum.StrEnum):
     """What an order bought."""
@@ -98,11 +100,11 @@ def _paid_plan(order: OrderFacts, today: date, settings: EligibilitySettings) ->
     ends = order.expires_at or order.ordered_at + timedelta(days=settings.paid_plan_days)
     if today <= ends:
         return Eligibility(
-            SupportLevel.ACTIVE, f"{label} active until {ends.isoformat()}", order.order_ref
+            SupportLevel.ACTIVE, f"{label} active until {day_text(ends)}", order.order_ref
         )
     return Eligibility(
         SupportLevel.NO_PLAN,
-        f"{label} expired on {ends.isoformat()}: refer to Sales & Marketing",
+        f"{label} expired on {day_text(ends)}: refer to Sales & Marketing",
         order.order_ref,
     )
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from helpdesk.rules.day_words import day_text
+
 CODE_MAX = 40
 
 
@@ -53,12 +55,10 @@ def check_promotion(
         return PromotionCheck(False, f"Promotion {terms.code} has been withdrawn.")
     if on < terms.starts_on:
         return PromotionCheck(
-            False, f"Promotion {terms.code} starts on {terms.starts_on.isoformat()}."
+            False, f"Promotion {terms.code} starts on {day_text(terms.starts_on)}."
         )
     if on > terms.ends_on:
-        return PromotionCheck(
-            False, f"Promotion {terms.code} ended on {terms.ends_on.isoformat()}."
-        )
+        return PromotionCheck(False, f"Promotion {terms.code} ended on {day_text(terms.ends_on)}.")
     if terms.product is not None:
         wanted = _names(terms.product)
         if wanted not in {_names(product_code), _names(product_name)}:

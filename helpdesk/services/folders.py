@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from helpdesk.extensions import db
+from helpdesk.i18n import N_
 from helpdesk.models import Case, CaseStatus, Role, User
 from helpdesk.rules.folders import AWAITING_AGENT, Folder, FolderSettings
 
@@ -29,16 +30,17 @@ WORK_FOLDERS = [
     Folder.EXPIRED_2,
 ]
 LIST_FOLDERS = [*WORK_FOLDERS, Folder.ANSWERED, Folder.CLOSED, ALL]
+# Marked for the catalogue; templates show them through _().
 TITLES = {
-    Folder.QUEUE: "Support queue",
-    Folder.NEW: "New",
-    Folder.OPEN: "Open",
-    Folder.WAITING: "Waiting",
-    Folder.EXPIRED_1: "Expired 1",
-    Folder.EXPIRED_2: "Expired 2",
-    Folder.ANSWERED: "Answered",
-    Folder.CLOSED: "Closed",
-    ALL: "All",
+    Folder.QUEUE: N_("Support queue"),
+    Folder.NEW: N_("New"),
+    Folder.OPEN: N_("Open"),
+    Folder.WAITING: N_("Waiting"),
+    Folder.EXPIRED_1: N_("Expired 1"),
+    Folder.EXPIRED_2: N_("Expired 2"),
+    Folder.ANSWERED: N_("Answered"),
+    Folder.CLOSED: N_("Closed"),
+    ALL: N_("All"),
 }
 EXPLANATIONS = {
     Folder.QUEUE: "Unassigned cases. Assign each from here, or accept it into your own queue.",

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from helpdesk.extensions import db
+from helpdesk.formatting import money
 from helpdesk.models import (
     BlockedAttemptKind,
     Contact,
@@ -52,7 +53,6 @@ from helpdesk.rules.promotions import (
 from helpdesk.services import ServiceError, audit, fraud, locking
 from helpdesk.services.counters import next_number
 from helpdesk.services.outbox import queue_mail
-from helpdesk.web.filters import money
 
 ORDER_STAFF = frozenset({Role.BILLING, Role.ADMIN})
 # Never says which list matched: telling a fraudster whether the address or the card is

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app, render_template
 
+from helpdesk import i18n
 from helpdesk.extensions import db
 from helpdesk.models import Case, OutboxMail, User
 
@@ -46,7 +47,9 @@ def queue_mail(
     `in_reply_to` is the Message-ID this mail answers (say, a customer's e-mail); without it the
     sender threads a case mail under the case's earlier outbound mail.
     """
-    body = render_template(f"mail/{template}.txt", case=case, user=user, **context)
+    # Times in mail are in the recipient's own zone (else the business zone), named.
+    with i18n.shown_in(user.time_zone if user is not None else None):
+        body = render_template(f"mail/{template}.txt", case=case, user=user, **context)
     if organisation_id is None:
         organisation_id = case.organisation_id if case is not None else None
         if organisation_id is None and user is not None:

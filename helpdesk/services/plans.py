@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
+from helpdesk.formatting import when
 from helpdesk.models import (
     PhoneNumber,
     RecurringKind,
@@ -99,7 +100,7 @@ def _checked_date(effective_on: date | None, today: date) -> date:
         raise ServiceError("Enter the date the change takes effect.", field="effective_on")
     if effective_on < today:
         raise ServiceError(
-            f"Choose today ({today.isoformat()}) or a later date: "
+            f"Choose today ({when(today)}) or a later date: "
             "a change cannot take effect in the past.",
             field="effective_on",
         )
@@ -110,7 +111,7 @@ def _unchanged(row: RecurringPayment | Subscription, enabled: bool, effective_on
     if row.enabled == enabled and row.effective_on == effective_on:
         state = "enabled" if enabled else "disabled"
         raise ServiceError(
-            f"Nothing to change: this is already {state} from {effective_on.isoformat()}.",
+            f"Nothing to change: this is already {state} from {when(effective_on)}.",
             field="effective_on",
         )
 

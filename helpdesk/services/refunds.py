@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from helpdesk.extensions import db
+from helpdesk.formatting import money
 from helpdesk.models import (
     Contact,
     Order,
@@ -32,7 +33,6 @@ from helpdesk.models import (
 )
 from helpdesk.services import ServiceError, audit, locking
 from helpdesk.services.outbox import queue_mail
-from helpdesk.web.filters import money
 
 REASON_MAX = 500  # refunds.reason is VARCHAR(500)
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,64}")  # refunds.idempotency_key is VARCHAR(64)

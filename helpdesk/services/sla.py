@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
@@ -92,9 +91,7 @@ class SlaSummary:
     """What the case page and lists show about the first-response clock."""
 
     state: str
-    due_at: datetime  # naive UTC
-    due_local: str  # e.g. "Mon 2025-03-10 11:30 MDT"
-    due_short: str  # e.g. "Mar 10 11:30 MDT", for list columns
+    due_at: datetime  # naive UTC; pages write it in the viewer's zone (helpdesk.formatting)
     remark: str  # "in 2 h 10 min", "35 min overdue", "met", "answered 20 min late"
 
 
@@ -112,18 +109,8 @@ def duration_words(delta: timedelta) -> str:
     return f"{minutes} min"
 
 
-LONG_FORMAT = "%a %Y-%m-%d %H:%M %Z"
-SHORT_FORMAT = "%b %d %H:%M %Z"
-
-
-def local_text(instant: datetime, time_zone: str | None = None, fmt: str = LONG_FORMAT) -> str:
-    """A naive UTC instant as wall-clock time in the business time zone, e.g. "... MDT"."""
-    zone = time_zone or settings.setting("BUSINESS_TIME_ZONE") or "America/Denver"
-    return instant.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).strftime(fmt)
-
-
-def summary_of(case: Case, now: datetime, time_zone: str | None = None) -> SlaSummary | None:
-    """The due time in the business time zone and how the case stands against it."""
+def summary_of(case: Case, now: datetime) -> SlaSummary | None:
+    """The due time and how the case stands against it."""
     state = sla_state_of(case, now)
     if state is None or case.sla_due_at is None:
         return None
@@ -139,8 +126,6 @@ def summary_of(case: Case, now: datetime, time_zone: str | None = None) -> SlaSu
     return SlaSummary(
         state=state,
         due_at=case.sla_due_at,
-        due_local=local_text(case.sla_due_at, time_zone),
-        due_short=local_text(case.sla_due_at, time_zone, SHORT_FORMAT),
         remark=remark,
     )
 

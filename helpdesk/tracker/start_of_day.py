@@ -20,7 +20,7 @@ def sla_state_global(case: Case) -> str | None:
 
 @bp.app_template_global("sla_summary")
 def sla_summary_global(case: Case) -> sla.SlaSummary | None:
-    """The due time in the business time zone, its state and a remark, now."""
+    """The due time, its state and a remark, now."""
     return sla.summary_of(case, utcnow())
 
 
@@ -34,7 +34,6 @@ def start_of_day():
     return render_template(
         "tracker/start_of_day.html",
         since=since,
-        since_local=sla.local_text(since, calendar.time_zone),
         sections=sections,
         **sidebar_context(),
     )

@@ -1,14 +1,19 @@
-"""Jinja filters: money, dates and status words people understand."""
+"""Jinja filters: money, dates and status words people understand.
+
+The formatting itself lives in helpdesk.formatting, shared with the e-mail the services write.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Flask
 
+from helpdesk.formatting import ago, money, number, when, zone_label, zone_name
+from helpdesk.i18n import current_locale
 from helpdesk.rules.folders import CaseStatus
 from helpdesk.services import settings
 from helpdesk.web.links import mail_link
+
+__all__ = ["ago", "money", "number", "when", "zone_label", "zone_name"]
 
 CUSTOMER_STATUS = {
     CaseStatus.NEW: "Received",
@@ -17,20 +22,6 @@ CUSTOMER_STATUS = {
     CaseStatus.WAITING: "Your reply is with us",
     CaseStatus.CLOSED: "Closed",
 }
-
-
-def money(cents: int | None, currency: str = "USD") -> str:
-    """Integer cents as "USD 1,234.50"."""
-    if cents is None:
-        return ""
-    sign = "-" if cents < 0 else ""
-    whole, fraction = divmod(abs(cents), 100)
-    return f"{sign}{currency} {whole:,}.{fraction:02d}"
-
-
-def when(value: datetime | None) -> str:
-    """A UTC timestamp as "2026-11-24 14:05 UTC"."""
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
 def filesize(size: int) -> str:
@@ -50,8 +41,13 @@ def customer_status(status: CaseStatus) -> str:
 def register(app: Flask) -> None:
     """Make the filters available to every template."""
     app.add_template_filter(money)
+    app.add_template_filter(number)
     app.add_template_filter(when)
+    app.add_template_filter(ago)
     app.add_template_filter(customer_status)
     app.add_template_filter(filesize)
     app.add_template_global(mail_link)
+    app.add_template_global(zone_label)
+    app.add_template_global(zone_name)
+    app.add_template_global(current_locale)
     app.add_template_global(settings.setting, "setting")  # admin-adjustable values, current

@@ -74,7 +74,7 @@ def test_admin_configures_audits_and_reports(browser_page: Page, app: Flask):
     page.get_by_label("Name").fill(HOLIDAY)
     page.get_by_role("button", name="Add holiday").click()
     expect(page.locator("#holidays").get_by_role("status")).to_have_text(
-        f"{day:%Y-%m-%d} ({HOLIDAY}) added."
+        f"{day.day} {day:%b %Y} ({HOLIDAY}) added."
     )
     expect(page.locator("table.holidays")).to_contain_text(HOLIDAY)
 
@@ -134,8 +134,8 @@ def test_admin_configures_audits_and_reports(browser_page: Page, app: Flask):
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Support report")
     section = page.locator("#first-response")
-    chart = section.locator("svg.chart")
-    expect(chart).to_be_visible()
+    chart = section.locator("svg.chart:visible")  # the one drawing that fits the page
+    expect(chart).to_have_count(1)
     expect(chart).to_have_attribute("role", "img")
     assert chart.locator("rect").count() > 0  # bars, not an empty frame
     expect(section).to_contain_text("Goal: a first answer within 6 business hours")

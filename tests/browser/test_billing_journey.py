@@ -21,7 +21,7 @@ from helpdesk.services import demo
 
 CLERK = demo.STAFF[4]  # Bob Berg, payment and system manager
 COMPANY = "Harbor Theatre"  # Ben Harris's company: a stored Visa ending 4242, no open blocks
-PRODUCT = "Maintenance plan 9.2 · USD 299.00"
+PRODUCT = "Maintenance plan 9.2 · $299.00"
 REASON = "Chargebacks on three orders from stolen cards"
 assert CLERK.email == "billing@example.com"
 
@@ -74,7 +74,7 @@ def test_billing_clerk_orders_checks_refunds_and_fraud_stops(browser_page: Page,
 
     # An order paid with the stored card.
     place_order(page)
-    expect(flash(page)).to_have_text(re.compile(r"Order O\d+ placed and paid: USD 299\.00\."))
+    expect(flash(page)).to_have_text(re.compile(r"Order O\d+ placed and paid: \$299\.00\."))
     page.get_by_role("link", name=re.compile(r"^#\d+$")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Payment #")
     payment_url = page.url
@@ -100,8 +100,8 @@ def test_billing_clerk_orders_checks_refunds_and_fraud_stops(browser_page: Page,
     refund_form.get_by_label("Amount (dollars and cents)").fill("120.50")
     refund_form.get_by_label("Reason").fill("Half the seats of the plan were never used")
     refund_form.get_by_role("button", name="Refund", exact=True).click()
-    expect(flash(page)).to_have_text("Refunded USD 120.50 to Visa ending 4242.")
-    expect(page.locator(".refund-remaining")).to_have_text("USD 178.50")
+    expect(flash(page)).to_have_text("Refunded $120.50 to Visa ending 4242.")
+    expect(page.locator(".refund-remaining")).to_have_text("$178.50")
     expect(page.locator("table.refunds")).to_contain_text("Half the seats of the plan")
 
     # FRAUD-STOP from the payment page, with a reason. Its "Reason" label must lead to its own

@@ -84,31 +84,31 @@ def order(
         pytest.param(
             order(OrderKind.PRIORITY_SUPPORT, 200, expires_at=ago(-10)),
             SupportLevel.ACTIVE,
-            "Priority support active until 2024-06-25",
+            "Priority support active until 25 Jun 2024",
             id="priority support active",
         ),
         pytest.param(
             order(OrderKind.MAINTENANCE, 400, expires_at=TODAY),
             SupportLevel.ACTIVE,
-            "Maintenance active until 2024-06-15",
+            "Maintenance active until 15 Jun 2024",
             id="maintenance expiring today",
         ),
         pytest.param(
             order(OrderKind.MAINTENANCE, 400, expires_at=ago(1)),
             SupportLevel.NO_PLAN,
-            "Maintenance expired on 2024-06-14: refer to Sales & Marketing",
+            "Maintenance expired on 14 Jun 2024: refer to Sales & Marketing",
             id="expired maintenance",
         ),
         pytest.param(
             order(OrderKind.PRIORITY_SUPPORT, 365),
             SupportLevel.ACTIVE,
-            "Priority support active until 2024-06-15",
+            "Priority support active until 15 Jun 2024",
             id="paid plan without expiry, last day of term",
         ),
         pytest.param(
             order(OrderKind.PRIORITY_SUPPORT, 366),
             SupportLevel.NO_PLAN,
-            "Priority support expired on 2024-06-14: refer to Sales & Marketing",
+            "Priority support expired on 14 Jun 2024: refer to Sales & Marketing",
             id="paid plan without expiry, term over",
         ),
         pytest.param(
@@ -138,7 +138,7 @@ def order(
         pytest.param(
             order(OrderKind.PRIORITY_SUPPORT, 10, version="5"),
             SupportLevel.ACTIVE,
-            "Priority support active until 2025-06-05",
+            "Priority support active until 5 Jun 2025",
             id="version 5 with active priority support",
         ),
         pytest.param(

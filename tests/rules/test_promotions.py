@@ -48,8 +48,8 @@ def test_a_promotion_runs_from_its_first_to_its_last_day(on, eligible):
 
 
 def test_reasons_name_the_dates():
-    assert check(terms(), date(2026, 11, 19)).reason == "Promotion WINTER26 starts on 2026-11-20."
-    assert check(terms(), date(2027, 1, 1)).reason == "Promotion WINTER26 ended on 2026-12-31."
+    assert check(terms(), date(2026, 11, 19)).reason == "Promotion WINTER26 starts on 20 Nov 2026."
+    assert check(terms(), date(2027, 1, 1)).reason == "Promotion WINTER26 ended on 31 Dec 2026."
 
 
 def test_a_withdrawn_promotion_never_applies():

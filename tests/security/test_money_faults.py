@@ -41,12 +41,12 @@ CRASHED = 77  # the dying worker's exit status: proves it died where we meant it
 WORKER_TIMEOUT = 120
 CUSTOMER = "cleo@acme.example"
 REFUND = {"amount": "25.00", "reason": "Damaged in transit", "destination": "card"}
-REFUND_SUBJECT = "Your refund of USD 25.00"
+REFUND_SUBJECT = "Your refund of $25.00"
 
 
 @pytest.fixture
 def shop(app: Flask) -> dict:
-    """A USD 100.00 card payment of Acme (whose login is Cleo) and a billing clerk."""
+    """A $100.00 card payment of Acme (whose login is Cleo) and a billing clerk."""
     with app.app_context():
         organisation = make_organisation(name="Acme Hosting")
         make_user(Role.CUSTOMER, organisation=organisation, email=CUSTOMER, name="Cleo")
@@ -176,7 +176,7 @@ def test_a_crash_right_after_the_commit_keeps_everything_and_the_mail_goes_out_o
     assert mail.recipients == [CUSTOMER]
     assert mail.message["Subject"] == REFUND_SUBJECT
     body = mail.message.get_content()
-    assert "we have refunded USD 25.00 of your payment of USD 100.00" in body
+    assert "we have refunded $25.00 of your payment of $100.00" in body
     assert "Visa card ending in 4242" in body and "Damaged in transit" in body
 
     # The clerk saw no answer and presses Refund again: the first refund is shown, no second.
@@ -208,7 +208,7 @@ def test_a_crash_just_before_the_commit_leaves_nothing_and_a_retry_refunds_once(
 
     # The same form again (same key): the dead request used nothing up, so this one refunds.
     page = retry(app, client, shop, key)
-    assert "Refunded USD 25.00 to Visa ending 4242." in page
+    assert "Refunded $25.00 to Visa ending 4242." in page
     done = state(app, shop["payment_id"])
     assert done["refunds"] == [(2500, key)] and done["refunded_cents"] == 2500
     assert len(done["audits"]) == 1

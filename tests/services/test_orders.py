@@ -58,7 +58,7 @@ class Shop:
 
 @pytest.fixture
 def shop() -> Shop:
-    """Harbor Theatre with a stored Visa, USD 100.00 prepaid, a primary contact; a catalogue."""
+    """Harbor Theatre with a stored Visa, $100.00 prepaid, a primary contact; a catalogue."""
     organisation = make_organisation(name="Harbor Theatre", prepaid_balance_cents=10_000)
     customer = make_user(Role.CUSTOMER, organisation=organisation, email="ben@harbor.example")
     db.session.add(
@@ -163,7 +163,7 @@ def test_a_card_order_is_charged_paid_invoiced_audited_and_mailed(shop):
     assert mail.to_address == "ben@harbor.example" and mail.template_key == "order_placed"
     assert order.number in mail.subject
     assert "2 x AbleCommerce Hosting" in mail.body_text and "Visa ending 4242" in mail.body_text
-    assert "USD 98.00" in mail.body_text
+    assert "$98.00" in mail.body_text
     for text in (mail.body_text, str(entry.details)):
         assert not LONG_DIGITS.search(text)  # never a card number, not even the token's
 
@@ -184,11 +184,11 @@ def test_a_prepaid_order_lowers_the_balance_with_a_ledger_row(shop):
 
 def test_a_short_prepaid_balance_is_refused_and_nothing_is_saved(shop):
     with pytest.raises(ServiceError) as refused:
-        place(shop, pay_with="prepaid", quantity=3)  # USD 147.00 of USD 100.00
+        place(shop, pay_with="prepaid", quantity=3)  # $147.00 of $100.00
 
     assert refused.value.field == "pay_with"
     assert refused.value.message == (
-        "The prepaid balance (USD 100.00) does not cover the order total (USD 147.00)."
+        "The prepaid balance ($100.00) does not cover the order total ($147.00)."
     )
     assert balance(shop) == 10_000
     assert (count(Order), count(Payment), count(PrepaidEntry), count(OutboxMail)) == (0, 0, 0, 0)
@@ -379,7 +379,7 @@ def test_an_ineligible_promotion_refuses_the_order(shop, promotion, message):
 
 def test_a_promotion_is_assigned_to_a_pending_order_and_its_open_invoice(shop):
     make_promotion(percent_off=None, amount_off_cents=1000)
-    order = place(shop, pay_with="invoice", quantity=3).order  # USD 147.00
+    order = place(shop, pay_with="invoice", quantity=3).order  # $147.00
 
     changed = orders.assign_promotion(actor=shop.clerk, order_id=order.id, code="winter26")
 

@@ -38,8 +38,8 @@ from tests.factories import make_organisation, make_user
 from tests.services.test_refunds import make_payment
 
 THREADS = 20
-PAID = 10_000  # USD 100.00
-EACH = 700  # USD 7.00: 14 fit (USD 98.00), 6 cannot
+PAID = 10_000  # $100.00
+EACH = 700  # $7.00: 14 fit ($98.00), 6 cannot
 
 
 @pytest.fixture(scope="module")

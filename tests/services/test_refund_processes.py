@@ -31,8 +31,8 @@ from tests.factories import make_organisation, make_user
 from tests.services.test_refunds import make_payment
 
 PROCESSES = 20
-PAID = 10_000  # USD 100.00
-EACH = 700  # USD 7.00: 14 fit (USD 98.00), 6 cannot
+PAID = 10_000  # $100.00
+EACH = 700  # $7.00: 14 fit ($98.00), 6 cannot
 START_TIMEOUT = 300  # seconds for all to start, build an app and connect (slow on a busy machine)
 RUN_TIMEOUT = 120
 
@@ -193,7 +193,7 @@ def test_twenty_processes_refunding_at_once_never_exceed_the_payment(race, capsy
     assert len(succeeded) == fits == 14 and len(refused) == PROCESSES - fits
     assert not any(o["replay"] for o in succeeded)
     left = PAID - fits * EACH
-    assert all(f"at most USD {left / 100:.2f} can still be" in o["message"] for o in refused)
+    assert all(f"at most ${left / 100:.2f} can still be" in o["message"] for o in refused)
     assert figures.highest <= PAID
     with app.app_context():
         payment = db.session.get(Payment, setup.payment_id)

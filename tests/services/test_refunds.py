@@ -55,7 +55,7 @@ def make_card(organisation: Organisation, **overrides) -> PaymentCard:
 def make_payment(
     organisation: Organisation | None = None, *, card: bool = True, **overrides
 ) -> Payment:
-    """A succeeded card payment of USD 100.00 (no card and prepaid method with card=False)."""
+    """A succeeded card payment of $100.00 (no card and prepaid method with card=False)."""
     organisation = organisation or make_organisation()
     stored = make_card(organisation) if card else None
     payment = Payment(
@@ -138,7 +138,7 @@ def test_one_cent_over_is_refused_with_the_remaining_amount(clerk, payment):
     do_refund(clerk, payment, 2_500)
     with pytest.raises(ServiceError) as refusal:
         do_refund(clerk, payment, 7_501)
-    assert "at most USD 75.00 can still be refunded" in refusal.value.message
+    assert "at most $75.00 can still be refunded" in refusal.value.message
     assert refusal.value.field == "amount"
     assert refunded(payment.id) == 2_500
     assert count(Refund) == 1
@@ -195,8 +195,8 @@ def test_card_refund_mails_the_customer_the_last_four(clerk, payment):
     assert mail.to_address == "cleo@acme.example"
     assert mail.organisation_id == payment.organisation_id
     assert mail.template_key == "refund_issued"
-    assert "USD 12.50" in mail.subject
-    assert "USD 12.50" in mail.body_text
+    assert "$12.50" in mail.subject
+    assert "$12.50" in mail.body_text
     assert "ending in 4242" in mail.body_text
     assert "Overcharged for the add-on" in mail.body_text
     assert not LONG_DIGITS.search(mail.body_text)
@@ -347,7 +347,7 @@ def test_the_database_check_is_the_last_line_of_defence(clerk, payment, monkeypa
     """With the service's own check switched off, the CHECK constraint still refuses."""
     do_refund(clerk, payment, 9_000)
     monkeypatch.setattr(refunds, "_check_refundable", lambda *args: None)
-    with pytest.raises(ServiceError, match="at most USD 10.00"):
+    with pytest.raises(ServiceError, match=r"at most \$10\.00"):
         do_refund(clerk, payment, 1_001, destination="prepaid")
     assert refunded(payment.id) == 9_000
     assert count(Refund) == 1

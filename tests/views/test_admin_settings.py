@@ -199,8 +199,8 @@ def test_holidays_are_listed_added_and_removed_with_an_audit(app, client, people
     response = add_holiday(client, "2025-12-25", "Christmas Day")
     assert response.status_code == 302
     page = client.get("/admin/holidays").text
-    assert "2025-12-25 (Christmas Day) added." in page
-    assert "Thu 2025-12-25" in page and "Christmas Day" in page
+    assert "25 Dec 2025 (Christmas Day) added." in page
+    assert "Thu 25 Dec 2025" in page and "Christmas Day" in page
     with app.app_context():
         holiday_id = db.session.scalar(sa.select(Holiday.id))
     token = csrf_from(page)
@@ -208,7 +208,7 @@ def test_holidays_are_listed_added_and_removed_with_an_audit(app, client, people
         f"/admin/holidays/{holiday_id}/delete", data={"csrf_token": token}, headers=HTMX
     )
     assert removed.status_code == 200 and "<html" not in removed.text
-    assert "2025-12-25 (Christmas Day) removed." in removed.text
+    assert "25 Dec 2025 (Christmas Day) removed." in removed.text
     assert "No holidays" in removed.text
     with app.app_context():
         actions = db.session.scalars(sa.select(AuditLog.action).order_by(AuditLog.id)).all()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html as html_lib
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -238,7 +239,10 @@ def test_a_blocked_card_shows_the_block(app, clerk, ids, caplog):
     body = text(response)
     assert "Visa •••• 4242 must not be used:" in body
     assert "<dt>FRAUD-STOP</dt><dd>Blocked</dd>" in body
-    assert f"Blocked on {blocked_on:%Y-%m-%d %H:%M} UTC by Frida Fraud: Chargeback ring" in body
+    # In the clerk's zone (their profile: Denver), in the one format.
+    local = blocked_on.replace(tzinfo=UTC).astimezone(ZoneInfo("America/Denver"))
+    shown = f"{local.day} {local:%b %Y, %H:%M}"
+    assert f"Blocked on {shown} by Frida Fraud: Chargeback ring" in body
     assert_number_forgotten(app, body, caplog.records, VISA)
 
 
@@ -295,6 +299,11 @@ def audit_rows(app, action_prefix: str) -> list[AuditLog]:
         return rows
 
 
+def day_shown(day) -> str:
+    """A date as pages write it: "7 Dec 2026"."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def row_of(body: str, row_id: str) -> str:
     return re.search(f'<tr id="{row_id}">(.*?)</tr>', body, re.S).group(1)
 
@@ -302,13 +311,13 @@ def row_of(body: str, row_id: str) -> str:
 def test_plans_page_lists_recurring_payments_and_service_plans(clerk, ids):
     body = text(clerk.get(plans_url(ids)))
     flat = row_of(body, f"recurring-{ids['flat']}")
-    assert "Flat-rate plan" in flat and "USD 29.00" in flat and "Enabled" in flat
-    assert str(ids["today"] + timedelta(days=6)) in flat  # next charge
+    assert "Flat-rate plan" in flat and "$29.00" in flat and "Enabled" in flat
+    assert day_shown(ids["today"] + timedelta(days=6)) in flat  # next charge
     assert ">Disable</button>" in flat
     porting = row_of(body, f"recurring-{ids['porting']}")
     assert "Number porting" in porting and "Disabled" in porting and ">Enable</button>" in porting
     plan = row_of(body, f"subscription-{ids['subscription']}")
-    assert "Business Flat 100" in plan and "+1 303 555 0199" in plan and "USD 29.00" in plan
+    assert "Business Flat 100" in plan and "+1 303 555 0199" in plan and "$29.00" in plan
     assert "Other's package" not in body  # another customer's
 
 
@@ -316,7 +325,9 @@ def test_disabling_a_recurring_payment_from_a_later_date(app, clerk, ids):
     when = ids["today"] + timedelta(days=3)
     response = change(clerk, ids, "recurring", ids["flat"], "disable", when)
     assert response.status_code == 303
-    assert f"Business Flat 100 is disabled from {when}." in text(clerk.get(plans_url(ids)))
+    assert f"Business Flat 100 is disabled from {day_shown(when)}." in text(
+        clerk.get(plans_url(ids))
+    )
     with app.app_context():
         row = db.session.get(RecurringPayment, ids["flat"])
         assert (row.enabled, row.effective_on, row.next_charge_on) == (False, when, None)
@@ -352,7 +363,9 @@ def test_a_date_in_the_past_is_refused(app, clerk, ids):
     yesterday = ids["today"] - timedelta(days=1)
     response = change(clerk, ids, "recurring", ids["flat"], "disable", yesterday)
     assert response.status_code == 422
-    assert f"Choose today ({ids['today']}) or a later date" in " ".join(errors(text(response)))
+    assert f"Choose today ({day_shown(ids['today'])}) or a later date" in " ".join(
+        errors(text(response))
+    )
     htmx = change(
         clerk, ids, "subscriptions", ids["subscription"], "disable", yesterday, headers=HTMX
     )
@@ -378,7 +391,7 @@ def test_a_change_that_changes_nothing_is_refused(app, clerk, ids):
     assert moved.status_code == 303  # the same state from a new date is a change
     again = change(clerk, ids, "recurring", ids["porting"], "disable", ids["today"])
     assert again.status_code == 422
-    assert f"already disabled from {ids['today']}" in " ".join(errors(text(again)))
+    assert f"already disabled from {day_shown(ids['today'])}" in " ".join(errors(text(again)))
     assert len(audit_rows(app, "recurring_payment.")) == 1
 
 
@@ -462,19 +475,19 @@ def statements_url(ids: dict, **query) -> str:
 def test_statements_show_only_the_customers_paid_invoices(clerk, ids, invoices):
     body = text(clerk.get(statements_url(ids)))
     assert re.findall(r"<td>(I-[A-Z]+)</td>", body) == ["I-MAY", "I-MARCH"]  # newest first
-    assert "USD 165.50" in body  # the total paid
+    assert "$165.50" in body  # the total paid
     assert f'<a href="/billing/payments/{invoices["payment"]}">' in body
-    assert "2026-03-10 09:00 UTC" in body
+    assert "10 Mar 2026, 03:00" in body  # 09:00 UTC, shown in the clerk's zone (Denver, MDT)
 
 
 def test_statements_of_a_period(clerk, ids, invoices):
     response = clerk.get(statements_url(ids, date_from="2026-03-01", date_to="2026-03-31"))
     body = text(response)
     assert re.findall(r"<td>(I-[A-Z]+)</td>", body) == ["I-MARCH"]
-    assert "Paid in this period" in body and "USD 125.50" in body
+    assert "Paid in this period" in body and "$125.50" in body
     fragment = text(clerk.get(statements_url(ids, date_from="2026-06-01"), headers=HTMX))
     assert fragment.lstrip().startswith('<div id="statement-table">')
-    assert "No invoice was paid in this period." in fragment and "USD 0.00" in fragment
+    assert "No invoice was paid in this period." in fragment and "$0.00" in fragment
 
 
 def test_a_bad_date_filter_is_reported_and_ignored(clerk, ids, invoices):
@@ -541,7 +554,7 @@ def test_the_queue_lists_unshipped_equipment_earliest_first(clerk, parcels):
     shipped = text(clerk.get("/billing/shipments?status=shipped", headers=HTMX))
     assert shipped.lstrip().startswith('<div id="shipment-table">')
     assert items(shipped) == ["Headset"]
-    assert "UPS 1Z999AA10123456784, 2026-01-05 10:30 UTC" in shipped
+    assert "UPS 1Z999AA10123456784, 5 Jan 2026, 03:30" in shipped  # 10:30 UTC in Denver
     assert items(text(clerk.get("/billing/shipments?status=nonsense"))) == items(body)
 
 

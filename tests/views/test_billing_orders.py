@@ -43,7 +43,7 @@ KEY_INPUT = re.compile(r'<input[^>]*name="idempotency_key"[^>]*value="([^"]+)"')
 
 @pytest.fixture
 def ids(app) -> dict:
-    """Harbor Theatre (stored Visa, USD 100.00 prepaid, primary contact), staff and catalogue."""
+    """Harbor Theatre (stored Visa, $100.00 prepaid, primary contact), staff and catalogue."""
     with app.app_context():
         organisation = make_organisation(
             name="Harbor Theatre", customer_number="C100002", prepaid_balance_cents=10_000
@@ -139,10 +139,10 @@ def test_the_form_offers_the_catalogue_and_the_customers_ways_to_pay(clerk, ids)
 
     assert response.status_code == 200
     assert "New order" in html and "Harbor Theatre" in html
-    assert "AbleCommerce Hosting 9.2 · USD 49.00" in html
-    assert "Receipt printer 9.2 · USD 189.00 · ships" in html
+    assert "AbleCommerce Hosting 9.2 · $49.00" in html
+    assert "Receipt printer 9.2 · $189.00 · ships" in html
     assert "Visa ending 4242" in html
-    assert "Prepaid balance (USD 100.00)" in html and "Invoice: pay later" in html
+    assert "Prepaid balance ($100.00)" in html and "Invoice: pay later" in html
     assert not LONG_DIGITS.search(html)  # the stored token holds a full test number
 
 
@@ -154,7 +154,7 @@ def test_an_order_paid_by_card_opens_its_page(app, clerk, ids):
     assert response.headers["Location"].endswith(f"/billing/orders/{order.id}")
     assert order.status == OrderStatus.PAID and order.amount_cents == 9800
     page = text_of(clerk.get(response.headers["Location"]))
-    assert f"Order {order.number} placed and paid: USD 98.00." in page
+    assert f"Order {order.number} placed and paid: $98.00." in page
     assert "Visa ending 4242" in page and "Harbor Theatre" in page
     with app.app_context():
         payment_id = db.session.scalar(sa.select(Payment.id).where(Payment.order_id == order.id))
@@ -170,16 +170,15 @@ def test_an_order_paid_from_the_prepaid_balance_lowers_it(app, clerk, ids):
         assert db.session.get(Organisation, ids["org"]).prepaid_balance_cents == 10_000 - 4900
         entry = db.session.scalar(sa.select(PrepaidEntry))
         assert entry.amount_cents == -4900
-    assert "Prepaid balance (USD 51.00)" in text_of(clerk.get(new_url(ids)))
+    assert "Prepaid balance ($51.00)" in text_of(clerk.get(new_url(ids)))
 
 
 def test_a_short_balance_is_refused_on_the_form_and_nothing_is_saved(app, clerk, ids):
     response = post_order(clerk, ids, {"pay_with": "prepaid", "quantity": "3"})
 
     assert response.status_code == 422
-    assert (
-        "The prepaid balance (USD 100.00) does not cover the order total (USD 147.00)."
-        in errors(response.get_data(as_text=True))
+    assert "The prepaid balance ($100.00) does not cover the order total ($147.00)." in errors(
+        response.get_data(as_text=True)
     )
     assert 'value="3"' in response.get_data(as_text=True)  # what was typed is kept
     assert saved_orders(app) == []
@@ -207,7 +206,7 @@ def test_an_invoiced_order_is_pending(app, clerk, ids):
     [order] = saved_orders(app)
     assert order.status == OrderStatus.PENDING
     page = text_of(clerk.get(response.headers["Location"]))
-    assert "USD 49.00 to pay by invoice" in page and "Apply promotion" in page
+    assert "$49.00 to pay by invoice" in page and "Apply promotion" in page
 
 
 # --- FRAUD-STOP ------------------------------------------------------------------------------
@@ -345,7 +344,7 @@ def test_a_promotion_is_assigned_to_a_pending_order(app, clerk, ids):
 
     assert response.status_code == 303
     page = text_of(clerk.get(response.headers["Location"]))
-    assert f"Promotion applied: order {order.number} now costs USD 83.30." in page
+    assert f"Promotion applied: order {order.number} now costs $83.30." in page
     with app.app_context():
         invoice = db.session.scalar(sa.select(Invoice).where(Invoice.order_id == order.id))
         assert invoice.total_cents == 8330
@@ -397,7 +396,7 @@ def test_a_promotion_is_added_listed_and_withdrawn(app, clerk, ids):
     assert response.status_code == 303
     page = text_of(clerk.get("/billing/promotions"))
     assert "Promotion SPRING-BUNDLE added." in page
-    assert "AbleCommerce Hosting 9.2" in page and "USD 10.00 off" in page
+    assert "AbleCommerce Hosting 9.2" in page and "$10.00 off" in page
 
     with app.app_context():
         promotion_id = db.session.scalar(sa.select(Promotion.id))

@@ -14,13 +14,13 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import CaseStatus, Origin, Role, User, utcnow
-from helpdesk.rules.charts import EMPTY_TEXT
+from helpdesk.rules.charts import EMPTY_TEXT, WIDTHS
 from tests.conftest import as_user
 from tests.factories import make_case, make_organisation, make_user
 from tests.services.test_reports import build_week
 
 WEEK = "from=2025-02-03&to=2025-02-09"
-SVG_CHART = re.compile(r'<svg class="chart" role="img" aria-labelledby="([^"]+)"')
+SVG_CHART = re.compile(r'<svg class="chart chart-w\d+" role="img" aria-labelledby="([^"]+)"')
 HTMX = {"HX-Request": "true"}
 
 
@@ -50,8 +50,10 @@ def rows_of(response) -> list[list[str]]:
 
 
 def charts_in(html: str) -> list[str]:
-    """Each inline chart's SVG markup."""
-    return re.findall(r'<svg class="chart".*?</svg>', html, re.S)
+    """Each inline chart's SVG markup (its widest drawing; there is one per width)."""
+    drawings = re.findall(r'<svg class="chart chart-w\d+".*?</svg>', html, re.S)
+    assert len(drawings) % len(WIDTHS) == 0, "every chart comes in every width"
+    return [svg for svg in drawings if f'class="chart chart-w{WIDTHS[-1]}"' in svg]
 
 
 @pytest.mark.parametrize(
@@ -115,6 +117,17 @@ def test_support_report_draws_every_chart_with_its_table(app, client, staff, wee
     assert re.search(r"All origins</th>\s*<td[^>]*>8</td>\s*<td[^>]*>7</td>", first_response)
     assert ">85.7<" in first_response
     assert "licence key missing" in html
+
+
+def test_daily_chart_names_days_briefly_and_keeps_the_full_date_in_its_tooltip(
+    app, client, staff, week
+):
+    as_user(app, client, staff["agent"])
+    html = client.get(f"/reports/support?{WEEK}").text
+    by_day = next(chart for chart in charts_in(html) if "Cases arriving per day" in chart)
+    assert ">Feb 3</text>" in by_day
+    assert "<title>2025-02-03: " in by_day
+    assert ">2025-02-03</text>" not in by_day
 
 
 def test_billing_report_draws_every_chart(app, client, staff, week):
