@@ -21,6 +21,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from helpdesk.rules.folders import Folder
 from helpdesk.services import demo
+from helpdesk.services.folders import ALL
 from tests.browser.axe import run_axe
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS
 from tests.browser.demo_world import demo_world
@@ -65,7 +66,7 @@ NOT_PAGES = {
 # One route, several screens: every folder, and the everyone scope administrators have.
 VARIANTS: dict[str, list[dict[str, str]]] = {
     "tracker.folder": [{"name": folder.value} for folder in Folder]
-    + [{"name": "all", "scope": "everyone"}],
+    + [{"name": ALL}, {"name": ALL, "scope": "everyone"}],
 }
 
 
