@@ -20,7 +20,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.run-installed
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-defaults
+	$(BIN)/flask install-defaults
 	$(BIN)/flask demo-data
 	@echo "Serving on http://127.0.0.1:5000  (Ctrl-C stops)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000

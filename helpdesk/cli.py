@@ -27,9 +27,15 @@ def register(app: Flask) -> None:
     app.cli.add_command(search_reindex)
     app.cli.add_command(ingest_mail)
     app.cli.add_command(fetch_mail)
-    app.cli.add_command(seed_defaults)
+    app.cli.add_command(install_defaults)
+    app.cli.add_command(_old_name(install_defaults, "seed-defaults"))
     app.cli.add_command(send_mail)
     app.cli.add_command(bench_data_command)
+
+
+def _old_name(command: click.Command, name: str) -> click.Command:
+    """`command` under a former name, hidden from the help, so existing scripts keep working."""
+    return click.Command(name, callback=command.callback, params=command.params, hidden=True)
 
 
 def _print_logins() -> None:
@@ -111,10 +117,10 @@ def search_reindex(batch: int) -> None:
     click.echo(f"Indexed {kb.reindex_all_articles()} help articles.")
 
 
-@click.command("seed-defaults")
+@click.command("install-defaults")
 @with_appcontext
-def seed_defaults() -> None:
-    """Install seed 000's eight system e-mails that are missing (edited ones are kept)."""
+def install_defaults() -> None:
+    """Install any of the eight standard system e-mails that are missing (edited ones are kept)."""
     from helpdesk.services import canned
 
     added = canned.seed_defaults()
@@ -125,7 +131,7 @@ def seed_defaults() -> None:
 @with_appcontext
 @click.option("--agent", "agent_email", default=None, help="Only this agent's cases.")
 def end_of_day(agent_email: str | None) -> None:
-    """Seed 001: return every unanswered case in personal queues to the support queue."""
+    """Return every unanswered case in personal queues to the support queue (end of the day)."""
     from helpdesk.services import handover
 
     agent_id = None
@@ -141,7 +147,7 @@ def end_of_day(agent_email: str | None) -> None:
 @click.command("queue-check")
 @with_appcontext
 def queue_check() -> None:
-    """Seed 001 queue health: mail the support director about new alerts (for cron)."""
+    """Mail the support director about new queue alerts (a full queue, alike subjects); cron."""
     from helpdesk.models import utcnow
     from helpdesk.services import queue_health
 

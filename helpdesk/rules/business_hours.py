@@ -93,6 +93,29 @@ def parse_weekdays(text: str) -> frozenset[int]:
     return frozenset(days)
 
 
+def describe_weekdays(days: frozenset[int] | set[int], names: list[str] | tuple[str, ...]) -> str:
+    """Working days as people say them: "Monday to Friday", "Monday, Wednesday and Friday".
+
+    `names` are the seven day names from Monday, in the reader's language; three or more days
+    in a row make a range, and the parts are joined with commas and a final "and".
+    """
+    runs: list[list[int]] = []
+    for day in sorted(days):
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{names[run[0]]} to {names[run[-1]]}")
+        else:
+            parts.extend(names[day] for day in run)
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
 def parse_clock(text: str) -> time:
     """'08:00' or '8:30' as a time of day."""
     hours, _, minutes = text.strip().partition(":")

@@ -96,22 +96,23 @@ OLD_VERSIONS = "faq-old-versions"
 # Seed 000: "FAQ-How to request a key" is for "customer's only".
 CUSTOMERS_ONLY = frozenset({REQUEST_KEY})
 
-# (canned key, step of seed 000) per issue.
-_ACTIVE: dict[Issue, tuple[str, str]] = {
-    Issue.LICENCE_KEY: (REQUEST_KEY, "IV.1.a"),
-    Issue.SUPPORT: (OPEN_CASE, "IV.1.b"),
-    Issue.CUSTOMISATION: (DEVELOPMENT, "IV.1.c"),
-    Issue.HOSTING: (HOSTING_TICKET, "IV.1.d"),
-    Issue.OTHER: (OPEN_CASE, "IV.1.e"),
-    Issue.BUG_REPORT: (OPEN_CASE, "IV.1.e (gap: no bug option with a plan)"),
+# The canned key per issue; the comments give the step of seed 000 each answer comes from
+# (the step numbers are for developers: agents see the level and the issue instead).
+_ACTIVE: dict[Issue, str] = {
+    Issue.LICENCE_KEY: REQUEST_KEY,  # IV.1.a
+    Issue.SUPPORT: OPEN_CASE,  # IV.1.b
+    Issue.CUSTOMISATION: DEVELOPMENT,  # IV.1.c
+    Issue.HOSTING: HOSTING_TICKET,  # IV.1.d
+    Issue.OTHER: OPEN_CASE,  # IV.1.e
+    Issue.BUG_REPORT: OPEN_CASE,  # IV.1.e (gap: no bug option with a plan)
 }
-_NO_PLAN: dict[Issue, tuple[str, str]] = {
-    Issue.LICENCE_KEY: (REQUEST_KEY, "V.1.a"),
-    Issue.BUG_REPORT: (REPORT_BUG, "V.1.b"),
-    Issue.SUPPORT: (SUPPORT_RESOURCES, "V.1.c"),
-    Issue.CUSTOMISATION: (DEVELOPMENT, "V.1.d"),
-    Issue.HOSTING: (SUPPORT_RESOURCES, "V.1.c (gap: not our hosting customer)"),
-    Issue.OTHER: (SUPPORT_RESOURCES, "V.1.c (gap: no catch-all without a plan)"),
+_NO_PLAN: dict[Issue, str] = {
+    Issue.LICENCE_KEY: REQUEST_KEY,  # V.1.a
+    Issue.BUG_REPORT: REPORT_BUG,  # V.1.b
+    Issue.SUPPORT: SUPPORT_RESOURCES,  # V.1.c
+    Issue.CUSTOMISATION: DEVELOPMENT,  # V.1.d
+    Issue.HOSTING: SUPPORT_RESOURCES,  # V.1.c (gap: not our hosting customer)
+    Issue.OTHER: SUPPORT_RESOURCES,  # V.1.c (gap: no catch-all without a plan)
 }
 _GENERAL = {SupportLevel.ACTIVE: Issue.SUPPORT, SupportLevel.NO_PLAN: Issue.SUPPORT}
 
@@ -120,8 +121,8 @@ _SAY_AFTER_EMAIL = (
     "Ask if there is anything else they need help with; if not, hang up.",
 )
 NO_ACCOUNT_ADVICE = (
-    "If caller is unable to provide contact information for an account, there's nothing we "
-    "can do to help. Instruct caller to have the person who purchased contact us for support."
+    "Without an account we cannot help on this call. Ask the caller to have the person who "
+    "made the purchase contact us for support."
 )
 
 
@@ -131,8 +132,7 @@ class Recommendation:
 
     action: Action
     canned_key: str | None
-    step: str  # where in seed 000 the answer comes from
-    advice: str  # what the agent tells or does, in the seed's words
+    advice: str  # what the agent tells or does
     note: str = ""  # a substitution or a gap the agent should know about
     say: tuple[str, ...] = ()
 
@@ -147,36 +147,32 @@ def recommend(
     """The system e-mail (or the transfer) seed 000 prescribes for this call."""
     issue, level = Issue(issue), SupportLevel(level)
     if level == SupportLevel.NO_ACCOUNT:
-        return Recommendation(Action.NO_SUPPORT, None, "I.3", NO_ACCOUNT_ADVICE)
-    if level == SupportLevel.SEND_TO_SALES:
+        return Recommendation(Action.NO_SUPPORT, None, NO_ACCOUNT_ADVICE)  # I.3
+    if level == SupportLevel.SEND_TO_SALES:  # III.2
         return Recommendation(
             Action.TRANSFER_TO_SALES,
             None,
-            "III.2",
             "Evaluating for several months: transfer the call to Sales; no system e-mail.",
         )
-    if level == SupportLevel.UNSUPPORTED:
+    if level == SupportLevel.UNSUPPORTED:  # VI.1
         return Recommendation(
             Action.EMAIL,
             OLD_VERSIONS,
-            "VI.1",
             "Let the caller know you are sending an e-mail with their support options.",
             say=_SAY_AFTER_EMAIL,
         )
-    if level == SupportLevel.NO_PLAN and persistent:
+    if level == SupportLevel.NO_PLAN and persistent:  # V.4
         return Recommendation(
             Action.EMAIL,
             PRIORITY_OPTIONS,
-            "V.4",
             "Explain that there is no active support plan, send the priority support options "
             "and let the caller know there is nothing more you can do at this time.",
         )
     table = _ACTIVE if level == SupportLevel.ACTIVE else _NO_PLAN
-    key, step = table[issue]
+    key = table[issue]
     note = ""
     if key in CUSTOMERS_ONLY and not is_customer:
-        key, _ = table[_GENERAL[level]]
-        step = f"{step} -> {table[_GENERAL[level]][1]}"
+        key = table[_GENERAL[level]]
         note = (
             "The key e-mail is for customers only; this caller has not purchased, so they get "
             "the general support answer instead."
@@ -190,11 +186,11 @@ def recommend(
                 note,
                 "If the caller would like more assistance, stay on the phone to make sure "
                 "they receive the e-mail, or walk them through opening a case or requesting a "
-                "key (IV.4).",
+                "key.",  # IV.4
             )
             if part
         )
-    return Recommendation(Action.EMAIL, key, step, advice, note, say)
+    return Recommendation(Action.EMAIL, key, advice, note, say)
 
 
 # --- System e-mail variables -----------------------------------------------------------

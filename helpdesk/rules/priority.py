@@ -80,7 +80,7 @@ class Factor:
     code: str
     label: str
     weight: int  # the seed's effect; admins may override it
-    action: str  # the seed's "subsequent action", word for word ("" where it has none)
+    action: str  # what the agent does next: the seed's "subsequent action", in our words
     repeatable: bool = False  # counts once per contact (each call, each e-mail ...)
     detected: bool = False  # set from the case's data at triage; the others are ticked by agents
 
@@ -88,23 +88,23 @@ class Factor:
 FACTORS: tuple[Factor, ...] = (
     Factor(
         "cannot_sell",
-        "Venue cannot process a sale",
+        "Customer cannot process a sale",
         10,
-        "Call the customer immediately",
+        "Call the customer right away.",
     ),
     Factor(
         "data_not_stored",
         "Data is not being stored in the database properly",
         8,
-        "Call Customer and then after validation of the issue, Contact Tier II Immediately. "
-        "Any data issues are of prime importance.",
+        "Call the customer; once the problem is confirmed, contact tier II at once. Data "
+        "problems come before everything else.",
     ),
     Factor(
         "after_hours_overnight",
         "Customer with after-hours support left a message overnight",
         5,
-        "Call the customer back and follow up response with email of link to web help, "
-        "if applicable.",
+        "Call the customer back, then follow up by e-mail with a link to the help article, "
+        "if there is one.",
         repeatable=True,
         detected=True,
     ),
@@ -112,7 +112,7 @@ FACTORS: tuple[Factor, ...] = (
         "phoned",
         "Customer phoned for support",
         3,
-        "Evaluate contents of voice mail and email response and/or call back",
+        "Listen to the voice mail, then answer by e-mail or call back.",
         repeatable=True,
         detected=True,
     ),
@@ -120,7 +120,7 @@ FACTORS: tuple[Factor, ...] = (
         "email_after_close",
         "Customer left an e-mail after close of business",
         2,
-        "",
+        "Answer it at the start of the next working day.",
         repeatable=True,
         detected=True,
     ),
@@ -128,49 +128,49 @@ FACTORS: tuple[Factor, ...] = (
         "extension_same_topic",
         "Extension to an existing case, same topic",
         1,
-        "if the customer is not seeing the answer being provided, call the customer.",
+        "If the customer is not seeing the answer already given, call them.",
     ),
     Factor(
         "tier2_status_request",
         "Customer requests status on an existing Tier II request",
         1,
-        "attach new case (if there is one) to original case, determine status from Tier II "
-        "and email the status to customer.",
+        "Attach any new case to the original one, get the status from tier II and e-mail it "
+        "to the customer.",
         repeatable=True,
     ),
     Factor(
         "east_coast_afternoon",
         "East coast request (mid afternoon only)",
         1,
-        "Give time zone priority over west coast for email responses",
+        "Answer before west coast e-mail: the customer's working day ends sooner.",
         detected=True,
     ),
     Factor(
         "new_topic",
         "Extension to an existing case with a new topic",
         0,
-        "Create a new case and evaluate as normal priority",
+        "Open a new case for the new topic, at normal priority.",
     ),
     Factor(
         "personal_email",
         "Support request sent to a personal e-mail account",
         0,
-        "Create a case and treat in order entered. Inform customer that email was logged "
-        "with the case number.",
+        "Open a case and work it in turn; tell the customer the e-mail was logged under its "
+        "case number.",
     ),
     Factor(
         "new_case_on_tier2_item",
         "New case about an item already elevated to Tier II",
         -1,
-        "attach new case as subcase of the original and email client that the information "
-        "was attached to an existing case.",
+        "Attach the new case as a sub-case of the original, and e-mail the customer that "
+        "their information was added to the existing case.",
         detected=True,
     ),
     Factor(
         "insists_on_fix",
         "Given a workaround but insists on a fix to the product",
         -5,
-        "bring to attention of management",
+        "Bring it to the attention of management.",
     ),
 )
 BY_CODE: dict[str, Factor] = {factor.code: factor for factor in FACTORS}

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g, has_request_context, request
 
+from helpdesk.config import Config
 from helpdesk.extensions import db
 from helpdesk.models import Holiday, Setting, User
 from helpdesk.rules.business_hours import WEEKDAY_NAMES, parse_clock, parse_weekdays
@@ -55,7 +56,8 @@ REGISTRY: tuple[SettingSpec, ...] = (
         INT,
         1,
         3650,
-        hint="A case the agent has not replied to in this many days (seed 002: 30).",
+        hint="Cases no agent has answered for this many days move to Expired 1, so someone "
+        f"reassigns or closes them. Default {Config.EXPIRED1_DAYS}.",
     ),
     SettingSpec(
         "EXPIRED2_DAYS",
@@ -64,7 +66,8 @@ REGISTRY: tuple[SettingSpec, ...] = (
         INT,
         1,
         3650,
-        hint="An answer the customer has neither viewed nor closed for this many days.",
+        hint="Answered cases the customer has neither viewed nor closed for this many days move "
+        f"to Expired 2, where agents repost the answer or close. Default {Config.EXPIRED2_DAYS}.",
     ),
     SettingSpec(
         "REOPEN_DAYS",
@@ -73,12 +76,40 @@ REGISTRY: tuple[SettingSpec, ...] = (
         INT,
         0,
         3650,
-        hint="After this, reopening starts a new linked case.",
+        hint="Days after closing that a customer may reopen a case; after that, reopening "
+        f"starts a new linked case. Default {Config.REOPEN_DAYS}.",
     ),
-    SettingSpec("BUSINESS_TIME_ZONE", "Business hours", "Time zone", TIME_ZONE),
-    SettingSpec("BUSINESS_HOURS_START", "Business hours", "Opens (HH:MM)", CLOCK),
-    SettingSpec("BUSINESS_HOURS_END", "Business hours", "Closes (HH:MM)", CLOCK),
-    SettingSpec("BUSINESS_DAYS", "Business hours", "Working days", WEEKDAYS),
+    SettingSpec(
+        "BUSINESS_TIME_ZONE",
+        "Business hours",
+        "Time zone",
+        TIME_ZONE,
+        hint="The zone of the opening hours below, and the one times are shown in to anyone "
+        f"without a zone in their profile. Default {Config.BUSINESS_TIME_ZONE}.",
+    ),
+    SettingSpec(
+        "BUSINESS_HOURS_START",
+        "Business hours",
+        "Opens (HH:MM)",
+        CLOCK,
+        hint=f"The first-response clock runs only while support is open. "
+        f"Default {Config.BUSINESS_HOURS_START}.",
+    ),
+    SettingSpec(
+        "BUSINESS_HOURS_END",
+        "Business hours",
+        "Closes (HH:MM)",
+        CLOCK,
+        hint="The first-response clock stops until the next working day, and e-mail that "
+        f"arrives later gets the after-hours priority. Default {Config.BUSINESS_HOURS_END}.",
+    ),
+    SettingSpec(
+        "BUSINESS_DAYS",
+        "Business hours",
+        "Working days",
+        WEEKDAYS,
+        hint="Days support is open; holidays are set on their own page. Default Monday to Friday.",
+    ),
     SettingSpec(
         "FIRST_RESPONSE_HOURS",
         "Business hours",
@@ -86,7 +117,8 @@ REGISTRY: tuple[SettingSpec, ...] = (
         INT,
         1,
         240,
-        hint="Seed 003: 4.",
+        hint="The goal for a first answer to a new case, counted in opening hours only; the "
+        f"due time of each new case comes from it. Default {Config.FIRST_RESPONSE_HOURS}.",
     ),
     SettingSpec(
         "ATTACHMENT_MAX_BYTES",
@@ -96,9 +128,18 @@ REGISTRY: tuple[SettingSpec, ...] = (
         1,
         50,
         scale=MEGABYTE,
-        hint="Up to 50 MB: larger requests are refused outright.",
+        hint="The largest file a customer or agent may attach; a larger one gets a form "
+        f"error. 1 to 50. Default {Config.ATTACHMENT_MAX_BYTES // MEGABYTE}.",
     ),
-    SettingSpec("ATTACHMENTS_PER_MESSAGE", "Attachments", "Files per message", INT, 1, 20),
+    SettingSpec(
+        "ATTACHMENTS_PER_MESSAGE",
+        "Attachments",
+        "Files per message",
+        INT,
+        1,
+        20,
+        hint=f"How many files one message may carry. Default {Config.ATTACHMENTS_PER_MESSAGE}.",
+    ),
     SettingSpec(
         "QUEUE_ALERT_SIZE",
         "Queue alerts",
@@ -106,19 +147,35 @@ REGISTRY: tuple[SettingSpec, ...] = (
         INT,
         1,
         100000,
+        hint="When the support queue holds more cases than this, the support director gets an "
+        f"alert and agents see a warning. Default {Config.QUEUE_ALERT_SIZE}.",
     ),
     SettingSpec(
-        "QUEUE_ALERT_SIMILAR", "Queue alerts", "Alert at this many alike subjects", INT, 2, 1000
+        "QUEUE_ALERT_SIMILAR",
+        "Queue alerts",
+        "Alert at this many alike subjects",
+        INT,
+        2,
+        1000,
+        hint="Many new cases with the same subject usually mean a fault in the system or spam. "
+        f"Default {Config.QUEUE_ALERT_SIMILAR}.",
     ),
     SettingSpec(
-        "QUEUE_ALERT_WINDOW_MINUTES", "Queue alerts", "... within (minutes)", INT, 1, 10080
+        "QUEUE_ALERT_WINDOW_MINUTES",
+        "Queue alerts",
+        "... within (minutes)",
+        INT,
+        1,
+        10080,
+        hint="Alike subjects count when they arrive within this many minutes. "
+        f"Default {Config.QUEUE_ALERT_WINDOW_MINUTES}.",
     ),
     SettingSpec(
         "DIRECTOR_EMAIL",
         "Queue alerts",
         "Support director's e-mail",
         EMAIL,
-        hint="Empty: every active administrator gets the alerts.",
+        hint="Who gets the queue alerts. Empty (the default): every active administrator.",
     ),
 )
 BY_KEY = {spec.key: spec for spec in REGISTRY}

@@ -13,13 +13,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from babel import dates
 from sqlalchemy.orm import contains_eager, joinedload
 
+from helpdesk import i18n
 from helpdesk.extensions import db
 from helpdesk.models import Case, CaseStatus, Holiday, Organisation, Origin, Role, User, utcnow
 from helpdesk.rules.business_hours import (
     DEFAULT_FIRST_RESPONSE_HOURS,
     BusinessCalendar,
+    describe_weekdays,
     first_response_due,
     last_close,
     parse_clock,
@@ -56,6 +59,18 @@ def current_calendar(around: datetime | None = None) -> BusinessCalendar:
         )
     )
     return calendar_from(settings.values(), days)
+
+
+def support_hours() -> str:
+    """The configured support hours for customers: "8:00 to 17:00 Mountain Time, Monday to
+    Friday" (the administrator's settings, so e-mails never promise other hours)."""
+    calendar = calendar_from(settings.values())
+    locale = i18n.locale()
+    names = dates.get_day_names("wide", locale=locale)
+    days = describe_weekdays(calendar.weekdays, [names[day] for day in range(7)])
+    zone = dates.get_timezone_name(calendar.zone, locale=locale)
+    opens, closes = (f"{t.hour}:{t.minute:02d}" for t in (calendar.opens, calendar.closes))
+    return f"{opens} to {closes} {zone}, {days}"
 
 
 def first_response_hours() -> float:

@@ -79,7 +79,7 @@ class IntakeForm(FlaskForm):
     correspondent_email = StringField(
         "Correspondent e-mail",
         validators=[Optional(), Length(max=254)],
-        description="The patron's primary e-mail address.",
+        description="The caller's primary e-mail address.",
     )
     estimate_minutes = IntegerField(
         "Estimate (minutes)",
@@ -90,7 +90,7 @@ class IntakeForm(FlaskForm):
     priority_score = IntegerField(
         "Priority score",
         validators=[Optional(), NumberRange(-50, 100)],
-        description="Empty: as triage scores it. Seed 003: people who phone for support +3.",
+        description="Leave empty to let triage score it (a caller gets +3 for phoning).",
     )
     product_version = StringField(
         "Product version", validators=[Optional(), Length(max=phone.VERSION_MAX)]

@@ -14,6 +14,7 @@ import pytest
 from helpdesk.rules.business_hours import (
     BusinessCalendar,
     add_business_hours,
+    describe_weekdays,
     first_response_due,
     is_business_time,
     last_close,
@@ -222,6 +223,25 @@ def test_is_business_time_and_next_opening(instant, is_open, opening):
 )
 def test_parse_weekdays(text, expected):
     assert parse_weekdays(text) == expected
+
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        ({0, 1, 2, 3, 4}, "Monday to Friday"),
+        ({0, 2, 4}, "Monday, Wednesday and Friday"),
+        ({0, 1, 2, 3, 4, 6}, "Monday to Friday and Sunday"),
+        ({5, 6}, "Saturday and Sunday"),
+        ({0, 1, 3, 4, 5}, "Monday, Tuesday and Thursday to Saturday"),
+        ({2}, "Wednesday"),
+        (set(), ""),
+    ],
+)
+def test_describe_weekdays(days, expected):
+    assert describe_weekdays(frozenset(days), DAY_NAMES) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [("08:00", time(8)), ("8:30", time(8, 30))])

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, Case, Category, OutboxMail, Role
+from helpdesk.models import Attachment, Case, Category, OutboxMail, Role, Setting
 from helpdesk.services import ServiceError, cases, outbox
 from helpdesk.services.attachments import AttachmentPolicy, Upload
 from tests.factories import make_order, make_user
@@ -78,3 +78,25 @@ def test_nul_bytes_are_refused_with_a_message(policy):
     with pytest.raises(ServiceError) as refusal:
         open_for(customer, order, policy, subject="bad\x00subject")
     assert refusal.value.field == "subject"
+
+
+def test_the_acknowledgement_states_the_hours_the_administrator_set(policy):
+    """Not hours written into the template: the settings' hours, zone, days and goal."""
+    for key, value in {
+        "BUSINESS_HOURS_START": "09:00",
+        "BUSINESS_HOURS_END": "18:30",
+        "BUSINESS_TIME_ZONE": "Europe/Berlin",
+        "BUSINESS_DAYS": "mon,tue,wed,thu",
+        "FIRST_RESPONSE_HOURS": 6,
+    }.items():
+        db.session.add(Setting(key=key, value=value))
+    customer = make_user(Role.CUSTOMER)
+    order = make_order(customer.organisation)
+    db.session.commit()
+    case = open_for(customer, order, policy, uploads=[])
+    mail = db.session.scalars(sa.select(OutboxMail).where(OutboxMail.case_id == case.id)).one()
+    text = " ".join(mail.body_text.split())
+    assert (
+        "Our support hours are 9:00 to 18:30 Central European Time, Monday to Thursday; "
+        "we answer e-mail within 6 business hours."
+    ) in text

@@ -114,14 +114,18 @@ def test_the_eight_system_emails_are_installed_once(app, desk):
         assert db.session.get(CannedResponse, desk["resources"]).body == "Edited by an admin."
 
 
-def test_seed_defaults_command(app, desk):
+def test_install_defaults_command(app, desk):
     with app.app_context():
         db.session.execute(sa.delete(CannedResponse))
         db.session.commit()
-    result: Result = app.test_cli_runner().invoke(args=["seed-defaults"])
+    result: Result = app.test_cli_runner().invoke(args=["install-defaults"])
     assert result.exit_code == 0 and "8 system e-mails added." in result.output
-    again = app.test_cli_runner().invoke(args=["seed-defaults"])
+    again = app.test_cli_runner().invoke(args=["install-defaults"])
     assert "0 system e-mails added." in again.output
+    # The command's former name still works for existing scripts, and is not listed.
+    old = app.test_cli_runner().invoke(args=["seed-defaults"])
+    assert old.exit_code == 0 and "0 system e-mails added." in old.output
+    assert "seed-defaults" not in app.test_cli_runner().invoke(args=["--help"]).output
 
 
 def test_only_admins_edit_system_emails(app, client, desk):

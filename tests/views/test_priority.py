@@ -56,9 +56,9 @@ def test_case_page_shows_the_score_level_breakdown_and_actions(app, client, peop
     page = as_user(app, client, people["agent"]).get(f"/tracker/cases/{number}").text
     assert 'class="priority-level priority-high">high<' in page
     assert "score <strong>20</strong>" in page
-    assert "Venue cannot process a sale" in page and "Call the customer immediately" in page
+    assert "Customer cannot process a sale" in page and "Call the customer right away." in page
     assert "+5 &times; 2 = +10" in page
-    assert "Call the customer back and follow up response with email of link to web help" in page
+    assert "Call the customer back, then follow up by e-mail with a link to the help" in page
     assert "set by hand" not in page
     # The form shows what the case has: a tick and a count of two.
     assert 'id="pf-cannot_sell" name="cannot_sell" type="checkbox" value="y"' in page
@@ -180,8 +180,8 @@ def test_admin_sees_and_saves_the_weights(app, client, people):
     page = client.get("/admin/priority")
     assert page.status_code == 200
     assert (
-        "Venue cannot process a sale" in page.text
-        and "bring to attention of management" in page.text
+        "Customer cannot process a sale" in page.text
+        and "Bring it to the attention of management." in page.text
     )
     token = csrf_from(page.text)
     response = client.post(
