@@ -60,6 +60,7 @@ NOT_PAGES = {
     "portal.article_suggestions": "suggestions fetched while typing",
     "tracker.case_thread": "the thread's poll",
     "tracker.case_article_suggestions": "suggestions fetched into the case page",
+    "tracker.case_macro_picker": "the macro list fetched into the composer (see test_macros)",
     "system.customer_list": "a tab fetched into the customer page",
     "system.fraud_list": "a tab fetched into the FRAUD-STOP page",
 }

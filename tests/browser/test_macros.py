@@ -8,11 +8,12 @@ import re
 
 import sqlalchemy as sa
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from helpdesk.extensions import db
 from helpdesk.models import Case, CaseStatus
 from helpdesk.services import demo
+from tests.browser.axe import run_axe
 from tests.browser.test_tracker_journey import log_in, watch_errors
 
 AGENT = demo.STAFF[1]
@@ -117,3 +118,24 @@ def test_slash_still_goes_to_the_case_search_not_the_macro_search(
     expect(page.get_by_label("Insert a macro")).to_be_visible()
     page.keyboard.press("/")
     expect(page.locator("#tracker-search")).to_be_focused()
+
+
+def test_the_open_picker_has_no_serious_accessibility_findings(
+    app: Flask, _chromium: Browser, live_server: str
+) -> None:
+    # bypass_csp: axe is injected as a script the app's policy rightly refuses.
+    context = _chromium.new_context(base_url=live_server, bypass_csp=True)
+    try:
+        page = context.new_page()
+        number, _ = _case(app)
+        log_in(page, AGENT.email, "Issue tracker")
+        page.goto(f"/tracker/cases/{number}")
+        page.get_by_label("Insert a macro").focus()
+        expect(page.locator(".macro-option").first).to_be_visible()
+        page.locator(".macro-option", has_text="Solved: closing the case").click()
+        expect(page.locator("[data-macro-chosen]")).to_be_visible()
+        page.get_by_label("Insert a macro").fill("FAQ")
+        expect(page.locator(".macro-option").first).to_be_visible()
+        assert run_axe(page) == []
+    finally:
+        context.close()
