@@ -104,6 +104,8 @@ def test_r_and_n_focus_the_composer_as_reply_or_note(agent: Page):
     agent.keyboard.press("Enter")
     body = agent.locator("#composer textarea[name=body]")
     expect(body).to_be_visible()
+    # A key opened this page, so nothing waited for its deferred scripts (the shortcuts) yet.
+    agent.wait_for_load_state("load")
 
     agent.keyboard.press("r")
     expect(body).to_be_focused()
