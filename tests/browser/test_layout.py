@@ -112,21 +112,32 @@ def test_phone_menu_opens_the_navigation_with_profile_and_log_out(browser_page: 
     log_in(page, "agent1@example.com")
     nav = page.get_by_role("navigation", name="Main")
     menu = page.get_by_role("button", name="Menu")
-    expect(menu).to_have_attribute("aria-expanded", "false")
-    expect(nav).to_be_hidden()
-    menu.click()
-    expect(menu).to_have_attribute("aria-expanded", "true")
-    expect(nav.get_by_role("link", name="Issue tracker")).to_be_visible()
-    expect(nav.get_by_role("link", name="Issue tracker")).to_have_attribute("aria-current", "page")
     profile = page.get_by_role("link", name="Profile", exact=True)
     log_out = page.get_by_role("button", name="Log out")
-    expect(profile).to_be_visible()
-    expect(log_out).to_be_visible()
-    # Readable: the links sit inside the dark bar, not white text on the light page.
-    bar = page.locator("header.topbar").bounding_box()
-    for control in (profile, log_out):
-        box = control.bounding_box()
-        assert bar["y"] <= box["y"] and box["y"] + box["height"] <= bar["y"] + bar["height"]
+    bar = page.locator("header.topbar")
+
+    def readable_in_the_bar() -> None:
+        """Profile and Log out are shown inside the dark bar, not white text on the light page."""
+        box = bar.bounding_box()
+        for control in (profile, log_out):
+            expect(control).to_be_visible()
+            inner = control.bounding_box()
+            assert (
+                box["y"] <= inner["y"] and inner["y"] + inner["height"] <= box["y"] + box["height"]
+            )
+
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(nav).to_be_hidden()
+    readable_in_the_bar()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    tracker = nav.get_by_role("link", name="Issue tracker")
+    expect(tracker).to_be_visible()
+    expect(tracker).to_have_attribute("aria-current", "page")
+    expect(page.get_by_label("My status")).to_be_visible()
+    readable_in_the_bar()
+    menu.click()
+    expect(nav).to_be_hidden()
     log_out.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
 
