@@ -34,7 +34,14 @@ from helpdesk.services import (
     sla,
 )
 from helpdesk.services.attachments import AttachmentPolicy, Upload
-from helpdesk.services.casework import add_message, clean_text, committed, log_activity, touch
+from helpdesk.services.casework import (
+    add_message,
+    clean_text,
+    committed,
+    log_activity,
+    mark_closed,
+    touch,
+)
 from helpdesk.services.counters import next_number
 from helpdesk.services.eligibility import organisation_eligibility
 from helpdesk.web.markup import render_markup
@@ -213,11 +220,7 @@ def close_case(*, actor: User, case: Case, comment: str = "") -> Case:
         now = utcnow()
         if comment:
             add_message(case, actor, kind=MessageKind.REPLY, body=comment, at=now)
-        case.status = CaseStatus.CLOSED
-        case.closed_at = now
-        case.closed_by_id = actor.id
-        case.awaiting_agent_since = None
-        log_activity(case, actor, ActivityKind.STATUS, f"Closed by {actor.name}", now)
+        mark_closed(case, actor, now)
         touch(case, now)
         return case
 

@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import TypeVar
 
 from helpdesk.extensions import db
-from helpdesk.models import Activity, ActivityKind, Case, Message, MessageKind, Origin, User
+from helpdesk.models import (
+    Activity,
+    ActivityKind,
+    Case,
+    CaseStatus,
+    Message,
+    MessageKind,
+    Origin,
+    User,
+)
 from helpdesk.services import ServiceError, attachments
 from helpdesk.services.attachments import AttachmentPolicy, Upload
 from helpdesk.web.markup import render_markup
@@ -69,6 +78,15 @@ def touch(case: Case, at: datetime) -> None:
     """Every change a reader can see moves `updated_at` and the version live pages poll."""
     case.updated_at = at
     case.version = Case.version + 1
+
+
+def mark_closed(case: Case, actor: User, at: datetime) -> None:
+    """Close the case and say so on the timeline (the caller commits)."""
+    case.status = CaseStatus.CLOSED
+    case.closed_at = at
+    case.closed_by_id = actor.id
+    case.awaiting_agent_since = None
+    log_activity(case, actor, ActivityKind.STATUS, f"Closed by {actor.name}", at)
 
 
 def add_message(

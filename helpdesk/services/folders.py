@@ -42,6 +42,16 @@ TITLES = {
     Folder.CLOSED: N_("Closed"),
     ALL: N_("All"),
 }
+# The letter that follows "g" to jump to a folder from the keyboard (Gmail's "g i"); the sidebar
+# and the shortcut list carry it as data-shortcut-g for static/shortcuts.js.
+GO_KEYS = {
+    Folder.QUEUE: "q",
+    Folder.NEW: "n",
+    Folder.OPEN: "o",
+    Folder.WAITING: "w",
+    Folder.CLOSED: "c",
+    ALL: "a",
+}
 EXPLANATIONS = {
     Folder.QUEUE: "Unassigned cases. Assign each from here, or accept it into your own queue.",
     Folder.NEW: "Assigned to you and not yet opened.",

@@ -26,6 +26,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
+from helpdesk.rules.send_status import AfterSend, SendRefused, status_after_send
 from helpdesk.services import ServiceError, attachments, outbox
 from helpdesk.services.attachments import AttachmentPolicy, Upload
 from helpdesk.services.cases import BODY_MAX
@@ -34,6 +35,7 @@ from helpdesk.services.casework import (
     clean_text,
     committed,
     log_activity,
+    mark_closed,
     touch,
 )
 
@@ -68,13 +70,20 @@ def agent_message(
     kind: MessageKind,
     uploads: list[Upload],
     policy: AttachmentPolicy,
+    then: AfterSend = AfterSend.USUAL,
 ) -> Message:
-    """A public answer (mailed to the customer, case Answered) or a private note; commit.
+    """A public answer (mailed) or a private note, and the status chosen beside "Send"; commit.
 
-    Answering an unassigned case takes it: seed 001 wants cases accepted directly.
+    The usual choice: a reply makes the case Answered, a note leaves it alone. The message and
+    the status change are one transaction, so "Send and close" mails the customer once and the
+    timeline shows both. Answering an unassigned case takes it: seed 001 wants cases accepted
+    directly.
     """
-    if kind == MessageKind.REPLY and case.status == CaseStatus.CLOSED:
-        raise ServiceError("This case is closed; the customer can reopen it. Add a note instead.")
+    is_reply = kind == MessageKind.REPLY
+    try:
+        status = status_after_send(is_reply, then, case.status)
+    except SendRefused as refusal:
+        raise ServiceError(str(refusal)) from None
     body = clean_text(body, field="body", label="a message", limit=BODY_MAX)
     attachments.check_uploads(uploads, policy)
 
@@ -83,25 +92,45 @@ def agent_message(
         message = add_message(
             case, agent, kind=kind, body=body, at=now, files=files, uploads=uploads, policy=policy
         )
-        if kind == MessageKind.REPLY:
-            _answered(agent, case, message, now)
+        if is_reply:
+            _replied(agent, case, message, now)
+        _set_status_after_send(agent, case, status, now, answered=is_reply)
         touch(case, now)
         return message
 
     return committed(write)
 
 
-def _answered(agent: User, case: Case, message: Message, now) -> None:
+def _replied(agent: User, case: Case, message: Message, now) -> None:
+    """What every reply does, whatever status follows: take the case, stop the clock, mail."""
     if case.assignee_id is None:
         _set_assignee(agent, case, agent, now)
-    if case.status != CaseStatus.ANSWERED:
-        log_activity(case, agent, ActivityKind.STATUS, f"Answered by {agent.name}", now)
-    case.status = CaseStatus.ANSWERED
     case.opened_at = case.opened_at or now
     case.first_response_at = case.first_response_at or now
     case.last_agent_reply_at = now
-    case.awaiting_agent_since = None
     _mail_answer(case, message, agent)
+
+
+def _set_status_after_send(
+    agent: User, case: Case, status: CaseStatus, now, *, answered: bool
+) -> None:
+    if status == case.status:
+        if status == CaseStatus.ANSWERED:
+            case.awaiting_agent_since = None  # answered again: still the customer's turn
+        return
+    if status == CaseStatus.CLOSED:
+        if answered:  # the timeline shows the answer and the closing, as two steps
+            log_activity(case, agent, ActivityKind.STATUS, f"Answered by {agent.name}", now)
+        mark_closed(case, agent, now)
+        return
+    if status == CaseStatus.ANSWERED:
+        log_activity(case, agent, ActivityKind.STATUS, f"Answered by {agent.name}", now)
+        case.awaiting_agent_since = None
+    else:  # kept open: still the agent's turn, so the Expired 1 clock keeps running
+        log_activity(case, agent, ActivityKind.STATUS, f"Kept open by {agent.name}", now)
+        case.opened_at = case.opened_at or now
+        case.awaiting_agent_since = case.awaiting_agent_since or now
+    case.status = status
 
 
 def _mail_answer(case: Case, message: Message, agent: User) -> None:

@@ -25,6 +25,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.folders import CaseClock, folder_of
+from helpdesk.rules.send_status import AfterSend
 from helpdesk.services import ServiceError, cases, kb, tracker
 from helpdesk.services.eligibility import organisation_eligibility
 from helpdesk.services.folders import TITLES
@@ -244,7 +245,7 @@ def act(number: int, form_name: str, form, action: Callable, success: str | None
 @bp.route("/cases/<int:number>/messages", methods=["POST"])
 @role_required(*STAFF)
 def case_message(number: int):
-    """Post a public reply (mailed; the case becomes Answered) or a private note."""
+    """Send a public reply (mailed) or a private note, with the status chosen beside "Send"."""
     form = MessageForm()
 
     def send(case, form):
@@ -255,10 +256,23 @@ def case_message(number: int):
             kind=MessageKind(form.kind.data),
             uploads=request_uploads(),
             policy=attachment_policy(),
+            then=AfterSend(form.then.data or ""),
         )
 
-    sent = "Reply sent to the customer." if form.kind.data == "reply" else "Note added."
-    return act(number, "message_form", form, send, sent)
+    return act(number, "message_form", form, send, _sent_flash(form.kind.data, form.then.data))
+
+
+SENT_STATUS = {
+    AfterSend.WAIT.value: " The case waits for the customer.",
+    AfterSend.KEEP_OPEN.value: " The case stays open.",
+    AfterSend.CLOSE.value: " The case is closed.",
+}
+
+
+def _sent_flash(kind: str | None, then: str | None) -> str:
+    """What the agent is told after "Send": the message, then any status they chose."""
+    sent = "Reply sent to the customer." if kind == "reply" else "Note added."
+    return sent + SENT_STATUS.get(then or "", "")
 
 
 @bp.route("/cases/<int:number>/assign", methods=["POST"])

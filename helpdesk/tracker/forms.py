@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from helpdesk.rules.send_status import AfterSend
 from helpdesk.services.cases import BODY_MAX
 from helpdesk.web.forms import IntegerField
 
@@ -39,6 +40,18 @@ class MessageForm(FlaskForm):
         "Message", validators=[DataRequired("Write a message."), Length(max=BODY_MAX)]
     )
     attachments = MultipleFileField("Attachments (optional)")
+    # The status beside "Send"; the first choice keeps the usual behaviour of each kind.
+    then = SelectField(
+        "Status after sending",
+        choices=[
+            SelectChoice(AfterSend.USUAL.value, "with the usual status"),
+            SelectChoice(AfterSend.WAIT.value, "and wait for the customer"),
+            SelectChoice(AfterSend.KEEP_OPEN.value, "and keep open"),
+            SelectChoice(AfterSend.CLOSE.value, "and close"),
+        ],
+        default=AfterSend.USUAL.value,
+        validators=[Optional()],
+    )
 
 
 class AssignForm(FlaskForm):

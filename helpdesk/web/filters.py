@@ -10,7 +10,7 @@ from flask import Flask
 from helpdesk.formatting import ago, money, number, when, zone_label, zone_name
 from helpdesk.i18n import current_locale
 from helpdesk.rules.folders import CaseStatus
-from helpdesk.services import settings
+from helpdesk.services import folders, settings
 from helpdesk.web.links import mail_link
 
 __all__ = ["ago", "money", "number", "when", "zone_label", "zone_name"]
@@ -51,3 +51,5 @@ def register(app: Flask) -> None:
     app.add_template_global(zone_name)
     app.add_template_global(current_locale)
     app.add_template_global(settings.setting, "setting")  # admin-adjustable values, current
+    app.add_template_global(folders.GO_KEYS, "folder_keys")  # g + letter, keyboard shortcuts
+    app.add_template_global(folders.TITLES, "folder_titles")

@@ -164,7 +164,7 @@ def test_customer_and_agent_talk_while_the_tracker_updates_itself(
         expect(agent_thread.locator("article.from-customer")).to_contain_text(DESCRIPTION)
         expect(agent.get_by_label("Public reply (mailed to the customer)")).to_be_checked()
         agent.get_by_label("Message", exact=True).fill(AGENT_REPLY)
-        agent.get_by_role("button", name="Post", exact=True).click()
+        agent.get_by_role("button", name="Send", exact=True).click()
         answered_at = time.monotonic()
         expect(
             agent.get_by_role("status").filter(has_text="Reply sent to the customer.")
