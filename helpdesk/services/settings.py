@@ -84,8 +84,8 @@ REGISTRY: tuple[SettingSpec, ...] = (
         "Business hours",
         "Time zone",
         TIME_ZONE,
-        hint="The zone of the opening hours below, and the one times are shown in to anyone "
-        f"without a zone in their profile. Default {Config.BUSINESS_TIME_ZONE}.",
+        hint="The zone of the opening hours below; pages show times in it to anyone whose "
+        f"profile names no zone of their own. Default {Config.BUSINESS_TIME_ZONE}.",
     ),
     SettingSpec(
         "BUSINESS_HOURS_START",
