@@ -8,15 +8,10 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Case, Category, OutboxMail, Role, Setting
 from helpdesk.services import ServiceError, cases, outbox
-from helpdesk.services.attachments import AttachmentPolicy, Upload
+from helpdesk.services.attachments import Upload
 from tests.factories import make_order, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")
-
-
-@pytest.fixture
-def policy(app, tmp_path) -> AttachmentPolicy:
-    return AttachmentPolicy.from_config({**app.config, "ATTACHMENT_DIR": str(tmp_path / "files")})
 
 
 def count(model) -> int:

@@ -30,16 +30,10 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.services import cases, inbound, outbox
-from helpdesk.services.attachments import AttachmentPolicy
 from tests.conftest import as_user
 from tests.factories import make_case, make_organisation, make_user
 
 SUPPORT = "support@helpdesk.invalid"
-
-
-@pytest.fixture
-def policy(app, tmp_path) -> AttachmentPolicy:
-    return AttachmentPolicy.from_config({**app.config, "ATTACHMENT_DIR": str(tmp_path / "files")})
 
 
 @pytest.fixture

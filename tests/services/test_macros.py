@@ -27,15 +27,9 @@ from helpdesk.models import (
 from helpdesk.rules.macros import Actions
 from helpdesk.rules.send_status import AfterSend
 from helpdesk.services import ServiceError, macros, tracker
-from helpdesk.services.attachments import AttachmentPolicy
 from tests.factories import make_case, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")
-
-
-@pytest.fixture
-def policy(app, tmp_path) -> AttachmentPolicy:
-    return AttachmentPolicy.from_config({**app.config, "ATTACHMENT_DIR": str(tmp_path / "files")})
 
 
 @pytest.fixture
