@@ -3,6 +3,8 @@ item 3). Administrators manage the shared ones on the same page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -166,20 +168,16 @@ def _edit_page(form: MacroForm, macro: CannedResponse | None, status: int = 200)
 def macro_new():
     """A new personal macro (administrators may share it with the team)."""
     form = _form()
-    if form.validate_on_submit():
-        try:
-            macro = macros.create_macro(
-                current_user,
-                _fields(form),
-                shared=bool(form.shared.data),
-                ip_address=request.remote_addr,
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            flash(f"Macro “{macro.title}” saved.", "success")
-            return redirect(url_for("tracker.macro_list"))
-    return _edit_page(form, None, 422 if form.is_submitted() else 200)
+    return _save_or_show(
+        form,
+        None,
+        lambda: macros.create_macro(
+            current_user,
+            _fields(form),
+            shared=bool(form.shared.data),
+            ip_address=request.remote_addr,
+        ),
+    )
 
 
 @bp.route("/macros/<int:macro_id>", methods=["GET", "POST"])
@@ -188,13 +186,24 @@ def macro_edit(macro_id: int):
     """Edit one of my macros, or (administrators) a shared one."""
     macro = _editable(macro_id)
     form = _form(macro)
+    return _save_or_show(
+        form,
+        macro,
+        lambda: macros.update_macro(
+            current_user, macro, _fields(form), ip_address=request.remote_addr
+        ),
+    )
+
+
+def _save_or_show(form, macro, save: Callable[[], CannedResponse]):
+    """Save a valid form and go back to the list; else the form again, with its errors."""
     if form.validate_on_submit():
         try:
-            macros.update_macro(current_user, macro, _fields(form), ip_address=request.remote_addr)
+            saved = save()
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            flash(f"Macro “{macro.title}” saved.", "success")
+            flash(f"Macro “{saved.title}” saved.", "success")
             return redirect(url_for("tracker.macro_list"))
     return _edit_page(form, macro, 422 if form.is_submitted() else 200)
 
