@@ -193,6 +193,11 @@
     if (handle(event.key)) event.preventDefault();
   });
 
+  // The footer's "Keyboard shortcuts" button opens the same list, for those who don't know "?".
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-shortcuts-open]") && dialog()) toggleHelp();
+  });
+
   // A poll or a pager swap replaces the rows: show the selection again, kept within bounds,
   // and give the focus back only if the swap took it from the selected row.
   var hadFocus = false;

@@ -130,6 +130,14 @@ def test_question_mark_opens_the_list_and_escape_closes_it(agent: Page):
     expect(dialog).to_be_hidden()
 
 
+def test_the_footer_button_opens_the_list_for_those_who_do_not_know_the_key(agent: Page):
+    dialog = agent.get_by_role("dialog", name="Keyboard shortcuts")
+    agent.locator("footer").get_by_role("button", name="Keyboard shortcuts").click()
+    expect(dialog).to_be_visible()
+    agent.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+
 def test_g_then_n_goes_to_the_new_folder(agent: Page):
     agent.keyboard.press("g")
     agent.keyboard.press("n")
