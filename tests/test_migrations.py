@@ -93,3 +93,29 @@ def test_system_emails_already_sent_become_macro_uses(tmp_path):
             assert counts[1][2] is None and uses == 2
             db.session.remove()
             db.engine.dispose()
+
+
+def test_profiles_on_the_old_default_zone_follow_the_business_zone(tmp_path):
+    with throwaway_database(tmp_path) as url:
+        app = create_app(config_for_tests(url, tmp_path))
+        with app.app_context():
+            flask_migrate.upgrade(revision="0009_macro_use_history")
+            with db.engine.begin() as conn:
+                for n, zone in enumerate(["America/Denver", "Europe/Berlin"]):
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO users (email, name, password_hash, role, time_zone,"
+                            " active, session_version, created_at) VALUES (:email, 'A', 'x',"
+                            " 'agent', :zone, true, 1, '2026-11-01 09:00:00')"
+                        ),
+                        {"email": f"agent{n}@example.test", "zone": zone},
+                    )
+            flask_migrate.upgrade()
+            with db.engine.connect() as conn:
+                zones = conn.execute(sa.text("SELECT email, time_zone FROM users ORDER BY email"))
+                assert zones.all() == [
+                    ("agent0@example.test", None),  # the old default: follows the setting now
+                    ("agent1@example.test", "Europe/Berlin"),  # chosen: kept
+                ]
+            db.session.remove()
+            db.engine.dispose()

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from helpdesk.i18n import business_zone_name
 from helpdesk.rules.passwords import MAX_LENGTH
 from helpdesk.services.accounts import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, time_zone_choices
 
@@ -34,7 +35,7 @@ class RegistrationForm(FlaskForm):
 
 
 def _known_time_zone(_form: FlaskForm, field: SelectField) -> None:
-    if field.data not in time_zone_choices():
+    if field.data and field.data not in time_zone_choices():
         raise ValidationError("Choose a time zone from the list.")
 
 
@@ -54,7 +55,11 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.time_zone.choices = list(time_zone_choices())
+        # The empty choice follows the business time zone, so an administrator's change reaches
+        # everyone who never picked a zone of their own.
+        business = _l("The business time zone (%(zone)s)", zone=business_zone_name())
+        self.time_zone.choices = [("", business), *((zone, zone) for zone in time_zone_choices())]
+        self.time_zone.data = self.time_zone.data or ""  # a profile without a zone: that choice
 
 
 class PasswordChangeForm(FlaskForm):

@@ -75,7 +75,8 @@ class User(UserMixin, CreatedAt, db.Model):
     away_until: Mapped[datetime | None]
     status_note: Mapped[str | None] = mapped_column(sa.String(200))
     phone: Mapped[str | None] = mapped_column(sa.String(40))
-    time_zone: Mapped[str] = mapped_column(sa.String(64), default="America/Denver")
+    # None: times are shown in the business time zone (the admin setting), whatever it becomes.
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on logout-everywhere and password change: old session cookies stop matching.
     session_version: Mapped[int] = mapped_column(default=1)

@@ -260,8 +260,9 @@ def time_zone_choices() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
-def update_profile(user: User, *, name: str, phone: str, time_zone: str) -> User:
-    """Change the user's own name, phone and time zone; commit. The e-mail and role stay."""
+def update_profile(user: User, *, name: str, phone: str, time_zone: str | None) -> User:
+    """Change the user's own name, phone and time zone (empty: the business zone); commit.
+    The e-mail and role stay."""
     name = (name or "").strip()
     phone = (phone or "").strip()
     if not name:
@@ -270,11 +271,11 @@ def update_profile(user: User, *, name: str, phone: str, time_zone: str) -> User
         raise ServiceError(f"Use at most {NAME_MAX_LENGTH} characters.", field="name")
     if len(phone) > PHONE_MAX_LENGTH:
         raise ServiceError(f"Use at most {PHONE_MAX_LENGTH} characters.", field="phone")
-    if time_zone not in time_zone_choices():
+    if time_zone and time_zone not in time_zone_choices():
         raise ServiceError("Choose a time zone from the list.", field="time_zone")
     user.name = name
     user.phone = phone or None
-    user.time_zone = time_zone
+    user.time_zone = time_zone or None
     db.session.commit()
     return user
 

@@ -140,21 +140,27 @@ def test_update_profile_saves_and_trims():
     "fields, field",
     [
         ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
-        ({"time_zone": ""}, "time_zone"),
         ({"name": "   "}, "name"),
         ({"name": "x" * 121}, "name"),
         ({"phone": "5" * 41}, "phone"),
     ],
 )
 def test_update_profile_refuses_bad_values_and_changes_nothing(fields, field):
-    user = make_user(Role.CUSTOMER, name="Kai")
+    user = make_user(Role.CUSTOMER, name="Kai", time_zone="Europe/Berlin")
     db.session.commit()
     values = {"name": "Kai Lund", "phone": "", "time_zone": "Europe/Oslo", **fields}
     with pytest.raises(ServiceError) as refusal:
         accounts.update_profile(user, **values)
     assert refusal.value.field == field
     db.session.rollback()
-    assert (user.name, user.time_zone) == ("Kai", "America/Denver")
+    assert (user.name, user.time_zone) == ("Kai", "Europe/Berlin")
+
+
+def test_an_empty_zone_makes_the_profile_follow_the_business_zone():
+    user = make_user(Role.CUSTOMER, name="Kai", time_zone="Europe/Berlin")
+    db.session.commit()
+    accounts.update_profile(user, name="Kai", phone="", time_zone="")
+    assert user.time_zone is None
 
 
 def test_change_password_checks_the_current_one_and_the_policy():

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import OutboxMail, Role
+from helpdesk.models import OutboxMail, Role, Setting, User
 from tests.conftest import as_user, post_form
 from tests.factories import PASSWORD, make_case, make_user
 
@@ -108,3 +108,21 @@ def test_mail_to_a_customer_names_the_time_in_their_own_zone(app, client):
     # Oslo is one or two hours ahead of UTC: the hour written is the local one.
     local_hour = int(re.search(r", (\d\d):\d\d GMT", mail.body_text).group(1))
     assert (local_hour - sent_at.hour) % 24 in (1, 2)
+
+
+def test_a_profile_without_a_zone_follows_the_business_zone_the_admin_sets(app, client, desk):
+    url = f"/tracker/cases/{desk['case']}"
+    as_user(app, client, desk["berlin"])
+    saved = post_form(client, "/auth/profile", {"name": "Bo Berlin", "phone": "", "time_zone": ""})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, desk["berlin"]).time_zone is None
+    assert opened_on(client.get(url).text) == "2 Dec 2026, 08:41"  # the default business zone
+    profile = client.get("/auth/profile").text
+    assert '<option selected value="">The business time zone (America/Denver)</option>' in profile
+    with app.app_context():
+        db.session.add(Setting(key="BUSINESS_TIME_ZONE", value="Asia/Tokyo"))
+        db.session.commit()
+    page = client.get(url).text
+    assert opened_on(page) == "3 Dec 2026, 00:41"
+    assert "Times are shown in Japan Time (GMT+09:00)." in page
