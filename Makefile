@@ -25,10 +25,11 @@ run: $(VENV)/.run-installed
 	@echo "Serving on http://127.0.0.1:5000  (Ctrl-C stops)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+# The suite runs on every core (pytest-xdist; an idle worker takes tests queued for a busy one);
+# TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
 test: $(VENV)/.dev-installed
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
