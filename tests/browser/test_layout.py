@@ -106,6 +106,22 @@ def test_folder_rows_are_one_line_high_on_a_laptop(browser_page: Page, folder: s
     assert subject.get_attribute("title") == subject.inner_text()
 
 
+def test_search_results_are_one_line_each_on_a_laptop(browser_page: Page):
+    page = browser_page
+    page.set_viewport_size(LAPTOP)
+    log_in(page, "agent1@example.com")
+    page.goto("/tracker/search?q=the")
+    results = page.locator("ol.results > li")
+    expect(results.first).to_be_visible()
+    heights = results.evaluate_all("items => items.map(i => i.getBoundingClientRect().height)")
+    line = results.first.evaluate("li => parseFloat(getComputedStyle(li).lineHeight)")
+    assert len(heights) >= 2
+    assert max(heights) < 2.2 * line, (heights, line)
+    snippet = results.first.locator(".snippet")
+    assert snippet.get_attribute("title") == snippet.inner_text()
+    assert sideways(page) <= 1
+
+
 def test_phone_menu_opens_the_navigation_with_profile_and_log_out(browser_page: Page):
     page = browser_page
     page.set_viewport_size(PHONE)
