@@ -29,6 +29,14 @@ def _case(app: Flask) -> tuple[int, CaseStatus]:
         return result
 
 
+def _open_the_case_as_the_agent(app: Flask, page: Page) -> int:
+    """agent1 logged in and on the demo case's page; its number."""
+    number, _ = _case(app)
+    log_in(page, AGENT.email, "Issue tracker")
+    page.goto(f"/tracker/cases/{number}")
+    return number
+
+
 def test_agent_answers_with_a_macro_and_its_status_applies(
     app: Flask, browser_page: Page, live_server: str
 ) -> None:
@@ -78,9 +86,7 @@ def test_escape_closes_the_list_and_enter_in_the_search_never_sends(
     app: Flask, browser_page: Page, live_server: str
 ) -> None:
     page = browser_page
-    number, _ = _case(app)
-    log_in(page, AGENT.email, "Issue tracker")
-    page.goto(f"/tracker/cases/{number}")
+    number = _open_the_case_as_the_agent(app, page)
     search = page.get_by_label("Insert a macro")
     search.focus()
     expect(page.locator(".macro-option").first).to_be_visible()
@@ -112,9 +118,7 @@ def test_slash_still_goes_to_the_case_search_not_the_macro_search(
     app: Flask, browser_page: Page, live_server: str
 ) -> None:
     page = browser_page
-    number, _ = _case(app)
-    log_in(page, AGENT.email, "Issue tracker")
-    page.goto(f"/tracker/cases/{number}")
+    _open_the_case_as_the_agent(app, page)
     expect(page.get_by_label("Insert a macro")).to_be_visible()
     page.keyboard.press("/")
     expect(page.locator("#tracker-search")).to_be_focused()
@@ -127,9 +131,7 @@ def test_the_open_picker_has_no_serious_accessibility_findings(
     context = _chromium.new_context(base_url=live_server, bypass_csp=True)
     try:
         page = context.new_page()
-        number, _ = _case(app)
-        log_in(page, AGENT.email, "Issue tracker")
-        page.goto(f"/tracker/cases/{number}")
+        _open_the_case_as_the_agent(app, page)
         page.get_by_label("Insert a macro").focus()
         expect(page.locator(".macro-option").first).to_be_visible()
         page.locator(".macro-option", has_text="Solved: closing the case").click()
