@@ -58,6 +58,7 @@ from helpdesk.models.fraud import BlockedAttempt, BlockedAttemptKind, BlockedCar
 from helpdesk.models.kb import Article, ArticleRevision, CannedResponse, MacroUse, Visibility
 from helpdesk.models.mail import InboundMail, InboundStatus, OutboxMail, OutboxStatus
 from helpdesk.models.system import AuditLog, Holiday, Setting
+from helpdesk.models.topics import CustomerTopic
 from helpdesk.rules.eligibility import OrderKind
 from helpdesk.rules.folders import CaseStatus
 
@@ -88,6 +89,7 @@ __all__ = [
     "Contact",
     "Counter",
     "Criticality",
+    "CustomerTopic",
     "Holiday",
     "InboundMail",
     "InboundStatus",

@@ -21,11 +21,28 @@ CATEGORY_LABELS = {
 }
 
 
+TOPIC_PREFIX = "topic-"
+
+
+def category_choices(topics=()) -> list[SelectChoice]:
+    """The standard categories with the administrator's topics before "Other"."""
+    standard = [SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()]
+    extra = [SelectChoice(f"{TOPIC_PREFIX}{t.id}", t.label) for t in topics]
+    return standard[:-1] + extra + standard[-1:]
+
+
+def split_category(value: str) -> tuple[str, int | None]:
+    """A posted choice as (category, topic id): a topic counts as its own category later."""
+    if value.startswith(TOPIC_PREFIX) and value[len(TOPIC_PREFIX) :].isdigit():
+        return Category.OTHER.value, int(value[len(TOPIC_PREFIX) :])
+    return value, None
+
+
 class NewCaseForm(FlaskForm):
     order_id = SelectField("Order", coerce=int, validators=[DataRequired("Choose an order.")])
     category = SelectField(
         "What is it about?",
-        choices=[SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()],
+        choices=category_choices(),
         validators=[DataRequired()],
     )
     subject = StringField(

@@ -19,8 +19,16 @@ from wtforms.fields.choices import SelectChoice
 
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Case, CaseStatus, Message, MessageKind, Order, Role
-from helpdesk.portal.forms import CATEGORY_LABELS, CloseForm, NewCaseForm, ReopenForm, ReplyForm
-from helpdesk.services import ServiceError, cases, kb, settings
+from helpdesk.portal.forms import (
+    CATEGORY_LABELS,
+    CloseForm,
+    NewCaseForm,
+    ReopenForm,
+    ReplyForm,
+    category_choices,
+    split_category,
+)
+from helpdesk.services import ServiceError, cases, kb, routing, settings
 from helpdesk.web.access import get_attachment_or_404, get_case_or_404
 from helpdesk.web.files import attachment_policy, request_uploads, send_attachment
 from helpdesk.web.forms import show_service_error
@@ -77,12 +85,15 @@ def case_new():
     """Open a case against one of our orders; help articles are suggested while typing."""
     form = NewCaseForm()
     form.order_id.choices = _order_choices()
+    form.category.choices = category_choices(routing.active_topics())
     if form.validate_on_submit():
+        category, topic_id = split_category(form.category.data)
         try:
             case = cases.open_case(
                 customer=current_user,
                 order_id=form.order_id.data,
-                category=form.category.data,
+                category=category,
+                topic_id=topic_id,
                 subject=form.subject.data,
                 body=form.body.data,
                 uploads=request_uploads(),

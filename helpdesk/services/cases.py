@@ -72,6 +72,7 @@ def _new_web_case(
     body: str,
     product_version: str | None,
     now: datetime,
+    case_type_id: int | None = None,
 ) -> Case:
     """A customer's new case in the agents' New folder, numbered, triaged and flushed."""
     case = Case(
@@ -85,6 +86,7 @@ def _new_web_case(
         correspondent_email=customer.email,
         origin=Origin.WEB,
         category=category,
+        case_type_id=case_type_id,
         status=CaseStatus.NEW,
         created_at=now,
         updated_at=now,
@@ -119,12 +121,18 @@ def open_case(
     uploads: list[Upload],
     policy: AttachmentPolicy,
     read_article_ids: Iterable[int] = (),
+    topic_id: int | None = None,
 ) -> Case:
     """A customer opens a case against one of their organisation's orders; commit.
 
     The case enters the agents' New folder (support queue until routed), and the
-    acknowledgement mail with its number is queued in the same transaction.
+    acknowledgement mail with its number is queued in the same transaction. A topic the
+    customer picked (instead of a category) gives the case its type, so routing by type
+    takes it on arrival.
     """
+    topic = routing.usable_topic(topic_id) if topic_id is not None else None
+    if topic_id is not None and topic is None:
+        raise ServiceError("Choose what your case is about from the list.", field="category")
     subject = clean_text(subject, field="subject", label="a subject", limit=SUBJECT_MAX)
     body = clean_text(body, field="body", label="a description", limit=BODY_MAX)
     order = db.session.get(Order, order_id) if order_id else None
@@ -137,16 +145,25 @@ def open_case(
         case = _new_web_case(
             customer,
             order_id=order.id,
-            category=Category(category),
+            category=topic.category if topic else Category(category),
             subject=subject,
             body=body,
             product_version=order.version,
             now=now,
+            case_type_id=topic.case_type_id if topic else None,
         )
         files += attachments.store_uploads(
             uploads, policy, case=case, message=None, uploader=customer
         )
         log_activity(case, customer, ActivityKind.STATUS, "Opened by the customer on the web", now)
+        if topic is not None:
+            log_activity(
+                case,
+                customer,
+                ActivityKind.ACTION,
+                f"The customer chose \u201c{topic.label}\u201d: type {topic.case_type.name}",
+                now,
+            )
         kb.undo_deflections(read_article_ids)
         _acknowledge(case, customer)
         return case

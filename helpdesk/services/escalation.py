@@ -14,6 +14,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
+from helpdesk.rules.tier_fit import escalation_target, staff_tier
 from helpdesk.services import ServiceError, outbox
 from helpdesk.services.casework import add_message, clean_text, log_activity, touch
 
@@ -32,6 +33,13 @@ def escalate(actor: User, case: Case, note: str = "") -> Case:
         raise ServiceError("This case is already at tier 3.")
     if case.status == CaseStatus.CLOSED:
         raise ServiceError("This case is closed.")
+    if escalation_target(actor.tier, case.tier) is None:
+        # Seed 003: tier II accepts only what primary support cannot complete, and decides
+        # itself what goes further up; below the case's tier there is nothing to escalate.
+        raise ServiceError(
+            f"This case is already at tier {case.tier}, above your tier "
+            f"{staff_tier(actor.tier)}: its tier decides whether it goes further."
+        )
     now = utcnow()
     case.tier += 1
     _note(actor, case, note, now, f"Escalated to tier {case.tier}")

@@ -8,21 +8,40 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import AgentStatus, Case, CaseStatus, Role, User
+from helpdesk.models import AgentStatus, Case, CaseStatus, Role, User, utcnow
 from helpdesk.services import ServiceError
+
+NOTE_MAX = 200
 
 
 def set_status(
-    user: User, status: str, *, note: str = "", away_until: datetime | None = None
+    user: User,
+    status: str,
+    *,
+    note: str = "",
+    away_until: datetime | None = None,
+    now: datetime | None = None,
 ) -> User:
-    """Set my status; "away" may carry a return time (routing skips me until then); commit."""
+    """Set my status with a reason; "away" may carry a return time (naive UTC, in the
+    future), and routing skips me until then, naming the reason; commit."""
     try:
         chosen = AgentStatus(status)
     except ValueError as error:
         raise ServiceError("Choose a status from the list.", field="status") from error
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ServiceError(f"Keep the reason under {NOTE_MAX} characters.", field="note")
+    if "\x00" in note:
+        raise ServiceError("The reason contains characters we cannot store.", field="note")
+    if chosen != AgentStatus.AWAY:
+        away_until = None
+    elif away_until is not None and away_until <= (now or utcnow()):
+        raise ServiceError(
+            "Enter a time that is still to come, or leave it empty.", field="away_until"
+        )
     user.agent_status = chosen
-    user.status_note = note.strip()[:200] or None
-    user.away_until = away_until if chosen == AgentStatus.AWAY else None
+    user.status_note = note or None
+    user.away_until = away_until
     db.session.commit()
     return user
 

@@ -27,7 +27,8 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.send_status import AfterSend, SendRefused, status_after_send
-from helpdesk.services import ServiceError, attachments, outbox
+from helpdesk.rules.tier_fit import can_take, staff_tier
+from helpdesk.services import ServiceError, attachments, audit, outbox, routing
 from helpdesk.services.attachments import AttachmentPolicy, Upload
 from helpdesk.services.cases import BODY_MAX
 from helpdesk.services.casework import (
@@ -191,10 +192,66 @@ def _set_assignee(actor: User, case: Case, assignee: User | None, now) -> None:
     touch(case, now)
 
 
-def assign(actor: User, case: Case, assignee_id: int | None, note: str = "") -> Case:
-    """Give a case to an agent, or back to the support queue; commit."""
+OVERRIDE_REASON_MAX = 300
+
+
+def _below_tier(
+    actor: User, case: Case, assignee: User, reason: str | None, now, *, accepting: bool
+) -> None:
+    """Seeds 000/003: a case goes to its tier or higher; a lower tier only by an override
+    with a reason, kept on the timeline and in the audit trail. No commit."""
+    if case.assignee_id == assignee.id or can_take(assignee.tier, case.tier):
+        return
+    their_tier = staff_tier(assignee.tier)
+    reason = (reason or "").strip()
+    if not reason:
+        who = "you are" if accepting else f"{assignee.name} is"
+        how = "accept it anyway" if accepting else "assign it anyway"
+        raise ServiceError(
+            f"This case needs tier {case.tier} and {who} tier {their_tier}. "
+            f"Leave it for tier {case.tier}, or {how} and say why.",
+            field="override_reason",
+        )
+    reason = clean_text(
+        reason, field="override_reason", label="the reason", limit=OVERRIDE_REASON_MAX
+    )
+    whom = "themselves" if assignee.id == actor.id else assignee.name
+    log_activity(
+        case,
+        actor,
+        ActivityKind.ASSIGNMENT,
+        f"Override: {actor.name} gave this tier {case.tier} case to {whom} "
+        f"(tier {their_tier}): {reason}",
+        now,
+    )
+    audit.record(
+        "case.assign_below_tier",
+        actor=actor,
+        obj=case,
+        organisation_id=case.organisation_id,
+        assignee_id=assignee.id,
+        assignee_tier=their_tier,
+        case_tier=case.tier,
+        reason=reason,
+    )
+
+
+def assign(
+    actor: User,
+    case: Case,
+    assignee_id: int | None,
+    note: str = "",
+    *,
+    override_reason: str | None = None,
+) -> Case:
+    """Give a case to an agent, or back to the support queue; commit.
+
+    Someone below the case's tier gets it only with `override_reason` (logged and audited).
+    """
     assignee = _check_assignee(assignee_id)
     now = utcnow()
+    if assignee is not None:
+        _below_tier(actor, case, assignee, override_reason, now, accepting=assignee.id == actor.id)
     _set_assignee(actor, case, assignee, now)
     if note.strip():
         _note(actor, case, clean_text(note, field="note", label="a note", limit=BODY_MAX), now)
@@ -206,11 +263,14 @@ def _note(actor: User, case: Case, text: str, now) -> None:
     add_message(case, actor, kind=MessageKind.NOTE, body=text, at=now)
 
 
-def accept(agent: User, case: Case) -> Case:
-    """Seed 001: take a case from the support queue straight into my queue; commit."""
+def accept(agent: User, case: Case, *, override_reason: str | None = None) -> Case:
+    """Seed 001: take a case from the support queue straight into my queue; commit.
+
+    A case above my tier needs `override_reason` (see `assign`).
+    """
     if case.assignee_id not in (None, agent.id):
         raise ServiceError(f"This case is already assigned to {case.assignee.name}.")
-    return assign(agent, case, agent.id)
+    return assign(agent, case, agent.id, override_reason=override_reason)
 
 
 def set_priority(actor: User, case: Case, score: int) -> Case:
@@ -229,7 +289,8 @@ def set_priority(actor: User, case: Case, score: int) -> Case:
 
 
 def classify(actor: User, case: Case, case_type_id: int | None, reason_id: int | None) -> Case:
-    """Seed 001: assign the appropriate case type and case reason; commit."""
+    """Seed 001: assign the appropriate case type and case reason; a case nobody holds yet
+    is then delegated by the routing rules (the timeline says to whom and why); commit."""
     case_type = db.session.get(CaseType, case_type_id) if case_type_id else None
     reason = db.session.get(CaseReason, reason_id) if reason_id else None
     if case_type_id and (case_type is None or not case_type.active):
@@ -240,6 +301,9 @@ def classify(actor: User, case: Case, case_type_id: int | None, reason_id: int |
     case.case_type_id, case.case_reason_id = case_type_id, reason_id
     names = " / ".join(x.name for x in (case_type, reason) if x) or "none"
     log_activity(case, actor, ActivityKind.ACTION, f"Type and reason: {names}", now)
+    if case.assignee_id is None:
+        # Seed 001: set the type and reason of each queued case, then delegate by type.
+        routing.route(case, now, explain_no_match=True)
     touch(case, now)
     db.session.commit()
     return case
@@ -318,6 +382,19 @@ def bulk_apply(actor: User, cases: list[Case], action: str, value: int | None) -
     """Assign, set priority or close many cases in one transaction; the number changed."""
     if action == "assign":
         assignee = _check_assignee(value)
+        above = [
+            c.number
+            for c in cases
+            if assignee is not None
+            and c.assignee_id != assignee.id
+            and not can_take(assignee.tier, c.tier)
+        ]
+        if above:
+            raise ServiceError(
+                f"{assignee.name} is tier {staff_tier(assignee.tier)}, below the tier of "
+                f"{', '.join(f'#{n}' for n in above[:5])}{' ...' if len(above) > 5 else ''}. "
+                "Leave those out, or assign each from its page and say why."
+            )
         now = utcnow()
         for case in cases:
             _set_assignee(actor, case, assignee, now)

@@ -26,12 +26,15 @@ from helpdesk.models import (
 )
 from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.rules.send_status import AfterSend
+from helpdesk.rules.tier_fit import can_take
 from helpdesk.services import ServiceError, cases, kb, tracker
 from helpdesk.services.eligibility import organisation_eligibility
 from helpdesk.services.folders import TITLES
 from helpdesk.tracker.blueprint import STAFF, bp
+from helpdesk.tracker.case_routing import case_routing_context
 from helpdesk.tracker.common import folder_settings, sidebar_context, staff_members
 from helpdesk.tracker.forms import (
+    AcceptForm,
     ActionForm,
     AssignForm,
     CallForm,
@@ -90,7 +93,8 @@ def _forms(case, **given) -> dict:
         SelectChoice(
             str(u.id),
             f"{u.name} ({u.role}{f', tier {u.tier}' if u.tier else ''}, "
-            f"{(u.agent_status or 'available').replace('_', ' ')})",
+            f"{(u.agent_status or 'available').replace('_', ' ')})"
+            + ("" if can_take(u.tier, case.tier) else f" - below tier {case.tier}"),
         )
         for u in staff_members()
     ]
@@ -148,6 +152,7 @@ def _page(case, status: int = 200, **given):
             case, given["message_form"].body.data if "message_form" in given else None
         ),
         **_forms(case, **given),
+        **case_routing_context(case, current_user, given),
         **sidebar_context(),
     ), status
 
@@ -289,7 +294,13 @@ def case_assign(number: int):
         number,
         "assign_form",
         form,
-        lambda case, f: tracker.assign(current_user, case, f.assignee_id.data, f.note.data or ""),
+        lambda case, f: tracker.assign(
+            current_user,
+            case,
+            f.assignee_id.data,
+            f.note.data or "",
+            override_reason=f.override_reason.data,
+        ),
         "Assignment saved.",
     )
 
@@ -300,9 +311,9 @@ def case_accept(number: int):
     """Take a case from the support queue into my queue."""
     return act(
         number,
-        "plain_form",
-        PlainForm(),
-        lambda case, f: tracker.accept(current_user, case),
+        "accept_form",
+        AcceptForm(),
+        lambda case, f: tracker.accept(current_user, case, override_reason=f.override_reason.data),
         "The case is yours.",
     )
 
@@ -323,17 +334,20 @@ def case_priority(number: int):
 @bp.route("/cases/<int:number>/classify", methods=["POST"])
 @role_required(*STAFF)
 def case_classify(number: int):
-    """Set the case type and reason."""
+    """Set the case type and reason; a case nobody holds yet is routed by the rules."""
     form = _forms(_case(number))["classify_form"]
-    return act(
-        number,
-        "classify_form",
-        form,
-        lambda case, f: tracker.classify(
-            current_user, case, f.case_type_id.data, f.case_reason_id.data
-        ),
-        "Type and reason saved.",
-    )
+
+    def classify(case, f):
+        queued = case.assignee_id is None
+        tracker.classify(current_user, case, f.case_type_id.data, f.case_reason_id.data)
+        if not queued:
+            flash("Type and reason saved.", "success")
+        elif case.assignee is not None:
+            flash(f"Type and reason saved. Routed to {case.assignee.name}.", "success")
+        else:
+            flash("Type and reason saved. It stays in the support queue.", "success")
+
+    return act(number, "classify_form", form, classify, None)
 
 
 @bp.route("/cases/<int:number>/calls", methods=["POST"])

@@ -57,6 +57,11 @@ class MessageForm(FlaskForm):
 class AssignForm(FlaskForm):
     assignee_id = SelectField("Assign to", coerce=optional_int, validators=[Optional()])
     note = StringField("Hand-over note (optional)", validators=[Optional(), Length(max=500)])
+    override_reason = StringField(
+        "Why, if they are below the case's tier",
+        validators=[Optional(), Length(max=300)],
+        description="Only needed to give the case to someone of a lower tier; it is logged.",
+    )
 
 
 class PriorityForm(FlaskForm):
@@ -117,9 +122,19 @@ class StatusForm(FlaskForm):
             for s in ("available", "on_phone", "email_support", "training", "away")
         ],
         validators=[DataRequired()],
+        invalid_choice_message="Choose a status from the list.",
     )
-    note = StringField("Note", validators=[Optional(), Length(max=200)])
-    away_until = DateTimeLocalField("Back at", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    note = StringField(
+        "Reason (optional)",
+        validators=[Optional(), Length(max=200, message="Keep the reason under 200 characters.")],
+        description="What colleagues see, e.g. \u201cat the dentist\u201d.",
+    )
+    away_until = DateTimeLocalField(
+        "Back at (optional)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+        description="When you are away: your own time zone. Routing passes you over until then.",
+    )
 
 
 class EscalateForm(FlaskForm):
@@ -184,4 +199,12 @@ class CloneOrdersForm(FlaskForm):
     subject = StringField("Subject for each case", validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(
         "Description for each case", validators=[DataRequired(), Length(max=20_000)]
+    )
+
+
+class AcceptForm(FlaskForm):
+    """Accept into my queue; a case above my tier needs the reason for the override."""
+
+    override_reason = StringField(
+        "Why you take it anyway", validators=[Optional(), Length(max=300)]
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from helpdesk import i18n
 from helpdesk.extensions import db
 from helpdesk.models import Role, User, utcnow
 from helpdesk.services import ServiceError, clone, escalation, handover, queue_health, team
@@ -25,6 +27,7 @@ from helpdesk.tracker.forms import (
     Tier2Form,
 )
 from helpdesk.web.access import get_case_or_404
+from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
 
 
@@ -44,26 +47,68 @@ def status_form() -> StatusForm:
     )
 
 
+def _to_utc(local: datetime | None) -> datetime | None:
+    """A time typed in the viewer's zone as naive UTC, as every stored time is."""
+    if local is None:
+        return None
+    zone = i18n.viewer_zone()
+    aware = zone.localize(local) if hasattr(zone, "localize") else local.replace(tzinfo=zone)
+    return aware.astimezone(UTC).replace(tzinfo=None)
+
+
+def _to_local(stored: datetime | None) -> datetime | None:
+    if stored is None:
+        return None
+    return stored.replace(tzinfo=UTC).astimezone(i18n.viewer_zone()).replace(tzinfo=None)
+
+
+def _my_status_form() -> StatusForm:
+    """The team page's status form: status, reason and back-at time in my own zone."""
+    return StatusForm(
+        formdata=None,
+        status=current_user.agent_status or "available",
+        note=current_user.status_note,
+        away_until=_to_local(current_user.away_until),
+    )
+
+
+def _team_page(form: StatusForm, status: int = 200):
+    return (
+        render_template(
+            "tracker/team.html", members=team.team(), my_status=form, **sidebar_context()
+        ),
+        status,
+    )
+
+
 @bp.route("/status", methods=["POST"])
 @role_required(*STAFF)
 def status_set():
-    """Set my status from the header (routing skips agents who are away)."""
+    """Set my status (the header's picker, or the team page's form with a reason and a
+    back-at time); routing passes over agents who are away."""
     form = StatusForm()
+    target = request.form.get("back", "")
+    full = target == "" or target == url_for("tracker.team_panel")
     if form.validate_on_submit():
         try:
             team.set_status(
                 current_user,
                 form.status.data,
                 note=form.note.data or "",
-                away_until=form.away_until.data,
+                away_until=_to_utc(form.away_until.data),
+                now=i18n.now(),
             )
         except ServiceError as error:
+            if full:
+                show_service_error(form, error)
+                return _team_page(form, 422)
             flash(error.message, "error")
         else:
             flash(f"Your status: {form.status.data.replace('_', ' ')}.", "success")
+    elif full:
+        return _team_page(form, 422)
     else:
         flash("Choose a status from the list.", "error")
-    target = request.form.get("back", "")
     return redirect(target if target.startswith("/tracker/") else url_for("tracker.team_panel"))
 
 
@@ -71,7 +116,7 @@ def status_set():
 @role_required(*STAFF)
 def team_panel():
     """Who is available, on the phone, training or away, and how many open cases each has."""
-    return render_template("tracker/team.html", members=team.team(), **sidebar_context())
+    return _team_page(_my_status_form())
 
 
 @bp.route("/end-of-day", methods=["POST"])

@@ -440,7 +440,9 @@ def test_routing_rules_assign_new_cases_with_fallback_when_away(app, client, wor
     from helpdesk.models import AgentStatus, RoutingRule
 
     with app.app_context():
-        other = make_user(Role.AGENT, name="Fallback Fay")
+        # Anna's recent order is an active plan: her cases need tier 2 (seed 000).
+        db.session.get(User, world["agent"]).tier = 2
+        other = make_user(Role.AGENT, name="Fallback Fay", tier=2)
         db.session.add(RoutingRule(position=1, assignee_id=world["agent"], fallback_id=other.id))
         db.session.commit()
         other_id = other.id
@@ -457,7 +459,11 @@ def test_routing_rules_assign_new_cases_with_fallback_when_away(app, client, wor
             sa.select(Activity.summary).where(Activity.summary.like("Routed to%"))
         ).all()
     assert assigned == {"First": world["agent"], "Second": other_id}
-    assert sorted(routed) == ["Routed to Fallback Fay", "Routed to Lena Lind"]
+    assert sorted(routed) == [
+        "Routed to Fallback Fay by rule \u201ceverything else\u201d; Lena Lind is away, "
+        "so the fallback took it.",
+        "Routed to Lena Lind by rule \u201ceverything else\u201d.",
+    ]
 
 
 def test_the_new_case_form_states_the_attachment_limit_an_admin_set(app, client):

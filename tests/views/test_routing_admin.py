@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from helpdesk.models import (
     Role,
     RoutingRule,
     User,
+    utcnow,
 )
 from helpdesk.services import cases
 from helpdesk.services.attachments import AttachmentPolicy
@@ -131,7 +133,8 @@ def open_web_case(app, tmp_path, category=Category.SUPPORT) -> int | None:
     """A customer opens a case through the portal's service; who it was routed to."""
     with app.app_context():
         customer = make_user(Role.CUSTOMER)
-        order = make_order(customer.organisation)
+        # Bought long ago (no active plan): a tier-1 case, which the tier-1 agents here may take.
+        order = make_order(customer.organisation, ordered_at=utcnow() - timedelta(days=200))
         db.session.commit()
         policy = AttachmentPolicy.from_config({**app.config, "ATTACHMENT_DIR": str(tmp_path)})
         with app.test_request_context():
