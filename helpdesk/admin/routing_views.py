@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange
 
@@ -96,6 +96,33 @@ class RoutingRuleForm(FlaskForm):
         }
 
 
+class TopicForm(FlaskForm):
+    """A topic customers may pick on a new case, giving it a case type."""
+
+    label = StringField(
+        "What customers see",
+        validators=[DataRequired("Enter what customers will see, e.g. Billing or payment.")],
+        description="Listed under \u201cWhat is it about?\u201d on the new-case form.",
+    )
+    case_type_id = SelectField(
+        "Case type it gives",
+        coerce=_optional_int,
+        validators=[DataRequired("Choose a case type.")],
+        invalid_choice_message="Choose a case type from the list.",
+    )
+    category = SelectField(
+        "Counts as",
+        choices=[SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()],
+        default="other",
+        invalid_choice_message="Choose a category from the list.",
+        description="The standard category for everything else (system e-mails, tiers).",
+    )
+
+
+class TopicDeleteForm(FlaskForm):
+    topic_id = HiddenField(validators=[DataRequired()])
+
+
 class RuleMoveForm(FlaskForm):
     direction = HiddenField(validators=[AnyOf(["up", "down"])])
 
@@ -152,15 +179,29 @@ def _rule_form(*, blank: bool = False) -> RoutingRuleForm:
     return form
 
 
+def _topic_form(*, blank: bool = False) -> TopicForm:
+    form = TopicForm(prefix="topic", formdata=None) if blank else TopicForm(prefix="topic")
+    types = db.session.scalars(
+        sa.select(CaseType).where(CaseType.active).order_by(CaseType.position, CaseType.name)
+    ).all()
+    form.case_type_id.choices = [SelectChoice("", "Choose a case type")] + [
+        SelectChoice(str(t.id), t.name) for t in types
+    ]
+    return form
+
+
 def _render(
     form: RoutingRuleForm,
     *,
     status: int = 200,
     notice: str | None = None,
     problem: str | None = None,
+    topic_form: TopicForm | None = None,
 ) -> Response:
     context = {
         "form": form,
+        "topic_form": topic_form or _topic_form(blank=True),
+        "topics": routing_admin.topics(),
         "rows": routing_admin.overview(),
         "category_labels": CATEGORY_LABELS,
         "notice": notice,
@@ -196,17 +237,61 @@ def routing_rules() -> ResponseReturnValue:
 
 
 def routing_rule_create() -> ResponseReturnValue:
-    """Add a routing rule."""
+    """Add a routing rule; say at once when it can never match or never assign."""
     form = _rule_form()
     if form.validate_on_submit():
         try:
-            routing_admin.create_rule(current_user, **form.values(), ip_address=request.remote_addr)
+            rule = routing_admin.create_rule(
+                current_user, **form.values(), ip_address=request.remote_addr
+            )
         except ServiceError as error:
             target = next((f for f in form if f.name == error.field), None)
             (target.errors if target is not None else form.form_errors).append(error.message)
         else:
+            row = next(r for r in routing_admin.overview() if r.rule.id == rule.id)
+            if row.shadowed_by is not None:
+                return _done(
+                    "Routing rule added, but it is never reached: the rule at position "
+                    f"{row.shadowed_by.position} takes all its cases. Move it up."
+                )
+            if row.never:
+                return _done(f"Routing rule added, but: {' '.join(row.never)}")
             return _done("Routing rule added.")
     return _render(form, status=422)
+
+
+def routing_topic_create() -> ResponseReturnValue:
+    """Offer customers a topic that gives their new case a type."""
+    form = _topic_form()
+    if form.validate_on_submit():
+        try:
+            routing_admin.create_topic(
+                current_user,
+                label=form.label.data,
+                case_type_id=form.case_type_id.data,
+                category=form.category.data,
+                ip_address=request.remote_addr,
+            )
+        except ServiceError as error:
+            target = next((f for f in form if f.name == error.field), None)
+            (target.errors if target is not None else form.form_errors).append(error.message)
+        else:
+            return _done("Topic added: customers can pick it on a new case.")
+    return _render(_rule_form(blank=True), status=422, topic_form=form)
+
+
+def routing_topic_delete() -> ResponseReturnValue:
+    """Stop offering a topic."""
+    form = TopicDeleteForm()
+    if not form.validate_on_submit() or not form.topic_id.data.isdigit():
+        abort(400)
+    try:
+        routing_admin.delete_topic(
+            current_user, int(form.topic_id.data[:9]), ip_address=request.remote_addr
+        )
+    except ServiceError as error:
+        return _refused(error.message)
+    return _done("Topic removed: customers no longer see it.")
 
 
 def _rule_or_404(rule_id: int) -> RoutingRule:

@@ -60,6 +60,16 @@ bp.add_url_rule(
     view_func=role_required(Role.ADMIN)(routing_views.routing_rule_delete),
     methods=["POST"],
 )
+bp.add_url_rule(
+    "/routing/topics",
+    view_func=role_required(Role.ADMIN)(routing_views.routing_topic_create),
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/routing/topics/delete",
+    view_func=role_required(Role.ADMIN)(routing_views.routing_topic_delete),
+    methods=["POST"],
+)
 
 import helpdesk.admin.audit_views  # noqa: E402,F401  (audit log viewer routes on bp)
 import helpdesk.admin.catalogue_views  # noqa: E402,F401  (case catalogue routes on bp)

@@ -15,11 +15,13 @@ from helpdesk.models import (
     CaseReason,
     CaseType,
     Category,
+    CustomerTopic,
     Role,
     RoutingRule,
     User,
     utcnow,
 )
+from helpdesk.rules.tier_fit import staff_tier
 from helpdesk.services import ServiceError, audit
 
 POSITION_MIN = 0
@@ -68,6 +70,7 @@ class Person:
 
     id: int
     name: str
+    tier: int
     active: bool
     routable: bool  # still an agent or administrator
     away: bool
@@ -87,6 +90,8 @@ class RuleRow:
     shadowed_by: RoutingRule | None  # an earlier active rule that takes all its cases
     first: bool
     last: bool
+    never: tuple[str, ...] = ()  # why it can never match or never assign anyone
+    tier_note: str | None = None  # tier-2 cases it matches skip its people
 
 
 def _person(user: User | None) -> Person | None:
@@ -95,6 +100,7 @@ def _person(user: User | None) -> Person | None:
     return Person(
         id=user.id,
         name=user.name,
+        tier=staff_tier(user.tier),
         active=user.active,
         routable=user.role in ROUTABLE_ROLES,
         # As services.routing sees it: a passed return time counts as back.
@@ -132,9 +138,51 @@ def overview() -> list[RuleRow]:
                 shadowed_by=shadowed_by,
                 first=index == 0,
                 last=index == len(rules) - 1,
+                never=_never(rule, types, reasons, users) if rule.active else (),
+                tier_note=_tier_note(rule, users),
             )
         )
     return rows
+
+
+def _never(
+    rule: RoutingRule,
+    types: dict[int, CaseType],
+    reasons: dict[int, CaseReason],
+    users: dict[int, User],
+) -> tuple[str, ...]:
+    """Why an active rule can never match a case or never assign one (seed 001's rules
+    are only useful when they fire: say so instead of saving one that silently never does)."""
+    found = []
+    case_type = types.get(rule.case_type_id) if rule.case_type_id is not None else None
+    reason = reasons.get(rule.case_reason_id) if rule.case_reason_id is not None else None
+    if rule.case_type_id is not None and (case_type is None or not case_type.active):
+        found.append("Never matches: its case type is switched off, so no case can get it.")
+    if rule.case_reason_id is not None and (reason is None or not reason.active):
+        found.append("Never matches: its reason is switched off, so no case can get it.")
+    elif (
+        reason is not None
+        and rule.case_type_id is not None
+        and reason.case_type_id not in (None, rule.case_type_id)
+    ):
+        found.append("Never matches: its reason belongs to another case type.")
+    people = [users.get(uid) for uid in (rule.assignee_id, rule.fallback_id) if uid is not None]
+    if not any(p is not None and p.active and p.role in ROUTABLE_ROLES for p in people):
+        found.append("Never assigns: nobody it names is active staff, so its cases wait.")
+    return tuple(found)
+
+
+def _tier_note(rule: RoutingRule, users: dict[int, User]) -> str | None:
+    """When tier-2 cases this rule matches would find nobody of tier 2 on it."""
+    people = [users.get(uid) for uid in (rule.assignee_id, rule.fallback_id) if uid is not None]
+    if any(p is not None and staff_tier(p.tier) >= 2 for p in people):
+        return None
+    if rule.category == Category.BUG_REPORT:
+        return "Bug reports start at tier 2 and nobody here is: they wait in the support queue."
+    return (
+        "Tier 2 cases it matches (priority support, active plans, bug reports) pass over "
+        "these tier 1 people and wait in the support queue; add a tier 2 fallback."
+    )
 
 
 def _by_id(model: Any, ids: set[int]) -> dict[int, Any]:
@@ -313,4 +361,83 @@ def delete_rule(actor: User, rule: RoutingRule, *, ip_address: str | None = None
     """Remove a rule for good, keeping what it was in the audit row; commit."""
     audit.record("routing.delete", actor=actor, obj=rule, ip_address=ip_address, **_snapshot(rule))
     db.session.delete(rule)
+    db.session.commit()
+
+
+TOPIC_LABEL_MAX = 80
+
+
+def topics() -> list[CustomerTopic]:
+    """Every topic customers may pick, in the order the new-case form lists them."""
+    return list(
+        db.session.scalars(
+            sa.select(CustomerTopic).order_by(
+                CustomerTopic.position, CustomerTopic.label, CustomerTopic.id
+            )
+        )
+    )
+
+
+def create_topic(
+    actor: User,
+    *,
+    label: str,
+    case_type_id: int | None,
+    category: Category | str | None = None,
+    ip_address: str | None = None,
+) -> CustomerTopic:
+    """Offer customers a topic that gives a new case a type (and counts as a category); audit;
+    commit. Routing rules for that type then take such cases on arrival."""
+    label = " ".join((label or "").split())
+    if not label:
+        raise ServiceError("Enter what customers will see, e.g. Billing or payment.", field="label")
+    if len(label) > TOPIC_LABEL_MAX:
+        raise ServiceError(f"Keep it under {TOPIC_LABEL_MAX} characters.", field="label")
+    if "\x00" in label:
+        raise ServiceError("It contains characters we cannot store.", field="label")
+    taken = {t.label.casefold() for t in topics()} | {
+        c.replace("_", " ").casefold() for c in Category
+    }
+    if label.casefold() in taken:
+        raise ServiceError("Customers can already pick that; choose another name.", field="label")
+    case_type = db.session.get(CaseType, case_type_id) if case_type_id is not None else None
+    if case_type is None or not case_type.active:
+        raise ServiceError("Choose a case type from the list.", field="case_type_id")
+    try:
+        category = Category(category or Category.OTHER)
+    except ValueError:
+        raise ServiceError("Choose a category from the list.", field="category") from None
+    position = max((t.position for t in topics()), default=0) + 1
+    topic = CustomerTopic(
+        label=label, case_type_id=case_type.id, category=category, position=position
+    )
+    db.session.add(topic)
+    db.session.flush()
+    audit.record(
+        "routing.topic_create",
+        actor=actor,
+        obj=topic,
+        ip_address=ip_address,
+        label=label,
+        case_type_id=case_type.id,
+        category=str(category),
+    )
+    db.session.commit()
+    return topic
+
+
+def delete_topic(actor: User, topic_id: int | None, *, ip_address: str | None = None) -> None:
+    """Stop offering a topic (cases that have its type keep it); audit; commit."""
+    topic = db.session.get(CustomerTopic, topic_id) if topic_id is not None else None
+    if topic is None:
+        raise ServiceError("That topic no longer exists; the list below is up to date.")
+    audit.record(
+        "routing.topic_delete",
+        actor=actor,
+        obj=topic,
+        ip_address=ip_address,
+        label=topic.label,
+        case_type_id=topic.case_type_id,
+    )
+    db.session.delete(topic)
     db.session.commit()

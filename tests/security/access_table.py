@@ -374,6 +374,8 @@ TABLE: list[Row] = [
     Row("admin.routing_rule_move", "POST", POST_ADMIN, {"rule_id": Ref("routing_rule")}),
     Row("admin.routing_rule_active", "POST", POST_ADMIN, {"rule_id": Ref("routing_rule")}),
     Row("admin.routing_rule_delete", "POST", POST_ADMIN, {"rule_id": Ref("routing_rule")}),
+    Row("admin.routing_topic_create", "POST", POST_ADMIN),
+    Row("admin.routing_topic_delete", "POST", POST_ADMIN),
     # Last: it ends the session (the runner logs each request in again anyway).
     Row("auth.logout", "POST", roles(LOGIN, *[LOGIN] * 6)),
 ]
