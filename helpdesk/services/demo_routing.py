@@ -4,8 +4,9 @@ What `make run` shows: a topic "Billing or payment" customers can pick, giving a
 type Billing; a Billing rule (the finance-minded tier-2 agent, a tier-3 fallback); the
 catch-all gaining a tier-2 fallback, so tier-2 cases never go to its tier-1 agent; one agent
 away with a reason and a return time; a tier-2 case routed to the tier-2 agent, a billing
-case the fallback took because of the absence, and an untyped case waiting in the support
-queue for an agent to classify it (and see where routing sends it).
+case the fallback took because of the absence, a tier-2 case waiting in the support queue
+for its tier (a tier-1 agent may accept it only with a reason), and an untyped case waiting
+for an agent to classify it (and see where routing sends it).
 """
 
 from __future__ import annotations
@@ -135,6 +136,21 @@ def load(staff: dict[str, User], customers: list[User]) -> None:
     _opened(billed, finn, "Opened by the customer on the web")
     _opened(billed, finn, f"The customer chose \u201c{BILLING_TOPIC}\u201d: type Billing")
     routing.route(billed, billed.created_at)
+
+    # Cara is evaluating (an eligible request, tier 2): the catch-all's tier-1 agent is passed
+    # over and its tier-2 fallback is away, so it waits in the support queue for tier 2.
+    cara = customers[2]
+    waiting = _case(
+        cara,
+        "Evaluation: payment gateway stays in test mode",
+        "The evaluation store keeps using the gateway's test mode after I entered live keys.",
+        now - timedelta(minutes=10),
+        origin=Origin.WEB,
+        category=Category.SUPPORT,
+        tier=2,
+    )
+    _opened(waiting, cara, "Opened by the customer on the web")
+    routing.route(waiting, waiting.created_at)
 
     # An e-mail nobody has classified yet: an agent sets its type, and routing delegates it.
     _case(
