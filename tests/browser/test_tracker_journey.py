@@ -21,8 +21,10 @@ from helpdesk.models import Case
 from helpdesk.services import demo
 from tests.browser.conftest import LIVE_POLL_SECONDS
 
-CUSTOMER = demo.CUSTOMERS[0]  # Anna Novak, Northwind Outfitters
-AGENT = demo.STAFF[1]  # Lena Lind: web support questions are routed to her
+# Ben Harris, Harbor Theatre: no active plan, so his questions are tier 1 (seed 000) and the
+# catch-all routes them to Lena; a customer with an active plan would need tier 2.
+CUSTOMER = demo.CUSTOMERS[1]
+AGENT = demo.STAFF[1]  # Lena Lind, tier 1: web support questions are routed to her
 ADMIN = demo.STAFF[0]  # Ada Admin
 assert AGENT.email == "agent1@example.com" and ADMIN.email == "admin@example.com"
 
