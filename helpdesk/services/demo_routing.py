@@ -86,9 +86,7 @@ def load(staff: dict[str, User], customers: list[User]) -> None:
     billing = db.session.scalar(sa.select(CaseType).where(CaseType.name == "Billing"))
     db.session.add(CustomerTopic(label=BILLING_TOPIC, case_type_id=billing.id, position=1))
     db.session.add(
-        RoutingRule(
-            position=5, case_type_id=billing.id, assignee_id=tomas.id, fallback_id=priya.id
-        )
+        RoutingRule(position=5, case_type_id=billing.id, assignee_id=tomas.id, fallback_id=priya.id)
     )
     catch_all = db.session.scalar(
         sa.select(RoutingRule).where(
