@@ -131,6 +131,17 @@ def _thread_context(case: Case) -> dict:
         "messages": messages,
         "attachments": by_message,
         "category_labels": CATEGORY_LABELS,
+        # A case opened on a topic is "about" what the customer picked, not its category.
+        "topic_label": next(
+            (
+                t.label
+                for t in routing.active_topics()
+                if t.case_type_id == case.case_type_id and t.category == case.category
+            ),
+            None,
+        )
+        if case.case_type_id is not None
+        else None,
     }
 
 

@@ -104,7 +104,10 @@ def status_set():
                 return _team_page(form, 422)
             flash(error.message, "error")
         else:
-            flash(f"Your status: {form.status.data.replace('_', ' ')}.", "success")
+            said = f"Your status: {form.status.data.replace('_', ' ')}."
+            if not full and form.status.data == "away":
+                said += " Add a reason and a return time on the team page."
+            flash(said, "success")
     elif full:
         return _team_page(form, 422)
     else:

@@ -205,6 +205,9 @@ def test_the_header_picker_still_sets_the_status_alone(app, client, desk):
     assert response.status_code == 302 and response.headers["Location"] == "/tracker/"
     with app.app_context():
         assert db.session.get(User, desk["lena"]).agent_status == AgentStatus.ON_PHONE
+    post(client, "/tracker/status", {"status": "away", "back": "/tracker/"})
+    page = client.get("/tracker/").text
+    assert "Your status: away. Add a reason and a return time on the team page." in page
 
 
 # The admin's page ------------------------------------------------------------------------
@@ -285,6 +288,8 @@ def test_admin_offers_a_topic_and_a_customer_picks_it(app, client, desk):
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
+    # The customer's case is about what they picked.
+    assert "<dd>Billing or payment</dd>" in client.get(response.headers["Location"]).text
     with app.app_context():
         case = db.session.scalar(sa.select(Case).where(Case.subject == "Charged twice"))
         assert (case.case_type_id, case.assignee_id) == (desk["billing"], desk["tomas"])
