@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import (
+    Case,
     Invoice,
     InvoiceStatus,
     Order,
@@ -17,7 +18,15 @@ from helpdesk.models import (
     PaymentStatus,
     Product,
 )
-from helpdesk.rules.eligibility import Eligibility, OrderFacts, OrderPayment, account_eligibility
+from helpdesk.rules.eligibility import (
+    Eligibility,
+    OrderFacts,
+    OrderPayment,
+    SupportLevel,
+    account_eligibility,
+)
+
+REASON_MAX = 300  # Case.eligibility_reason
 
 
 def order_facts(order: Order, payment: OrderPayment = OrderPayment.PAID) -> OrderFacts:
@@ -94,3 +103,26 @@ def organisation_eligibility(organisation_id: int, today: date) -> Eligibility:
     ).all()
     states = payment_states(orders)
     return account_eligibility([order_facts(order, states[order.id]) for order in orders], today)
+
+
+def record_at_opening(case: Case, at: datetime) -> Eligibility:
+    """Keep on a new case its organisation's eligibility at `at`, with the reason; no flush.
+
+    Seeds 000/003: the level found when the case arrives decides its tier and the reply the
+    customer gets; kept, so it still explains them after the orders change."""
+    result = organisation_eligibility(case.organisation_id, at.date())
+    case.eligibility_level = result.level
+    case.eligibility_reason = result.reason[:REASON_MAX]
+    case.eligibility_order_ref = result.order_ref or None
+    return result
+
+
+def at_opening(case: Case) -> Eligibility | None:
+    """The eligibility the case was opened with, or None when it was not recorded."""
+    if case.eligibility_level is None:
+        return None
+    return Eligibility(
+        SupportLevel(case.eligibility_level),
+        case.eligibility_reason or "",
+        case.eligibility_order_ref or "",
+    )
