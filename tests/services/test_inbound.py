@@ -122,9 +122,7 @@ def test_a_former_employee_is_a_stranger(app, people, policy):
         db.session.commit()
         mail = inbound.ingest(make_mail("bob@oldtown.test"), policy=policy)
         assert mail.case_id is None and count(Case) == 0
-        assert [m.template_key for m in outbox_to("bob@oldtown.test")] == [
-            inbound.HOW_TO_TEMPLATE
-        ]
+        assert [m.template_key for m in outbox_to("bob@oldtown.test")] == [inbound.HOW_TO_TEMPLATE]
 
 
 # --- replies --------------------------------------------------------------------------------
