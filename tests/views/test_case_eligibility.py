@@ -45,7 +45,7 @@ def test_the_level_at_opening_is_shown_with_todays_when_it_changed(app, client, 
         eligibility_level=SupportLevel.ACTIVE,
         eligibility_reason="Ordered 10 days ago (within 30 days)",
     )
-    assert text.startswith("Active support plan when opened,")
+    assert text.startswith("Active support plan at opening Ordered 10 days ago")
     assert "Ordered 10 days ago (within 30 days)" in text
     assert "Today: No active plan Ordered 40 days ago (more than 30 days)" in text
 
@@ -58,12 +58,12 @@ def test_an_unchanged_level_is_shown_once(app, client, world):
         eligibility_level=SupportLevel.NO_PLAN,
         eligibility_reason="Ordered 35 days ago (more than 30 days)",
     )
-    assert text.startswith("No active plan when opened,")
+    assert text.startswith("No active plan at opening")
     assert "Ordered 35 days ago" in text
     assert "Today" not in text
 
 
 def test_a_case_from_before_the_record_says_not_recorded(app, client, world):
     text = support_row(app, client, world)
-    assert text.startswith("Not recorded when opened")
+    assert text.startswith("Not recorded at opening")
     assert "Today: No active plan Ordered 40 days ago (more than 30 days)" in text
