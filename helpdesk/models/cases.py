@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.extensions import db
 from helpdesk.models.base import CreatedAt, enum_type, utcnow
+from helpdesk.rules.eligibility import SupportLevel
 from helpdesk.rules.folders import CaseStatus
 
 
@@ -153,6 +154,15 @@ class Case(CreatedAt, db.Model):
     tier2_kind: Mapped[Tier2Kind | None] = mapped_column(enum_type(Tier2Kind, "tier2_kind"))
     criticality: Mapped[Criticality | None] = mapped_column(enum_type(Criticality, "criticality"))
     tier2_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    # -- eligibility --
+    # Seeds 000/003: the support level when the case was opened, and why. Kept, not
+    # recomputed: it chose the tier and the acknowledgement. None: opened before it was kept.
+    eligibility_level: Mapped[SupportLevel | None] = mapped_column(
+        enum_type(SupportLevel, "eligibility_level")
+    )
+    eligibility_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    eligibility_order_ref: Mapped[str | None] = mapped_column(sa.String(32))
 
     organisation = relationship("Organisation")
     order = relationship("Order")

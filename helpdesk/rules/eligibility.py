@@ -7,6 +7,10 @@ active plan; versions 5.x and older are paid support only. Step I: with no accou
 to find, the person who purchased must contact us. Seed 003 (general guidelines):
 customers with expired maintenance are referred to the Sales & Marketing
 Department; customers who pay for priority support are always served.
+
+Only orders that were paid (or whose invoice was settled) count: an order still awaiting
+payment, or refunded in full, gives no support, so an unpaid invoice cannot turn a
+long-running evaluation ("send to Sales") into an active plan.
 """
 
 import enum
@@ -26,6 +30,14 @@ class OrderKind(enum.StrEnum):
     HOSTING = "hosting"
     PRIORITY_SUPPORT = "priority_support"
     MAINTENANCE = "maintenance"
+
+
+class OrderPayment(enum.StrEnum):
+    """Whether an order was paid for, as far as support is concerned."""
+
+    PAID = "paid"  # paid, settled, or free (an evaluation)
+    UNPAID = "unpaid"  # awaiting payment, e.g. an open invoice
+    REFUNDED = "refunded"  # every cent paid was given back
 
 
 class SupportLevel(enum.StrEnum):
@@ -61,6 +73,7 @@ class OrderFacts:
     ordered_at: date
     expires_at: date | None = None
     order_ref: str = ""
+    payment: OrderPayment = OrderPayment.PAID
 
 
 @dataclass(frozen=True)
@@ -133,10 +146,21 @@ def _unpaid(order: OrderFacts, today: date, settings: EligibilitySettings) -> El
     )
 
 
+def _not_paid(order: OrderFacts) -> Eligibility:
+    name = f"Order {order.order_ref}" if order.order_ref else "The order"
+    if order.payment == OrderPayment.REFUNDED:
+        reason = f"{name} was refunded in full: it gives no support"
+    else:
+        reason = f"{name} is not paid yet: it gives support once paid"
+    return Eligibility(SupportLevel.NO_PLAN, reason, order.order_ref)
+
+
 def order_eligibility(
     order: OrderFacts, today: date, settings: EligibilitySettings = DEFAULT_SETTINGS
 ) -> Eligibility:
     """Return the support level a single order earns on `today`."""
+    if order.payment != OrderPayment.PAID:
+        return _not_paid(order)
     if order.kind in PAID_PLANS:
         result = _paid_plan(order, today, settings)
         if result.level == SupportLevel.ACTIVE:
@@ -159,8 +183,14 @@ def order_eligibility(
 def account_eligibility(
     orders: Iterable[OrderFacts], today: date, settings: EligibilitySettings = DEFAULT_SETTINGS
 ) -> Eligibility:
-    """Return the best support level over all of an account's orders."""
-    judged = [(order, order_eligibility(order, today, settings)) for order in orders]
+    """Return the best support level over all of an account's orders.
+
+    Unpaid and refunded orders are left out while any paid one exists (an unpaid order must
+    not outrank, say, an old version's "paid support only"); with none paid, the most recent
+    of them explains why there is no plan."""
+    orders = list(orders)
+    paid = [order for order in orders if order.payment == OrderPayment.PAID]
+    judged = [(order, order_eligibility(order, today, settings)) for order in paid or orders]
     if not judged:
         return Eligibility(
             SupportLevel.NO_ACCOUNT,

@@ -43,7 +43,7 @@ from helpdesk.services.casework import (
     touch,
 )
 from helpdesk.services.counters import next_number
-from helpdesk.services.eligibility import organisation_eligibility
+from helpdesk.services.eligibility import record_at_opening
 from helpdesk.web.markup import render_markup
 
 SUBJECT_MAX = 200
@@ -56,7 +56,9 @@ def _triage(case: Case, at: datetime) -> None:
 
     Priority scoring and the SLA clock plug in here too (issue 5).
     """
-    eligibility = organisation_eligibility(case.organisation_id, at.date())
+    # The level is kept on the case (issue 15): it decides the tier here and the
+    # acknowledgement, and stays as it was found even when the orders change later.
+    eligibility = record_at_opening(case, at)
     case.tier = initial_tier(case.category, eligibility.level)
     priority.score_new_case(case, at)
     routing.route_new_case(case, at)

@@ -21,6 +21,7 @@ from helpdesk.models import (
 from helpdesk.services import ServiceError
 from helpdesk.services.casework import clean_text, log_activity, touch
 from helpdesk.services.counters import next_number
+from helpdesk.services.eligibility import record_at_opening
 from helpdesk.web.markup import render_markup
 
 MAX_ORDERS = 500
@@ -52,6 +53,9 @@ def _copy(original: Case, actor: User, now, **fields) -> Case:
         **fields,
     }
     clone = Case(**values)
+    # A clone is a new case: it keeps its own organisation's eligibility of today (the tier
+    # is the original's, as the work handed on is the same).
+    record_at_opening(clone, now)
     db.session.add(clone)
     db.session.flush()
     log_activity(clone, actor, ActivityKind.LINK, f"Cloned from #{original.number}", now)

@@ -26,7 +26,6 @@ from sqlalchemy.exc import IntegrityError
 from helpdesk.extensions import db
 from helpdesk.models import (
     ActivityKind,
-    CannedResponse,
     Case,
     CaseLink,
     CaseStatus,
@@ -43,17 +42,17 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.inbound import ParsedMail, ParseError, parse, reply_text
-from helpdesk.rules.phone_procedure import fill_variables
 from helpdesk.rules.uploads import upload_problem
 from helpdesk.services import ServiceError, audit, cases, outbox, queue_health, settings
 from helpdesk.services.attachments import AttachmentPolicy, Upload, store_uploads
 from helpdesk.services.casework import committed, log_activity, touch
 from helpdesk.services.counters import next_number
 from helpdesk.web.files import attachment_policy
-from helpdesk.web.links import mail_link
 from helpdesk.web.markup import render_markup
 
-HOW_TO_KEY = "faq-open-case"  # seed 000 "FAQ-How to open a support case"
+HOW_TO_TEMPLATE = "how_to_open_case"  # the answer to a stranger's e-mail
+HOW_TO_SUBJECT = "How to open a support case"
+HOW_TO_KEY = "faq-open-case"  # what strangers' answers were keyed as before (the daily limit)
 HOW_TO_EVERY = timedelta(days=1)  # at most one per sender and day: no mail loops
 ADDRESS_MAX = 254
 ID_MAX = 998
@@ -436,7 +435,8 @@ def _processed(mail: InboundMail, case: Case | None) -> None:
 
 
 def _answer_stranger(mail: InboundMail, parsed: ParsedMail, sender: Sender) -> None:
-    """Seed 000: customers must log in to open a case; tell the stranger how, once a day."""
+    """Seed 000: customers must log in to open a case; tell the stranger how to register or
+    log in and open one, at most once a day."""
     if parsed.no_auto_reply:
         return _ignore(mail, "Unknown sender who asked for no automatic answers.")
     since = utcnow() - HOW_TO_EVERY
@@ -446,47 +446,24 @@ def _answer_stranger(mail: InboundMail, parsed: ParsedMail, sender: Sender) -> N
             # Strangers' mail has no organisation: the (organisation, created) index finds it.
             OutboxMail.organisation_id.is_(None),
             OutboxMail.to_address == sender.address,
-            OutboxMail.template_key == HOW_TO_KEY,
+            OutboxMail.template_key.in_((HOW_TO_TEMPLATE, HOW_TO_KEY)),
             OutboxMail.created_at >= since,
         )
         .limit(1)
     )
     if already is not None:
         return _ignore(mail, "Unknown sender, already sent “How to open a support case” today.")
-    subject, body = how_to_mail(sender.name)
+    # Not the "How to open a support case" system e-mail: that is what agents send callers
+    # with an active plan ("thank you for calling"). A stranger gets the e-mail answer.
     outbox.queue_mail(
         to_address=sender.address,
         to_name=sender.name,
-        subject=subject,
-        template="how_to_open_case",
-        template_key=HOW_TO_KEY,
+        subject=HOW_TO_SUBJECT,
+        template=HOW_TO_TEMPLATE,
         name=sender.name,
-        body=body,
     )
     _processed(mail, None)
     return None
-
-
-def how_to_mail(name: str) -> tuple[str, str | None]:
-    """The subject and body of the administrators' system e-mail; body None when it is
-    missing (a fresh install): then the template's own text is sent."""
-    canned = db.session.scalar(
-        sa.select(CannedResponse).where(CannedResponse.key == HOW_TO_KEY, CannedResponse.active)
-    )
-    if canned is None:
-        return "How to open a support case", None
-    variables = {
-        "customer_name": name or "there",
-        "article_links": f"- Log in: {mail_link('auth.login')}\n"
-        f"- Your cases: {mail_link('portal.case_list')}",
-    }
-    # No case and no agent exist for a stranger: lines naming them would read "#{case_number}".
-    lines = [
-        line
-        for line in canned.body.split("\n")
-        if "{case_number}" not in line and "{agent_name}" not in line
-    ]
-    return fill_variables(canned.subject, variables), fill_variables("\n".join(lines), variables)
 
 
 # --- the administrators' quarantine ---------------------------------------------------------

@@ -42,7 +42,7 @@ from helpdesk.services.callers import Account, Person
 from helpdesk.services.canned import render as render_canned
 from helpdesk.services.casework import clean_text, committed, log_activity, touch
 from helpdesk.services.counters import next_number
-from helpdesk.services.eligibility import organisation_eligibility
+from helpdesk.services.eligibility import record_at_opening
 from helpdesk.web.links import mail_link
 from helpdesk.web.markup import render_markup
 
@@ -249,7 +249,6 @@ def _call_case(
         f"Phone call from {person.name} <{person.email}> about: {label}.\n\n"
         f"Answered on the phone with the system e-mail “{canned.title}”."
     )
-    level = organisation_eligibility(organisation.id, now.date()).level
     case = Case(
         number=next_number("case"),
         subject=f"Phone call: {label}",
@@ -260,7 +259,6 @@ def _call_case(
         correspondent_email=person.email,
         origin=Origin.PHONE,
         category=Category(issue.value),
-        tier=initial_tier(issue.value, level),
         status=CaseStatus.ANSWERED,
         assignee_id=agent.id,
         assigned_at=now,
@@ -271,6 +269,7 @@ def _call_case(
         created_at=now,
         updated_at=now,
     )
+    case.tier = initial_tier(issue.value, record_at_opening(case, now).level)
     db.session.add(case)
     db.session.flush()
     db.session.add(

@@ -28,9 +28,9 @@ from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.rules.send_status import AfterSend
 from helpdesk.rules.tier_fit import can_take
 from helpdesk.services import ServiceError, cases, kb, tracker
-from helpdesk.services.eligibility import organisation_eligibility
 from helpdesk.services.folders import TITLES
 from helpdesk.tracker.blueprint import STAFF, bp
+from helpdesk.tracker.case_eligibility import eligibility_context
 from helpdesk.tracker.case_routing import case_routing_context
 from helpdesk.tracker.common import folder_settings, sidebar_context, staff_members
 from helpdesk.tracker.forms import (
@@ -147,7 +147,7 @@ def _page(case, status: int = 200, **given):
         activities=activities,
         linked=_linked_numbers(case, links),
         folder_title=TITLES[folder],
-        eligibility=organisation_eligibility(case.organisation_id, utcnow().date()),
+        **eligibility_context(case, utcnow().date()),
         **_article_suggestions(
             case, given["message_form"].body.data if "message_form" in given else None
         ),

@@ -7,6 +7,7 @@ from helpdesk.rules.eligibility import (
     EligibilitySettings,
     OrderFacts,
     OrderKind,
+    OrderPayment,
     SupportLevel,
     account_eligibility,
     major_version,
@@ -276,3 +277,86 @@ def test_account_best_of(orders: list[OrderFacts], level: SupportLevel, ref: str
 def test_account_accepts_any_iterable() -> None:
     orders = (o for o in [order(OrderKind.PURCHASE, 400), order(OrderKind.HOSTING, 400)])
     assert account_eligibility(orders, TODAY).reason == "Hosting customer"
+
+
+def unpaid(kind: OrderKind, days_ago: int, ref: str) -> OrderFacts:
+    return OrderFacts(kind, "9.2", ago(days_ago), None, ref, OrderPayment.UNPAID)
+
+
+def refunded(kind: OrderKind, days_ago: int, ref: str) -> OrderFacts:
+    return OrderFacts(kind, "9.2", ago(days_ago), None, ref, OrderPayment.REFUNDED)
+
+
+@pytest.mark.parametrize(
+    ("orders", "level", "reason"),
+    [
+        pytest.param(
+            [order(OrderKind.PURCHASE, 30, ref="O1")],
+            SupportLevel.ACTIVE,
+            "Ordered 30 days ago (within 30 days)",
+            id="paid purchase exactly 30 days old",
+        ),
+        pytest.param(
+            [unpaid(OrderKind.PURCHASE, 0, "O2")],
+            SupportLevel.NO_PLAN,
+            "Order O2 is not paid yet: it gives support once paid",
+            id="unpaid purchase of today",
+        ),
+        pytest.param(
+            [refunded(OrderKind.PURCHASE, 3, "O3")],
+            SupportLevel.NO_PLAN,
+            "Order O3 was refunded in full: it gives no support",
+            id="purchase refunded in full",
+        ),
+        pytest.param(
+            [unpaid(OrderKind.PRIORITY_SUPPORT, 1, "O4")],
+            SupportLevel.NO_PLAN,
+            "Order O4 is not paid yet: it gives support once paid",
+            id="an invoiced priority plan not yet paid",
+        ),
+        pytest.param(
+            [order(OrderKind.EVALUATION, 90, ref="E1")],
+            SupportLevel.ACTIVE,
+            "Evaluating for 90 days",
+            id="evaluation of exactly 90 days",
+        ),
+        pytest.param(
+            [order(OrderKind.EVALUATION, 91, ref="E1")],
+            SupportLevel.SEND_TO_SALES,
+            "Evaluating for 91 days (more than 90): send to Sales",
+            id="evaluation of 91 days",
+        ),
+        pytest.param(
+            [order(OrderKind.EVALUATION, 120, ref="E1"), unpaid(OrderKind.PURCHASE, 2, "O5")],
+            SupportLevel.SEND_TO_SALES,
+            "Evaluating for 120 days (more than 90): send to Sales",
+            id="an unpaid invoice does not make a long evaluator active",
+        ),
+        pytest.param(
+            [order(OrderKind.EVALUATION, 120, ref="E1"), refunded(OrderKind.PURCHASE, 2, "O6")],
+            SupportLevel.SEND_TO_SALES,
+            "Evaluating for 120 days (more than 90): send to Sales",
+            id="a refunded purchase does not make a long evaluator active",
+        ),
+        pytest.param(
+            [
+                order(OrderKind.PURCHASE, 3, version="5.0", ref="v5"),
+                unpaid(OrderKind.PURCHASE, 1, "O7"),
+            ],
+            SupportLevel.UNSUPPORTED,
+            "Version 5.x or older: paid support only",
+            id="an unpaid upgrade does not outrank the old version it would replace",
+        ),
+        pytest.param(
+            [unpaid(OrderKind.PURCHASE, 9, "O8"), refunded(OrderKind.HOSTING, 2, "O9")],
+            SupportLevel.NO_PLAN,
+            "Order O9 was refunded in full: it gives no support",
+            id="nothing paid: the most recent order explains",
+        ),
+    ],
+)
+def test_only_paid_orders_give_support(
+    orders: list[OrderFacts], level: SupportLevel, reason: str
+) -> None:
+    result = account_eligibility(orders, TODAY)
+    assert (result.level, result.reason) == (level, reason)

@@ -122,7 +122,7 @@ def test_a_former_employee_is_a_stranger(app, people, policy):
         db.session.commit()
         mail = inbound.ingest(make_mail("bob@oldtown.test"), policy=policy)
         assert mail.case_id is None and count(Case) == 0
-        assert [m.template_key for m in outbox_to("bob@oldtown.test")] == [inbound.HOW_TO_KEY]
+        assert [m.template_key for m in outbox_to("bob@oldtown.test")] == [inbound.HOW_TO_TEMPLATE]
 
 
 # --- replies --------------------------------------------------------------------------------
@@ -250,28 +250,48 @@ def test_a_stranger_gets_one_how_to_reply_per_day(app, people, policy):
         assert second.status == InboundStatus.IGNORED
         [reply] = outbox_to("eve@nowhere.test")
         assert reply.subject == "How to open a support case"
-        assert "log in to the support portal" in reply.body_text
+        assert "opened from an account in the support portal" in reply.body_text
         assert count(Case) == 0
 
 
-def test_the_how_to_reply_uses_the_admins_system_email_when_there_is_one(app, people, policy):
+def test_a_stranger_gets_the_email_answer_not_the_phone_script(app, people, policy):
+    """The "How to open a support case" system e-mail tells callers with an active plan
+    "thank you for calling"; someone with no account who wrote gets how to register."""
     with app.app_context():
         db.session.add(
             CannedResponse(
-                key=inbound.HOW_TO_KEY,
+                key="faq-open-case",
                 title="FAQ-How to open a support case",
-                subject="FAQ: opening a case",
-                body="Hello {customer_name},\nlog in first.\n{article_links}\n"
-                "Your reference is #{case_number}.\n{agent_name}",
+                subject="How to open a support case",
+                body="Hello {customer_name},\nthank you for calling. Your support plan is active.",
             )
         )
         db.session.commit()
         inbound.ingest(make_mail("Eve <eve@nowhere.test>"), policy=policy)
         [reply] = outbox_to("eve@nowhere.test")
-        assert reply.subject == "FAQ: opening a case"
-        assert reply.body_text.startswith("Hello Eve,\nlog in first.")
-        assert "/auth/login" in reply.body_text
-        assert "{" not in reply.body_text and "reference" not in reply.body_text
+        text = " ".join(reply.body_text.split())
+        assert reply.subject == "How to open a support case"
+        assert text.startswith("Hello Eve, thank you for your e-mail.")
+        assert "calling" not in text and "support plan is active" not in text
+        assert "could not match your address to a customer account" in text
+        assert "/auth/register" in text and "/auth/login" in text and "/auth/reset" in text
+        assert "choose New case, pick the order" in text
+        assert "{" not in text
+        assert reply.template_key == "how_to_open_case"  # sent as an automatic answer
+
+
+def test_the_daily_limit_counts_answers_sent_before_the_email_answer_existed(app, people, policy):
+    with app.app_context():
+        outbox.queue_mail(
+            to_address="eve@nowhere.test",
+            subject="How to open a support case",
+            template="how_to_open_case",
+            template_key="faq-open-case",
+        )
+        db.session.commit()
+        mail = inbound.ingest(make_mail("eve@nowhere.test"), policy=policy)
+        assert mail.status == InboundStatus.IGNORED
+        assert len(outbox_to("eve@nowhere.test")) == 1
 
 
 def test_an_auto_reply_to_our_how_to_mail_does_not_loop(app, people, policy):
