@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Activity, Case, Organisation, Origin, Role, Setting
-from tests.conftest import as_user, csrf_from
+from helpdesk.services import demo
+from tests.conftest import as_user, csrf_from, post_form
 from tests.factories import make_case, make_user
 from tests.views import test_phone
 from tests.views.test_admin_settings import save_settings
@@ -298,3 +299,35 @@ def test_a_sales_contact_name_too_long_is_a_field_error(app, client):
     as_user(app, client, admin_id)
     response = save_settings(app, client, SALES_CONTACT_NAME="x" * 121)
     assert response.status_code == 422 and "Use at most 120 characters." in response.text
+
+
+# --- The demo --------------------------------------------------------------------------------
+
+
+def test_the_demo_shows_the_overnight_voice_mail_its_details_and_the_sales_contact(app, client):
+    assert app.test_cli_runner().invoke(args=["demo-data"]).exit_code == 0
+    post_form(
+        client, "/auth/login", {"email": "agent1@example.com", "password": demo.DEMO_PASSWORD}
+    )
+    with app.app_context():
+        voice_mail = db.session.scalar(
+            sa.select(Case).where(Case.subject.like("Voice mail: box office printer%"))
+        )
+        number, left = voice_mail.number, voice_mail.received_at
+        lakeside = db.session.scalar(
+            sa.select(Organisation.id).where(Organisation.name == "Lakeside Crafts")
+        )
+        corrected = db.session.scalar(
+            sa.select(Case.number).where(Case.subject == "Invoice address for the next renewal")
+        )
+    panel = _panel(client.get(f"/tracker/cases/{number}").text)
+    assert left is not None and "<dt>Message left</dt>" in panel
+    assert "+1 303 555 0177" in panel and "Windows 11" in panel
+    assert "<dt>Estimate</dt><dd>20 min</dd>" in panel and "<dt>Version</dt><dd>9.0" in panel
+    # The rule, its hint and the demo agree: +5 for the overnight message, not also +3.
+    page = client.get(f"/tracker/cases/{number}").text
+    assert re.search(r"score <strong>5</strong>", page)
+    sales = client.get(f"/tracker/callers/{lakeside}/phone?issue=support", headers=HX).text
+    assert "+1 303 555 0150 ext. 2" in sales and "sales@example.com" in sales
+    timeline = client.get(f"/tracker/cases/{corrected}").text
+    assert "Origin corrected: phone → e-mail" in timeline
