@@ -78,6 +78,9 @@ class Config:
     QUEUE_ALERT_SIMILAR = 5  # this many alike subjects ...
     QUEUE_ALERT_WINDOW_MINUTES = 60  # ... within this many minutes
     DIRECTOR_EMAIL = ""  # who gets queue alerts; empty: every administrator
+    SALES_CONTACT_NAME = ""  # who "send to sales" callers are transferred to (seed 000)
+    SALES_CONTACT_PHONE = ""
+    SALES_CONTACT_EMAIL = ""
 
     EXPIRED1_DAYS = 30  # seed 002: no agent reply in 30 days
     EXPIRED2_DAYS = 7
@@ -128,6 +131,9 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_QUEUE_ALERT_SIMILAR": ("QUEUE_ALERT_SIMILAR", int),
     "HELPDESK_QUEUE_ALERT_WINDOW_MINUTES": ("QUEUE_ALERT_WINDOW_MINUTES", int),
     "HELPDESK_DIRECTOR_EMAIL": ("DIRECTOR_EMAIL", str),
+    "HELPDESK_SALES_CONTACT_NAME": ("SALES_CONTACT_NAME", str),
+    "HELPDESK_SALES_CONTACT_PHONE": ("SALES_CONTACT_PHONE", str),
+    "HELPDESK_SALES_CONTACT_EMAIL": ("SALES_CONTACT_EMAIL", str),
     "HELPDESK_EXPIRED1_DAYS": ("EXPIRED1_DAYS", int),
     "HELPDESK_EXPIRED2_DAYS": ("EXPIRED2_DAYS", int),
     "HELPDESK_REOPEN_DAYS": ("REOPEN_DAYS", int),

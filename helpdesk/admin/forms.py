@@ -71,6 +71,8 @@ def _setting_field(spec: settings.SettingSpec):
             option_widget=CheckboxInput(),
             description=spec.hint,
         )
+    if spec.kind == settings.TEXT:
+        return StringField(spec.label, description=spec.hint)
     raise ValueError(f"no form field for setting kind {spec.kind!r}")
 
 

@@ -154,6 +154,11 @@ class Case(CreatedAt, db.Model):
     tier2_kind: Mapped[Tier2Kind | None] = mapped_column(enum_type(Tier2Kind, "tier2_kind"))
     criticality: Mapped[Criticality | None] = mapped_column(enum_type(Criticality, "criticality"))
     tier2_note: Mapped[str | None] = mapped_column(sa.Text)
+    # -- intake --
+    # When the voice mail was left (or the e-mail arrived), as the agent heard it: the
+    # overnight and after-close priority factors and the first-response clock start here
+    # (seed 003), not at the moment the agent typed the case in.
+    received_at: Mapped[datetime | None]
 
     # -- eligibility --
     # Seeds 000/003: the support level when the case was opened, and why. Kept, not

@@ -10,6 +10,15 @@ after-hours support" (+5 each); the plain "people who phone for support" (+3) is
 form of the same call and is not counted on top of it. So the worked example is the factor
 list ``["after_hours_overnight", "after_hours_overnight", "cannot_sell"]``: 20, high.
 
+Decided: one overnight voice mail from an after-hours customer scores +5, not +5 and +3.
+Every support call reaches us as a voice mail (seed 003 "Telephone - Priority 1"), so such a
+message *is* the customer's phone call; the +5 row is the after-hours form of the +3 row and
+replaces it. Callers still come first: +5 for the after-hours customer's overnight message,
++3 for any other call, +2 for a late e-mail. This is the only reading under which the seed's
+worked example adds up to its own +5+5+10. "Overnight" means outside business hours at the
+moment the message was *left* (what the agent enters at intake), not when it was typed in
+the next morning. A second call counts again, by its own time.
+
 Factors a contact can repeat (each call, each overnight message, each late e-mail, each status
 request) may appear in the list more than once and count each time. Weights default to the
 seed's and are admin-editable; the score is their plain sum.

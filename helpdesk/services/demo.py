@@ -56,7 +56,15 @@ from helpdesk.models import (
 from helpdesk.rules.business_hours import last_close
 from helpdesk.rules.cards import card_brand, card_fingerprint, last_four
 from helpdesk.rules.network import network_range
-from helpdesk.services import audit, canned, demo_eligibility, demo_history, demo_routing, sla
+from helpdesk.services import (
+    audit,
+    canned,
+    demo_eligibility,
+    demo_history,
+    demo_intake,
+    demo_routing,
+    sla,
+)
 from helpdesk.services.accounts import add_user
 from helpdesk.services.canned_defaults import DEFAULTS
 from helpdesk.services.counters import next_number
@@ -195,6 +203,7 @@ def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bo
     demo_history.load(agents, customers)
     demo_routing.load(staff, customers)
     demo_eligibility.load()
+    demo_intake.load(staff["agent1@example.com"], customers)
     db.session.add(Setting(key=MARKER, value=utcnow().isoformat()))
     db.session.commit()
     return True
@@ -429,7 +438,8 @@ CASES = [
         4,
         {"tier": 2, "category": Category.BUG_REPORT, "priority": (8, ["data_not_stored"])},
     ),
-    # Seed 003's morning: a voice mail left overnight by an after-hours (911) plan customer.
+    # Seed 003's morning: a voice mail left overnight by an after-hours (911) plan customer:
+    # +5, not also +3 for the call (helpdesk.rules.priority: the +5 replaces the +3).
     (
         5,
         "Voice mail: box office printer down before the matinee",
@@ -440,7 +450,7 @@ CASES = [
             "overnight": True,
             "origin": Origin.PHONE,
             "callback": "+1 303 555 0177",
-            "priority": (8, ["after_hours_overnight", "phoned"]),
+            "priority": (5, ["after_hours_overnight"]),
         },
     ),
 ]

@@ -4,7 +4,7 @@ linking the phone case to the e-mail on the same subject (seed 003 preliminary p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ from helpdesk.models import (
     Visibility,
     utcnow,
 )
+from helpdesk.rules import priority as priority_rules
 from helpdesk.rules.phone_procedure import (
     ISSUE_LABELS,
     Issue,
@@ -36,7 +37,7 @@ from helpdesk.rules.phone_procedure import (
     shared_words,
 )
 from helpdesk.rules.tiers import initial_tier
-from helpdesk.services import ServiceError, callers, cases, macros, outbox
+from helpdesk.services import ServiceError, callers, cases, macros, outbox, sla
 from helpdesk.services.accounts import normalise_email
 from helpdesk.services.callers import Account, Person
 from helpdesk.services.canned import render as render_canned
@@ -53,6 +54,13 @@ VERSION_MAX = 40
 OS_MAX = 80
 SUGGESTION_SCAN = 50  # recent open e-mail cases of the organisation compared by subject
 NEW_CASE_PREVIEW = "(given when sent)"
+# How a case an agent opens by hand may have reached us (issue 12): a voice mail, an e-mail a
+# customer sent to one of us, or one we open ourselves. Web cases come from the portal only.
+HAND_ORIGINS = (Origin.PHONE, Origin.EMAIL, Origin.GENERATED)
+RECEIVED_MAX_AGE = timedelta(days=90)  # older than this is a typing mistake, not a message
+CLOCK_SLACK = timedelta(minutes=5)  # a phone's clock a little ahead of ours is not "future"
+# Factors only the agent can tell from the message; the others are detected from the case.
+TICKABLE_FACTORS = tuple(f.code for f in priority_rules.FACTORS if not f.detected)
 
 # Help articles each system e-mail points to ({article_links}), by slug.
 ARTICLES_FOR: dict[str, tuple[str, ...]] = {
@@ -290,7 +298,8 @@ def _call_case(
 
 @dataclass(frozen=True)
 class Intake:
-    """What the agent heard in a voice mail (seed 003 "Preliminary Procedures")."""
+    """What the agent heard in a voice mail (seed 003 "Preliminary Procedures"), or read in
+    an e-mail sent to them, for a case they open by hand."""
 
     organisation_id: int | None
     title: str  # "something meaningful indicating the topic area"
@@ -303,6 +312,9 @@ class Intake:
     priority_score: int | None = None  # None: what triage gives
     product_version: str = ""
     operating_system: str = ""
+    origin: Origin | str = Origin.PHONE
+    received_at: datetime | None = None  # naive UTC: when the message was left; None = now
+    factors: tuple[str, ...] = ()  # priority factors the agent ticked (TICKABLE_FACTORS)
 
 
 def _optional(value: str, limit: int, field: str, label: str) -> str | None:
@@ -338,8 +350,55 @@ def triage(case: Case, at: datetime, assignee: User | None = None, actor: User |
         )
 
 
-def open_phone_case(agent: User, intake: Intake) -> Case:
-    """A case from a voice mail, awaiting an agent: numbered, triaged, origin phone; commit."""
+def _hand_origin(value: Origin | str) -> Origin:
+    try:
+        origin = Origin(value)
+    except ValueError:
+        origin = None
+    if origin not in HAND_ORIGINS:
+        raise ServiceError("Choose how the case reached us.", field="origin")
+    return origin
+
+
+def check_received_at(received_at: datetime | None, now: datetime) -> datetime | None:
+    """The time a message was left, refused when in the future or months ago."""
+    if received_at is None:
+        return None
+    if received_at > now + CLOCK_SLACK:
+        raise ServiceError(
+            "That time is still to come: enter when it was left.", field="received_at"
+        )
+    if received_at < now - RECEIVED_MAX_AGE:
+        raise ServiceError(
+            f"Enter a time within the last {RECEIVED_MAX_AGE.days} days.", field="received_at"
+        )
+    return received_at
+
+
+def _ticked(factors: tuple[str, ...]) -> list[str]:
+    unknown = [code for code in factors if code not in TICKABLE_FACTORS]
+    if unknown:
+        raise ServiceError(f"Unknown priority factor: {unknown[0]}.", field="factors")
+    return priority_rules.from_counts(dict.fromkeys(factors, 1))
+
+
+OPENED_BY = {
+    Origin.PHONE: "Voice mail taken in by {name}",
+    Origin.EMAIL: "E-mail case opened by {name}",
+    Origin.GENERATED: "Opened by {name}: a case we generated",
+}
+
+
+def open_phone_case(agent: User, intake: Intake, *, now: datetime | None = None) -> Case:
+    """A case an agent opens by hand, awaiting an agent: numbered, triaged; commit.
+
+    Origin phone (a voice mail, the default), e-mail or generated. The priority factors the
+    agent ticked are added to the detected ones, which (like the first-response clock) count
+    from `received_at`, when the message was left, if the agent entered it.
+    """
+    origin = _hand_origin(intake.origin)
+    received_at = check_received_at(intake.received_at, now or utcnow())
+    ticked = _ticked(tuple(intake.factors))
     organisation = (
         db.session.get(Organisation, intake.organisation_id) if intake.organisation_id else None
     )
@@ -355,6 +414,8 @@ def open_phone_case(agent: User, intake: Intake) -> Case:
             email = normalise_email(intake.correspondent_email)
         except ServiceError as error:
             raise ServiceError(error.message, field="correspondent_email") from error
+    if origin == Origin.EMAIL and email is None:
+        raise ServiceError("Enter the address the e-mail came from.", field="correspondent_email")
     if intake.estimate_minutes is not None and not (
         0 <= intake.estimate_minutes <= ESTIMATE_MAX_MINUTES
     ):
@@ -380,7 +441,7 @@ def open_phone_case(agent: User, intake: Intake) -> Case:
     )
 
     def write(files: list[Path]) -> Case:
-        now = utcnow()
+        at = now or utcnow()
         case = Case(
             number=next_number("case"),
             subject=title,
@@ -390,27 +451,34 @@ def open_phone_case(agent: User, intake: Intake) -> Case:
             requester_id=requester.id if requester else None,
             correspondent_email=email,
             callback_phone=phone,
-            origin=Origin.PHONE,
+            origin=origin,
             category=Category(Issue(intake.issue).value),
             status=CaseStatus.NEW,
-            created_at=now,
-            updated_at=now,
-            awaiting_agent_since=now,
+            created_at=at,
+            updated_at=at,
+            awaiting_agent_since=at,
             estimate_minutes=intake.estimate_minutes,
             product_version=version,
             operating_system=system,
+            received_at=received_at,
+            priority_factors=ticked,
         )
         db.session.add(case)
         db.session.flush()
-        log_activity(case, agent, ActivityKind.STATUS, f"Voice mail taken in by {agent.name}", now)
-        triage(case, now, assignee, agent)
+        log_activity(
+            case, agent, ActivityKind.STATUS, OPENED_BY[origin].format(name=agent.name), at
+        )
+        triage(case, at, assignee, agent)
+        if received_at is not None:
+            # Seed 003: call back "within 4 hours of receiving a voice mail", not of typing it in.
+            sla.apply_first_response_due(case, received_at)
         if intake.priority_score is not None and intake.priority_score != case.priority_score:
             log_activity(
                 case,
                 agent,
                 ActivityKind.PRIORITY,
                 f"Priority {case.priority_score} -> {intake.priority_score} at intake",
-                now,
+                at,
             )
             case.priority_score = intake.priority_score
         return case

@@ -46,7 +46,9 @@ def _valid_weight(value: object) -> bool:
 
 
 def detect(case: Case, at: datetime) -> list[str]:
-    """The factors the case's own data shows at `at` (naive UTC)."""
+    """The factors the case's own data shows at `at` (naive UTC): the time it reached us,
+    which is when the voice mail was left (`received_at`) if the agent entered it."""
+    at = case.received_at or at
     calendar = sla.current_calendar(at)
     arrived = to_local(at, calendar).replace(tzinfo=None)
     organisation = case.organisation or db.session.get(Organisation, case.organisation_id)

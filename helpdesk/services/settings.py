@@ -30,6 +30,7 @@ EMAIL = "email"
 CLOCK = "clock"
 WEEKDAYS = "weekdays"
 TIME_ZONE = "time_zone"
+TEXT = "text"  # one line of plain text, up to `maximum` characters
 MEGABYTE = 1024 * 1024
 HOLIDAY_NAME_MAX = 120
 
@@ -177,6 +178,31 @@ REGISTRY: tuple[SettingSpec, ...] = (
         EMAIL,
         hint="Who gets the queue alerts. Empty (the default): every active administrator.",
     ),
+    # -- intake -- seed 000: evaluators of several months "should be sent to sales instead".
+    SettingSpec(
+        "SALES_CONTACT_NAME",
+        "Sales contact",
+        "Name",
+        TEXT,
+        maximum=120,
+        hint="Who agents transfer a caller to when the phone procedure says to send them to "
+        "sales, e.g. Sales and marketing. Empty: agents see that no contact is set.",
+    ),
+    SettingSpec(
+        "SALES_CONTACT_PHONE",
+        "Sales contact",
+        "Phone or extension",
+        TEXT,
+        maximum=40,
+        hint="The number or extension to transfer the call to.",
+    ),
+    SettingSpec(
+        "SALES_CONTACT_EMAIL",
+        "Sales contact",
+        "E-mail",
+        EMAIL,
+        hint="Where the caller can write to sales, read out to them on the phone.",
+    ),
 )
 BY_KEY = {spec.key: spec for spec in REGISTRY}
 GROUPS = tuple(dict.fromkeys(spec.group for spec in REGISTRY))
@@ -208,6 +234,8 @@ def parse(spec: SettingSpec, entered: Any) -> Any:
         return _parse_weekdays(entered)
     if spec.kind == TIME_ZONE:
         return _parse_time_zone(entered)
+    if spec.kind == TEXT:
+        return _parse_text(spec, entered)
     raise ValueError(f"unknown setting kind {spec.kind!r}")
 
 
@@ -257,6 +285,13 @@ def _parse_time_zone(entered: Any) -> str:
     if name not in _known_zones():
         raise ValueError("Choose a time zone from the list.")
     return name
+
+
+def _parse_text(spec: SettingSpec, entered: Any) -> str:
+    text = " ".join(str(entered or "").split())  # one line: no newlines or runs of spaces
+    if spec.maximum is not None and len(text) > spec.maximum:
+        raise ValueError(f"Use at most {spec.maximum} characters.")
+    return text
 
 
 def _known_zones() -> frozenset[str]:
@@ -446,3 +481,29 @@ def remove_holiday(actor: User, holiday: Holiday, *, ip_address: str | None = No
     )
     db.session.delete(holiday)
     db.session.commit()
+
+
+# --- The sales contact (seed 000 step III.2: send long evaluations to sales) -----------------
+
+
+@dataclass(frozen=True)
+class SalesContact:
+    """Who a caller is transferred to when the phone procedure says "send to sales"."""
+
+    name: str
+    phone: str
+    email: str
+
+    @property
+    def is_set(self) -> bool:
+        """Whether there is anything to tell the agent."""
+        return bool(self.name or self.phone or self.email)
+
+
+def sales_contact() -> SalesContact:
+    """The sales contact from the settings (empty strings where none is set)."""
+    return SalesContact(
+        name=str(setting("SALES_CONTACT_NAME") or ""),
+        phone=str(setting("SALES_CONTACT_PHONE") or ""),
+        email=str(setting("SALES_CONTACT_EMAIL") or ""),
+    )

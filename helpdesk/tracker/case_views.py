@@ -50,6 +50,7 @@ from helpdesk.tracker.forms import (
     SubcaseForm,
     Tier2Form,
 )
+from helpdesk.tracker.intake_views import intake_context
 from helpdesk.tracker.macro_views import posted_macro_id
 from helpdesk.web.access import get_attachment_or_404, get_case_or_404
 from helpdesk.web.files import attachment_policy, request_uploads, send_attachment
@@ -153,6 +154,7 @@ def _page(case, status: int = 200, **given):
         ),
         **_forms(case, **given),
         **case_routing_context(case, current_user, given),
+        **intake_context(case, given),
         **sidebar_context(),
     ), status
 

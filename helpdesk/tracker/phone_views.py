@@ -3,20 +3,27 @@ phone procedure screen (steps IV-VI), voice-mail intake and case linking (seed 0
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     HiddenField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from helpdesk.models import utcnow
+from helpdesk import i18n
+from helpdesk.models import Origin, utcnow
+from helpdesk.rules import priority as priority_rules
 from helpdesk.rules.phone_procedure import (
     ISSUE_LABELS,
     LEVEL_LABELS,
@@ -24,7 +31,7 @@ from helpdesk.rules.phone_procedure import (
     Action,
     Issue,
 )
-from helpdesk.services import ServiceError, callers, phone
+from helpdesk.services import ServiceError, callers, phone, settings
 from helpdesk.services.cases import BODY_MAX, SUBJECT_MAX
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import sidebar_context, staff_members
@@ -35,6 +42,17 @@ from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment
 
 PICK_INTAKE = "intake"  # lookup results that choose the account for a voice mail
+# How a case typed in by hand reached us (issue 12), and the page's heading for each.
+ORIGIN_CHOICES = (
+    (Origin.PHONE.value, "A voice mail or phone call"),
+    (Origin.EMAIL.value, "An e-mail sent to one of us"),
+    (Origin.GENERATED.value, "We open it ourselves (a follow-up, a problem we found)"),
+)
+INTAKE_HEADINGS = {
+    Origin.PHONE.value: "Phone intake",
+    Origin.EMAIL.value: "Open a case from an e-mail",
+    Origin.GENERATED.value: "Open a case ourselves",
+}
 
 
 def _issue_choices(blank: str | None = None) -> list[SelectChoice]:
@@ -90,12 +108,37 @@ class IntakeForm(FlaskForm):
     priority_score = IntegerField(
         "Priority score",
         validators=[Optional(), NumberRange(-50, 100)],
-        description="Leave empty to let triage score it (a caller gets +3 for phoning).",
+        description="Leave empty to let the factors score it; a number here replaces their sum.",
     )
     product_version = StringField(
         "Product version", validators=[Optional(), Length(max=phone.VERSION_MAX)]
     )
     operating_system = StringField("Computer OS", validators=[Optional(), Length(max=phone.OS_MAX)])
+    origin = SelectField(
+        "How it reached us",
+        choices=[SelectChoice(value, label) for value, label in ORIGIN_CHOICES],
+        default=Origin.PHONE.value,
+    )
+    received_at = DateTimeLocalField(
+        "Message left at",
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+        description="When the caller left the voice mail (or the e-mail arrived), in your time "
+        "zone. It decides whether it came in overnight; leave it empty for just now.",
+    )
+    factors = SelectMultipleField(
+        "Priority factors you can tell from the message",
+        choices=[
+            SelectChoice(
+                code,
+                f"{priority_rules.BY_CODE[code].label} ({priority_rules.BY_CODE[code].weight:+d})",
+            )
+            for code in phone.TICKABLE_FACTORS
+        ],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=True,
+    )
 
 
 class LinkForm(FlaskForm):
@@ -127,6 +170,9 @@ def _lookup_page(account: callers.Account | None):
         "hits": callers.find_callers(q),
         "too_short": 0 < len(q) < callers.MIN_CHARS,
         "pick": PICK_INTAKE if request.args.get("pick") == PICK_INTAKE else None,
+        "origin": request.args.get("origin")
+        if request.args.get("origin") in INTAKE_HEADINGS.keys() - {"phone"}
+        else None,
         "level_labels": LEVEL_LABELS,
         "no_account_advice": NO_ACCOUNT_ADVICE,
         "account": account,
@@ -184,6 +230,7 @@ def _recommendation_context(account: callers.Account, form: PhoneForm) -> dict:
         "log_case": case,
         "recommendation": recommendation,
         "email": email,
+        "sales": settings.sales_contact(),
     }
 
 
@@ -246,7 +293,19 @@ def _send(account: callers.Account):
         f"Sent “{title}” to {person.name} <{person.email}>; logged on {where} #{sent.case.number}.",
         "success",
     )
-    return redirect(back)
+    # The call goes on: keep the caller, the issue and now its case selected, so a follow-up
+    # (a persistent caller, say) is logged on the same case instead of opening a second one.
+    return redirect(
+        url_for(
+            "tracker.phone_procedure",
+            organisation_id=organisation.id,
+            recipient=form.recipient.data,
+            issue=form.issue.data,
+            persistent="y" if form.persistent.data else None,
+            case=sent.case.id,
+            sent=sent.case.number,
+        )
+    )
 
 
 def _intake_form(account: callers.Account | None) -> IntakeForm:
@@ -255,11 +314,22 @@ def _intake_form(account: callers.Account | None) -> IntakeForm:
         SelectChoice(str(u.id), f"{u.name} ({u.role}{f', tier {u.tier}' if u.tier else ''})")
         for u in staff_members()
     ]
+    if request.method == "GET" and request.args.get("origin") in INTAKE_HEADINGS:
+        form.origin.data = request.args["origin"]
     if request.method == "GET" and account is not None:
         form.organisation_id.data = str(account.organisation.id)
         if account.primary is not None and not form.correspondent_email.data:
             form.correspondent_email.data = account.primary.email
     return form
+
+
+def _as_utc(local: datetime | None) -> datetime | None:
+    """A time typed in the viewer's zone, as the naive UTC the database keeps."""
+    if local is None:
+        return None
+    zone = i18n.viewer_zone()
+    aware = zone.localize(local) if hasattr(zone, "localize") else local.replace(tzinfo=zone)
+    return aware.astimezone(UTC).replace(tzinfo=None)
 
 
 def _intake_account() -> callers.Account | None:
@@ -292,6 +362,9 @@ def phone_intake():
                     priority_score=form.priority_score.data,
                     product_version=form.product_version.data or "",
                     operating_system=form.operating_system.data or "",
+                    origin=form.origin.data,
+                    received_at=_as_utc(form.received_at.data),
+                    factors=tuple(form.factors.data or ()),
                 ),
             )
         except ServiceError as error:
@@ -301,7 +374,8 @@ def phone_intake():
             else:
                 form.form_errors.append(error.message)
         else:
-            flash(f"Phone case #{case.number} created.", "success")
+            kind = {"phone": "Phone case", "email": "E-mail case"}.get(case.origin, "Case")
+            flash(f"{kind} #{case.number} created.", "success")
             suggestions = phone.link_suggestions(case)
             for number, subject, words in suggestions:
                 flash(
@@ -326,6 +400,9 @@ def phone_intake():
         too_short=0 < len(q) < callers.MIN_CHARS,
         pick=PICK_INTAKE,
         no_account_advice=NO_ACCOUNT_ADVICE,
+        heading=INTAKE_HEADINGS.get(form.origin.data, INTAKE_HEADINGS[Origin.PHONE.value]),
+        # None for a voice mail, the default: links then need no origin of their own.
+        origin=form.origin.data if form.origin.data in INTAKE_HEADINGS.keys() - {"phone"} else None,
         **sidebar_context(),
     ), status
 

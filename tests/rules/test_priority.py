@@ -213,3 +213,23 @@ def test_two_overnight_calls_and_a_lost_sale_rank_above_a_plain_call():
     worked_example = call + call + ["cannot_sell"]
     assert score(worked_example, DEFAULT_WEIGHTS) == 20
     assert level(score(["phoned"], DEFAULT_WEIGHTS)) == Level.NORMAL
+
+
+@pytest.mark.parametrize(
+    ("origin", "arrived", "after_hours_plan", "points"),
+    [
+        ("phone", at(22), True, 5),  # overnight voice mail, after-hours customer: +5, not +8
+        ("phone", at(7, 30), True, 5),  # left before opening: overnight too
+        ("phone", at(22), False, 3),  # no after-hours plan: a call, +3
+        ("phone", at(10), True, 3),  # in business hours: a call, +3
+        ("email", at(22), True, 2),  # an e-mail after close: +2, below every call
+        ("email", at(10), True, 0),
+    ],
+)
+def test_the_decision_callers_first_and_the_overnight_5_replaces_the_3(
+    origin, arrived, after_hours_plan, points
+):
+    """Module docstring "Decided": one overnight message is +5, never +5 and +3."""
+    found = detect(origin=origin, arrived_local=arrived, after_hours_plan=after_hours_plan)
+    assert score(found, DEFAULT_WEIGHTS) == points
+    assert not {"after_hours_overnight", "phoned"} <= set(found)

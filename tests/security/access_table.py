@@ -253,6 +253,8 @@ TABLE: list[Row] = [
     Row("tracker.case_clone", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_clone_orders", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_close", "POST", POST_SUPPORT, CASE_A),
+    Row("tracker.case_intake_details", "POST", POST_SUPPORT, CASE_A),
+    Row("tracker.case_origin", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.end_of_day", "POST", POST_SUPPORT),
     # --- reports ------------------------------------------------------------------------------
     Row("reports.dashboard", "GET", SUPPORT),
