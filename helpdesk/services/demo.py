@@ -305,7 +305,7 @@ def _reference_data() -> None:
         (
             "request-licence-key",
             "How to request a licence key",
-            "Log in, open My orders and choose Request key.",
+            "Log in, open My orders and choose Request a key.",
         ),
         (
             "open-support-case",

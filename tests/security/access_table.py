@@ -131,6 +131,7 @@ TABLE: list[Row] = [
     # --- customer portal --------------------------------------------------------------------
     Row("portal.case_list", "GET", CUSTOMERS),
     Row("portal.case_new", "GET", CUSTOMERS),
+    Row("portal.order_list", "GET", CUSTOMERS),
     Row("portal.case_detail", "GET", CASE_OF_A, CASE_A),
     Row(
         "portal.case_detail",
