@@ -31,6 +31,7 @@ from helpdesk.services.eligibility import organisation_eligibility
 from helpdesk.services.folders import TITLES
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import folder_settings, sidebar_context, staff_members
+from helpdesk.tracker.contact_views import case_contacts_context
 from helpdesk.tracker.forms import (
     ActionForm,
     AssignForm,
@@ -148,6 +149,7 @@ def _page(case, status: int = 200, **given):
             case, given["message_form"].body.data if "message_form" in given else None
         ),
         **_forms(case, **given),
+        **case_contacts_context(case, given),
         **sidebar_context(),
     ), status
 

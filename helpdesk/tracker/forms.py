@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     RadioField,
     SelectField,
@@ -184,4 +185,32 @@ class CloneOrdersForm(FlaskForm):
     subject = StringField("Subject for each case", validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(
         "Description for each case", validators=[DataRequired(), Length(max=20_000)]
+    )
+
+
+# -- contacts --
+
+
+class ContactForm(FlaskForm):
+    """One contact of an organisation (seed 003: the minimum information to capture)."""
+
+    name = StringField("Full name", validators=[DataRequired("Enter the name."), Length(max=120)])
+    position = StringField("Position in the organisation", validators=[Optional(), Length(max=120)])
+    email = StringField("E-mail address", validators=[Optional(), Length(max=254)])
+    phone = StringField("Direct telephone", validators=[Optional(), Length(max=40)])
+    address = TextAreaField("Address", validators=[Optional(), Length(max=2000)])
+    is_primary = BooleanField("Primary contact (one per organisation)")
+
+
+class FormerForm(FlaskForm):
+    note = StringField(
+        "Description",
+        validators=[Optional(), Length(max=200)],
+        description="Shown beside their name from now on.",
+    )
+
+
+class CorrespondentForm(FlaskForm):
+    contact_id = SelectField(
+        "New correspondent", coerce=optional_int, validators=[InputRequired("Choose a contact.")]
     )
