@@ -214,3 +214,12 @@ class CorrespondentForm(FlaskForm):
     contact_id = SelectField(
         "New correspondent", coerce=optional_int, validators=[InputRequired("Choose a contact.")]
     )
+
+
+class RemoteCheckForm(FlaskForm):
+    number = StringField(
+        "Number the customer reads out",
+        validators=[DataRequired("Type the number the customer reads out."), Length(max=60)],
+        description="Their customer number (on their profile in the support portal) or the "
+        "number of this case (in our e-mails).",
+    )
