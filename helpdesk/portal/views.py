@@ -18,7 +18,18 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, Case, CaseStatus, Message, MessageKind, Order, Role
+from helpdesk.models import (
+    Attachment,
+    Case,
+    CaseStatus,
+    Category,
+    Message,
+    MessageKind,
+    Order,
+    OrderKind,
+    OrderStatus,
+    Role,
+)
 from helpdesk.portal.forms import (
     CATEGORY_LABELS,
     CloseForm,
@@ -29,6 +40,7 @@ from helpdesk.portal.forms import (
     split_category,
 )
 from helpdesk.services import ServiceError, cases, kb, routing, settings
+from helpdesk.services.callers import mask_licence_key
 from helpdesk.web.access import get_attachment_or_404, get_case_or_404
 from helpdesk.web.files import attachment_policy, request_uploads, send_attachment
 from helpdesk.web.forms import show_service_error
@@ -64,6 +76,30 @@ def case_list():
     )
 
 
+def can_request_key(order: Order) -> bool:
+    """Keys are issued for what was bought (seed 000: the key e-mail is for customers only),
+    so not for evaluations or cancelled orders."""
+    return order.status != OrderStatus.CANCELLED and order.kind != OrderKind.EVALUATION
+
+
+@bp.route("/orders")
+@role_required(Role.CUSTOMER)
+def order_list():
+    """My organisation's orders, newest first, each key masked, with "Request a key"."""
+    query = (
+        sa.select(Order)
+        .where(Order.organisation_id == current_user.organisation_id)
+        .order_by(Order.ordered_at.desc(), Order.id.desc())
+    )
+    return render_page_or_fragment(
+        "portal/order_list.html",
+        "portal/_order_table.html",
+        page=page_of(query),
+        masked=mask_licence_key,
+        can_request_key=can_request_key,
+    )
+
+
 def _order_label(order: Order) -> str:
     label = f"{order.number} - {order.product} {order.version}"
     label += f" ({order.kind.replace('_', ' ')}, {order.ordered_at:%Y-%m-%d})"
@@ -86,6 +122,8 @@ def case_new():
     form = NewCaseForm()
     form.order_id.choices = _order_choices()
     form.category.choices = category_choices(routing.active_topics())
+    if request.method == "GET":
+        _preselect(form)
     if form.validate_on_submit():
         category, topic_id = split_category(form.category.data)
         try:
@@ -109,6 +147,19 @@ def case_new():
             )
             return redirect(url_for("portal.case_detail", number=case.number))
     return render_template("portal/case_new.html", form=form), 200 if not form.errors else 422
+
+
+def _preselect(form: NewCaseForm) -> None:
+    """My orders' "Request a key" opens this form for one order and the licence-key type;
+    values that are not ours or not a type are ignored."""
+    order_id = request.args.get("order", type=int)
+    if order_id in {choice.value for choice in form.order_id.choices}:
+        form.order_id.data = order_id
+    category = request.args.get("category")
+    if category in {c.value for c in Category}:
+        form.category.data = category
+        if category == Category.LICENCE_KEY and not form.subject.data:
+            form.subject.data = "Licence key request"
 
 
 def _thread_context(case: Case) -> dict:

@@ -32,7 +32,7 @@ DEFAULTS: list[CannedDefault] = [
         "account, so the request reaches the right order:\n\n"
         "1. Log in to the support portal with the e-mail address you purchased with.\n"
         "2. Open My orders and choose the order for your licensed website.\n"
-        "3. Choose Request key, and give the exact website name the key is for.\n\n"
+        "3. Choose Request a key, and give the exact website name the key is for.\n\n"
         "Keys for a changed domain name are reissued within one business day.\n\n"
         "{article_links}\n\n"
         "Your reference for this call is #{case_number}.\n\n"

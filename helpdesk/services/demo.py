@@ -59,6 +59,7 @@ from helpdesk.rules.network import network_range
 from helpdesk.services import (
     audit,
     canned,
+    demo_contacts,
     demo_eligibility,
     demo_history,
     demo_intake,
@@ -204,6 +205,7 @@ def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bo
     demo_routing.load(staff, customers)
     demo_eligibility.load()
     demo_intake.load(staff["agent1@example.com"], customers)
+    demo_contacts.load(customers)
     db.session.add(Setting(key=MARKER, value=utcnow().isoformat()))
     db.session.commit()
     return True
@@ -316,7 +318,7 @@ def _reference_data() -> None:
         (
             "request-licence-key",
             "How to request a licence key",
-            "Log in, open My orders and choose Request key.",
+            "Log in, open My orders and choose Request a key.",
         ),
         (
             "open-support-case",

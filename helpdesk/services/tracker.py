@@ -56,10 +56,14 @@ def open_as_assignee(agent: User, case: Case) -> None:
 
 
 def _customer_address(case: Case) -> tuple[str, str] | None:
-    if case.requester is not None:
-        return case.requester.email, case.requester.name
-    if case.correspondent_email:
+    requester = case.requester
+    # Seed 003: an agent may make another contact the correspondent; answers then go there.
+    if case.correspondent_email and (
+        requester is None or case.correspondent_email.lower() != requester.email.lower()
+    ):
         return case.correspondent_email, ""
+    if requester is not None:
+        return requester.email, requester.name
     return None
 
 

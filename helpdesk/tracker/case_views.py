@@ -33,6 +33,7 @@ from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.case_eligibility import eligibility_context
 from helpdesk.tracker.case_routing import case_routing_context
 from helpdesk.tracker.common import folder_settings, sidebar_context, staff_members
+from helpdesk.tracker.contact_views import case_contacts_context
 from helpdesk.tracker.forms import (
     AcceptForm,
     ActionForm,
@@ -155,6 +156,7 @@ def _page(case, status: int = 200, **given):
         **_forms(case, **given),
         **case_routing_context(case, current_user, given),
         **intake_context(case, given),
+        **case_contacts_context(case, given),
         **sidebar_context(),
     ), status
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     RadioField,
     SelectField,
@@ -207,4 +208,38 @@ class AcceptForm(FlaskForm):
 
     override_reason = StringField(
         "Why you take it anyway", validators=[Optional(), Length(max=300)]
+# -- contacts --
+
+
+class ContactForm(FlaskForm):
+    """One contact of an organisation (seed 003: the minimum information to capture)."""
+
+    name = StringField("Full name", validators=[DataRequired("Enter the name."), Length(max=120)])
+    position = StringField("Position in the organisation", validators=[Optional(), Length(max=120)])
+    email = StringField("E-mail address", validators=[Optional(), Length(max=254)])
+    phone = StringField("Direct telephone", validators=[Optional(), Length(max=40)])
+    address = TextAreaField("Address", validators=[Optional(), Length(max=2000)])
+    is_primary = BooleanField("Primary contact (one per organisation)")
+
+
+class FormerForm(FlaskForm):
+    note = StringField(
+        "Description",
+        validators=[Optional(), Length(max=200)],
+        description="Shown beside their name from now on.",
+    )
+
+
+class CorrespondentForm(FlaskForm):
+    contact_id = SelectField(
+        "New correspondent", coerce=optional_int, validators=[InputRequired("Choose a contact.")]
+    )
+
+
+class RemoteCheckForm(FlaskForm):
+    number = StringField(
+        "Number the customer reads out",
+        validators=[DataRequired("Type the number the customer reads out."), Length(max=60)],
+        description="Their customer number (on their profile in the support portal) or the "
+        "number of this case (in our e-mails).",
     )

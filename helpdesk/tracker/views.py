@@ -16,9 +16,11 @@ from helpdesk.services import search as case_search
 from helpdesk.services.sla import sla_state_of
 from helpdesk.tracker import (
     case_views,  # noqa: F401  (registers the case page routes)
+    contact_views,  # noqa: F401  (organisation contacts, a case's correspondent)
     macro_views,  # noqa: F401  (the composer's macro picker and the macros page)
     phone_views,  # noqa: F401  (caller lookup, phone procedure, intake, case links)
     priority_views,  # noqa: F401  (the priority panel and its factor routes)
+    remote_views,  # noqa: F401  (a case's remote session: identity check, start, end)
     start_of_day,  # noqa: F401  (the start-of-day list and the SLA template helpers)
     team_views,  # noqa: F401
 )

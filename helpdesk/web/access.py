@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, Case, Message, MessageKind, Role, User
+from helpdesk.models import Attachment, Case, Contact, Message, MessageKind, Role, User
 
 LARGEST_CASE_NUMBER = 2**31 - 1  # cases.number is an INTEGER column
 
@@ -39,3 +39,13 @@ def get_attachment_or_404(case: Case, attachment_id: int, actor: User) -> Attach
         if message is None or message.kind != MessageKind.REPLY:
             abort(404)
     return attachment
+
+
+def get_contact_or_404(organisation_id: int, contact_id: int, actor: User) -> Contact:
+    """A contact of this organisation, for staff who keep contacts (agents, admins)."""
+    if actor.role not in (Role.AGENT, Role.ADMIN):
+        abort(404)
+    contact = db.session.get(Contact, contact_id) if 0 < contact_id <= LARGEST_CASE_NUMBER else None
+    if contact is None or contact.organisation_id != organisation_id:
+        abort(404)
+    return contact

@@ -17,6 +17,7 @@ from helpdesk.models import (
     ArticleRevision,
     CannedResponse,
     Case,
+    Contact,
     InboundMail,
     InboundStatus,
     Order,
@@ -96,6 +97,7 @@ def demo_world(app: Flask) -> dict:
         internal = _internal_article(editor)
         world = {
             "org_a": org,
+            "contact_a": _first(sa.select(Contact.id).where(Contact.organisation_id == org)),
             "customer_a_user": customer.id,
             "case_a": _first(
                 sa.select(Case.number).where(Case.organisation_id == org).order_by(Case.number)

@@ -244,6 +244,7 @@ def _model_ids(app: Flask, world: World) -> dict[str, int | None]:
         CaseAction,
         CaseReason,
         CaseType,
+        Contact,
         Order,
         Payment,
         Promotion,
@@ -259,6 +260,8 @@ def _model_ids(app: Flask, world: World) -> dict[str, int | None]:
             sa.select(Subscription.organisation_id).order_by(Subscription.id)
         )
         recurring_org = db.session.get(RecurringPayment, recurring).organisation_id
+        contact = first_id(app, Contact)
+        contact_org = db.session.get(Contact, contact).organisation_id
     return {
         "canned_id": first_id(app, CannedResponse),
         "macro_id": first_id(app, CannedResponse),  # a shared macro (a system e-mail)
@@ -277,6 +280,8 @@ def _model_ids(app: Flask, world: World) -> dict[str, int | None]:
         "plan_org": plan_org,
         "recurring_org": recurring_org,
         "organisation": first_id(app, Organisation),
+        "contact_id": contact,
+        "contact_org": contact_org,
     }
 
 
@@ -306,6 +311,8 @@ def url_values(app: Flask, world: World, rule) -> dict[str, object]:
             values[arg] = ids["plan_org"]
         elif arg == "organisation_id" and "recurring_id" in rule.arguments:
             values[arg] = ids["recurring_org"]
+        elif arg == "organisation_id" and "contact_id" in rule.arguments:
+            values[arg] = ids["contact_org"]
         elif arg in world.ids:
             values[arg] = world.ids[arg]
         elif arg in ids:

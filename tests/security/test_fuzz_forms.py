@@ -61,6 +61,9 @@ POST_ENDPOINTS = _post_endpoints()
 KNOWN_FIELDS = {
     "tracker.case_presence": {"typing": "checkbox"},
     "billing.shipment_ship": {"carrier": "text", "tracking_number": "text"},
+    "tracker.contact_current": {},  # shown on a former employee's page only
+    "tracker.remote_start": {"number": "hidden"},  # after a matching check
+    "tracker.remote_end": {},  # while a session is in progress
 }
 
 # A refusal may still keep a record of the refused attempt: that is the feature, not a leak.
@@ -69,6 +72,9 @@ REFUSAL_MAY_WRITE: dict[str, set[str]] = {
     "system.customer_account_open": {"blocked_attempts"},
     "auth.register": {"blocked_attempts"},
     "billing.order_new": {"blocked_attempts"},
+    # A remote-session identity check that does not match is logged on the case (PCI DSS).
+    "tracker.remote_check": {"activities", "audit_logs"},
+    "tracker.remote_start": {"activities", "audit_logs"},
 }
 
 ODD_VALUES = [

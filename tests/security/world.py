@@ -19,6 +19,7 @@ from helpdesk.models import (
     CaseAction,
     CaseReason,
     CaseType,
+    Contact,
     Holiday,
     InboundMail,
     InboundStatus,
@@ -140,6 +141,10 @@ def build_world(app: Flask) -> dict:
             case = make_case(org, order_id=order.id, subject=f"Secret case of org {name}")
             reply = _message(case, users["agent_t1"], MessageKind.REPLY, "A public answer")
             w[f"org_{name}"] = org.id
+            contact = Contact(organisation_id=org.id, name=f"Contact {name}")
+            db.session.add(contact)
+            db.session.flush()
+            w[f"contact_{name}"] = contact.id
             w[f"order_{name}"] = order.id
             w[f"case_{name}"] = case.number
             w[f"attachment_{name}"] = _attachment_id(
