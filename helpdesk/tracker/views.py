@@ -213,10 +213,12 @@ def search():
             return redirect(url_for("tracker.case_view", number=case))
     page_number = max(request.args.get("page", 1, type=int) or 1, 1)
     results = case_search.search_cases(text, limit=25, offset=(page_number - 1) * 25)
+    contacts = case_search.search_contacts(text) if page_number == 1 else []
     return render_page_or_fragment(
         "tracker/search.html",
         "tracker/_search_results.html",
         results=results,
+        contacts=contacts,
         q=text,
         page_number=page_number,
         **(sidebar_context() if not is_htmx_request() else {}),
