@@ -26,7 +26,7 @@ from helpdesk.models import (
 )
 from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.rules.send_status import AfterSend
-from helpdesk.services import ServiceError, cases, kb, tracker
+from helpdesk.services import ServiceError, cases, fraud_flags, kb, tracker
 from helpdesk.services.eligibility import organisation_eligibility
 from helpdesk.services.folders import TITLES
 from helpdesk.tracker.blueprint import STAFF, bp
@@ -148,8 +148,14 @@ def _page(case, status: int = 200, **given):
             case, given["message_form"].body.data if "message_form" in given else None
         ),
         **_forms(case, **given),
+        **_fraud_context(case),
         **sidebar_context(),
     ), status
+
+
+def _fraud_context(case) -> dict:
+    """The case's fraud flags (issue 15 item 16): rows written when blocks or cases are made."""
+    return {"fraud_flags": fraud_flags.flags_for_cases([case.id]).get(case.id, [])}
 
 
 def _article_suggestions(case, typed: str | None) -> dict:

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from helpdesk.extensions import db, limiter
 from helpdesk.models import Case, CaseType, Order, Organisation, Origin, utcnow
 from helpdesk.rules.folders import Folder
-from helpdesk.services import ServiceError, change_stamp, folders, tracker
+from helpdesk.services import ServiceError, change_stamp, folders, fraud_flags, tracker
 from helpdesk.services import search as case_search
 from helpdesk.services.sla import sla_state_of
 from helpdesk.tracker import (
@@ -32,7 +32,7 @@ from helpdesk.web.paging import page_of
 __all__ = ["bp"]
 
 
-FILTERS = ("type", "tier", "origin", "assignee", "organisation", "product")
+FILTERS = ("type", "tier", "origin", "assignee", "organisation", "product", "flag")
 
 
 def _filter_conditions(args) -> list:
@@ -55,6 +55,8 @@ def _filter_conditions(args) -> list:
         conditions.append(Case.organisation_id.in_(matching))
     if product := args.get("product", "").strip()[:120]:
         conditions.append(Case.order_id.in_(sa.select(Order.id).where(Order.product == product)))
+    if args.get("flag") == fraud_flags.FRAUD:
+        conditions.append(fraud_flags.flagged_condition())
     return conditions
 
 
@@ -110,9 +112,12 @@ def _folder_page(chosen):
     page = page_of(ids)
     page.items = _cases_in_order(page.items)
     now = utcnow()
-    # Versions catch edits; SLA states catch the clock moving a due time to near or breached.
+    flags = fraud_flags.flags_for_cases([case.id for case in page.items])
+    # Versions catch edits; SLA states catch the clock moving a due time to near or breached;
+    # a new or lifted block changes the fraud marker.
     list_signature = signature(
-        page.total, [(case.id, case.version, sla_state_of(case, now)) for case in page.items]
+        page.total,
+        [(case.id, case.version, sla_state_of(case, now), case.id in flags) for case in page.items],
     )
     if is_htmx_request() and request.args.get("known") == list_signature:
         return "", 204  # the live list is unchanged since the page last looked
@@ -129,6 +134,7 @@ def _folder_page(chosen):
         ),
         "bulk_form": _bulk_form(),
         "everyone": scope.everyone,
+        "fraud_flags": flags,
     }
     if is_htmx_request():
         return render_template("tracker/_case_table.html", **context)
