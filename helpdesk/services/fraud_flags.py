@@ -9,7 +9,8 @@ flagged the same way.
 
 Flags are rows (models.CaseFraudFlag), one per case and block, written in the transaction that
 makes the block (services.fraud) or opens the case (services.cases, inbound mail, phone,
-clone); lifting a block deletes its rows. Pages only read them: nothing looks for shared
+clone), and when a customer's login comes from a new address inside a block (a login after the
+block was made); lifting a block deletes its rows. Pages only read them: nothing looks for shared
 addresses while a list is shown. No function here commits: the caller's action does.
 """
 
@@ -21,6 +22,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
+from helpdesk.rules.network import address_key
 from helpdesk.models import (
     BlockedCard,
     BlockedIP,
@@ -120,6 +122,31 @@ def clear_block(blocked: BlockedIP | BlockedCard) -> int:
     cleared = _count(column, blocked.id)
     db.session.execute(sa.delete(_flags).where(column == blocked.id))
     return cleared
+
+
+def flag_new_address(user: User, ip_address: str, now: datetime | None = None) -> int:
+    """A customer's login seen from a new address: flag its customer's cases for every active
+    block covering the address (one indexed query; none for staff); returns how many blocks."""
+    if user.role != Role.CUSTOMER or user.organisation_id is None:
+        return 0
+    try:
+        key = address_key(ip_address)
+    except ValueError:
+        return 0
+    blocks = db.session.scalars(
+        sa.select(BlockedIP.id)
+        .where(
+            BlockedIP.active.is_(True), BlockedIP.range_start <= key, BlockedIP.range_end >= key
+        )
+        .order_by(BlockedIP.id)
+    ).all()
+    for blocked_id in blocks:
+        _insert_for_organisation(
+            user.organisation_id,
+            {"blocked_ip_id": blocked_id, "address": ip_address, "user_id": user.id},
+            now or utcnow(),
+        )
+    return len(blocks)
 
 
 def flag_new_case(case: Case, now: datetime | None = None) -> int:

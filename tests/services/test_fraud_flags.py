@@ -16,7 +16,7 @@ from helpdesk.models import (
     SeenAddress,
 )
 from helpdesk.rules.cards import card_fingerprint
-from helpdesk.services import cases, clone, fraud, phone
+from helpdesk.services import accounts, cases, clone, fraud, phone
 from helpdesk.services.fraud_flags import flagged_condition, flags_for_cases
 from tests.factories import make_case, make_order, make_organisation, make_user
 
@@ -193,3 +193,26 @@ def test_the_folder_condition_finds_only_flagged_cases():
     fraud.block_ip("203.0.113.7", actor=staff(), reason="Bots")
     found = db.session.scalars(sa.select(bad.__class__.id).where(flagged_condition())).all()
     assert found == [bad.id] and good.id not in found
+
+
+def test_a_login_from_a_blocked_address_after_the_block_flags_the_cases():
+    shady, buyer = customer("Shady Ltd", "192.0.2.10")
+    case = make_case(shady)
+    db.session.commit()
+    fraud.block_ip("203.0.113.0/24", actor=staff(), reason="Bots")
+    assert flagged(case) == [False]
+
+    accounts.record_login(buyer, "203.0.113.99")
+    accounts.record_login(buyer, "203.0.113.99")  # seen again: still one flag
+
+    (flag,) = flags_for_cases([case.id])[case.id]
+    assert flag.address == "203.0.113.99"
+
+
+def test_staff_logins_from_a_blocked_address_flag_nothing():
+    agent = make_user(Role.AGENT)
+    case = make_case(make_organisation())
+    db.session.commit()
+    fraud.block_ip("203.0.113.0/24", actor=staff(), reason="Bots")
+    accounts.record_login(agent, "203.0.113.5")
+    assert flagged(case) == [False]
