@@ -22,7 +22,6 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.rules.network import address_key
 from helpdesk.models import (
     BlockedCard,
     BlockedIP,
@@ -34,6 +33,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
+from helpdesk.rules.network import address_key
 
 FRAUD = "fraud"  # the folder filter's value: ?flag=fraud
 _flags = CaseFraudFlag.__table__
