@@ -135,9 +135,7 @@ def flag_new_address(user: User, ip_address: str, now: datetime | None = None) -
         return 0
     blocks = db.session.scalars(
         sa.select(BlockedIP.id)
-        .where(
-            BlockedIP.active.is_(True), BlockedIP.range_start <= key, BlockedIP.range_end >= key
-        )
+        .where(BlockedIP.active.is_(True), BlockedIP.range_start <= key, BlockedIP.range_end >= key)
         .order_by(BlockedIP.id)
     ).all()
     for blocked_id in blocks:
