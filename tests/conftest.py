@@ -75,6 +75,7 @@ def _empty_all_tables() -> None:
     # Not models, and FTS5 has no cascade.
     db.session.execute(sa.text("DELETE FROM case_search"))
     db.session.execute(sa.text("DELETE FROM article_search"))
+    db.session.execute(sa.text("DELETE FROM contact_search"))
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
     db.session.commit()

@@ -54,7 +54,13 @@ from helpdesk.models.cases import (
     RoutingRule,
     Tier2Kind,
 )
-from helpdesk.models.fraud import BlockedAttempt, BlockedAttemptKind, BlockedCard, BlockedIP
+from helpdesk.models.fraud import (
+    BlockedAttempt,
+    BlockedAttemptKind,
+    BlockedCard,
+    BlockedIP,
+    CaseFraudFlag,
+)
 from helpdesk.models.kb import Article, ArticleRevision, CannedResponse, MacroUse, Visibility
 from helpdesk.models.mail import InboundMail, InboundStatus, OutboxMail, OutboxStatus
 from helpdesk.models.system import AuditLog, Holiday, Setting
@@ -78,6 +84,7 @@ __all__ = [
     "BlockedIP",
     "CallShop",
     "CannedResponse",
+    "CaseFraudFlag",
     "Case",
     "CaseAction",
     "CaseLink",

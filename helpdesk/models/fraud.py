@@ -76,3 +76,36 @@ class BlockedAttempt(CreatedAt, db.Model):
     blocked_card_id: Mapped[int | None] = mapped_column(sa.ForeignKey("blocked_cards.id"))
 
     __table_args__ = (sa.Index("ix_blocked_attempts_created", "created_at"),)
+
+
+class CaseFraudFlag(CreatedAt, db.Model):
+    """A case whose customer shares an address or a card with an active FRAUD-STOP block.
+
+    One row per case and block, written in the transaction that makes the block or opens the
+    case (services.fraud_flags); lifting the block deletes its rows. Lists read these rows,
+    they never look for shared addresses themselves.
+    """
+
+    __tablename__ = "case_fraud_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    blocked_ip_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("blocked_ips.id", ondelete="CASCADE"), index=True
+    )
+    blocked_card_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("blocked_cards.id", ondelete="CASCADE"), index=True
+    )
+    # What matched: the customer's address (and whose login it was), or the card's last four.
+    address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    card_brand: Mapped[str | None] = mapped_column(sa.String(20))
+    card_last4: Mapped[str | None] = mapped_column(sa.String(4))
+
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "blocked_ip_id", name="case_ip"),
+        sa.UniqueConstraint("case_id", "blocked_card_id", name="case_card"),
+        sa.CheckConstraint(
+            "(blocked_ip_id IS NULL) <> (blocked_card_id IS NULL)", name="one_block"
+        ),
+    )

@@ -27,7 +27,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.passwords import password_problems
-from helpdesk.services import ServiceError, audit, fraud
+from helpdesk.services import ServiceError, audit, fraud, fraud_flags
 from helpdesk.services.counters import next_number
 from helpdesk.services.outbox import queue_mail
 
@@ -243,6 +243,7 @@ def record_login(user: User, ip: str | None) -> None:
             db.session.add(
                 SeenAddress(user_id=user.id, ip_address=ip, first_seen_at=now, last_seen_at=now)
             )
+            fraud_flags.flag_new_address(user, ip, now)  # a blocked address: the cases say so
         else:
             seen.last_seen_at = now
     db.session.commit()

@@ -26,6 +26,7 @@ from helpdesk.rules.tiers import initial_tier
 from helpdesk.services import (
     ServiceError,
     attachments,
+    fraud_flags,
     kb,
     outbox,
     priority,
@@ -63,6 +64,7 @@ def _triage(case: Case, at: datetime) -> None:
     priority.score_new_case(case, at)
     routing.route_new_case(case, at)
     sla.apply_first_response_due(case, at)
+    fraud_flags.flag_new_case(case, at)
 
 
 def _new_web_case(

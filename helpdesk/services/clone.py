@@ -18,7 +18,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
-from helpdesk.services import ServiceError
+from helpdesk.services import ServiceError, fraud_flags
 from helpdesk.services.casework import clean_text, log_activity, touch
 from helpdesk.services.counters import next_number
 from helpdesk.services.eligibility import record_at_opening
@@ -58,6 +58,7 @@ def _copy(original: Case, actor: User, now, **fields) -> Case:
     record_at_opening(clone, now)
     db.session.add(clone)
     db.session.flush()
+    fraud_flags.flag_new_case(clone, now)
     log_activity(clone, actor, ActivityKind.LINK, f"Cloned from #{original.number}", now)
     return clone
 

@@ -64,6 +64,7 @@ from helpdesk.services import (
     demo_history,
     demo_intake,
     demo_routing,
+    demo_searchfraud,
     sla,
 )
 from helpdesk.services.accounts import add_user
@@ -206,6 +207,7 @@ def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bo
     demo_eligibility.load()
     demo_intake.load(staff["agent1@example.com"], customers)
     demo_contacts.load(customers)
+    demo_searchfraud.load()
     db.session.add(Setting(key=MARKER, value=utcnow().isoformat()))
     db.session.commit()
     return True

@@ -29,7 +29,7 @@ from helpdesk.models import (
 )
 from helpdesk.rules.cards import card_brand, card_fingerprint, luhn_valid, normalise_pan
 from helpdesk.rules.network import address_key, network_range
-from helpdesk.services import ServiceError, audit
+from helpdesk.services import ServiceError, audit, fraud_flags
 
 log = logging.getLogger(__name__)
 
@@ -202,10 +202,13 @@ def block_card(pan: str, *, actor: User, reason: str, ip_address: str | None = N
 
 
 def _saved(blocked, action: str, actor: User, ip_address: str | None, **details):
-    """Add a new block with its audit row, and commit."""
+    """Add a new block with its audit row and the cases it flags, and commit."""
     db.session.add(blocked)
     db.session.flush()
-    audit.record(action, actor=actor, obj=blocked, ip_address=ip_address, **details)
+    flagged = fraud_flags.flag_for_block(blocked)
+    audit.record(
+        action, actor=actor, obj=blocked, ip_address=ip_address, flagged_cases=flagged, **details
+    )
     db.session.commit()
     return blocked
 
@@ -228,6 +231,7 @@ def unblock(
     blocked.unblocked_at = utcnow()
     blocked.unblocked_by_id = actor.id
     blocked.unblock_reason = reason
+    cleared = fraud_flags.clear_block(blocked)
     what = (
         {"network": blocked.network}
         if kind == IP
@@ -240,6 +244,7 @@ def unblock(
         ip_address=ip_address,
         kind=kind,
         reason=reason,
+        cleared_flags=cleared,
         **what,
     )
     db.session.commit()
@@ -341,6 +346,7 @@ def fraud_stop(
         db.session.rollback()
         return result
     db.session.flush()
+    flagged = sum(fraud_flags.flag_for_block(b) for b in (*blocked_ips, *blocked_cards))
     audit.record(
         "fraud.stop",
         actor=actor,
@@ -353,6 +359,7 @@ def fraud_stop(
         cards=result.cards,
         blocked_card_ids=[b.id for b in blocked_cards],
         already_blocked=result.already_blocked,
+        flagged_cases=flagged,
     )
     db.session.commit()
     return result

@@ -37,7 +37,7 @@ from helpdesk.rules.phone_procedure import (
     shared_words,
 )
 from helpdesk.rules.tiers import initial_tier
-from helpdesk.services import ServiceError, callers, cases, macros, outbox, sla
+from helpdesk.services import ServiceError, callers, cases, fraud_flags, macros, outbox, sla
 from helpdesk.services.accounts import normalise_email
 from helpdesk.services.callers import Account, Person
 from helpdesk.services.canned import render as render_canned
@@ -280,6 +280,7 @@ def _call_case(
     case.tier = initial_tier(issue.value, record_at_opening(case, now).level)
     db.session.add(case)
     db.session.flush()
+    fraud_flags.flag_new_case(case, now)  # answered at once: no triage, but flagged all the same
     db.session.add(
         Activity(
             case_id=case.id,

@@ -1,10 +1,16 @@
 """Full-text search over cases for agents: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
 
-`case_search` (migration 0002) holds one row per case: its number, subject and body, the
-people (requester's name and e-mail, correspondent e-mail, organisation) and the thread
-(every public reply and private note). Session listeners, registered when this module is
-imported (the app factory does), keep the rows current: each flush notes the cases it
+`case_search` (migrations 0002 and 0016) holds one row per case: its number, subject and
+body, the people (requester's name and e-mail, correspondent e-mail, organisation), the thread
+(every public reply and private note) and the intake details (callback number, product
+version, operating system). `contact_search` (migration 0016) holds one row per contact: name,
+e-mail, phone and organisation. Session listeners, registered when this module is imported
+(the app factory does), keep the rows current: each flush notes the cases and contacts it
 touched, and just before commit their rows are rebuilt in the same transaction.
+
+SQLite's FTS5 tables stem with porter over unicode61 (diacritics removed), PostgreSQL's
+English configuration stems subjects, bodies and threads: "installing" finds "installation"
+on both (tests/services/test_search_parity.py holds the queries that must agree).
 
 The searcher's text never reaches the database as query syntax: it is cut into words and
 each word becomes a quoted prefix term, all of which must match.
@@ -27,11 +33,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from helpdesk.extensions import db
-from helpdesk.models import Case, CaseStatus, Message, Organisation, User
+from helpdesk.models import Case, CaseStatus, Contact, Message, Organisation, User
 
 SEARCH_TABLE = "case_search"
 ARTICLE_SEARCH_TABLE = "article_search"  # migration 0005, kept by helpdesk.services.kb
-_INDEX_TABLES = {SEARCH_TABLE, ARTICLE_SEARCH_TABLE}
+CONTACT_SEARCH_TABLE = "contact_search"  # migration 0016
+_INDEX_TABLES = {SEARCH_TABLE, ARTICLE_SEARCH_TABLE, CONTACT_SEARCH_TABLE}
 # FTS5 keeps a virtual table's data in these shadow tables.
 _FTS5_SHADOWS = {
     f"{table}_{s}"
@@ -65,8 +72,12 @@ _CHUNK = 500  # cases per reindex statement
 # keeps a thread of pasted logs under PostgreSQL's 1 MB tsvector limit, which fails writes.
 _MAX_BODY, _MAX_THREAD = 50_000, 150_000
 
-# Column weights: number and subject first, then the people and the body, then the thread.
-_SQLITE_WEIGHTS = "10.0, 10.0, 4.0, 4.0, 1.0"  # number, subject, body, people, thread
+# Column weights: number and subject first, then the people, the body and the intake details,
+# then the thread.
+_SQLITE_WEIGHTS = "10.0, 10.0, 4.0, 4.0, 1.0, 4.0"  # number, subject, body, people, thread, details
+_CONTACT_WEIGHTS = "10.0, 10.0, 4.0, 1.0"  # name, e-mail, phone, organisation
+MAX_CONTACTS = 5  # contacts shown above the cases: the searcher wants the right person, not a list
+_CONTACT_CANDIDATES = 200  # contacts ranked per search (newest matches), as for cases
 _SNIPPET_TOKENS = 24
 _HEADLINE = f'StartSel="{_START}", StopSel="{_STOP}"'
 _HEADLINE_ALL = f"HighlightAll=true, {_HEADLINE}"
@@ -77,12 +88,23 @@ _FALLBACK_CHARS = 160
 
 _sqlite_rows = sa.table(
     SEARCH_TABLE,
-    *(sa.column(c) for c in ("rowid", "number", "subject", "body", "people", "thread")),
+    *(sa.column(c) for c in ("rowid", "number", "subject", "body", "people", "thread", "details")),
 )
 _postgres_rows = sa.table(
     SEARCH_TABLE,
-    *(sa.column(c) for c in ("case_id", "number", "subject", "body", "people", "thread")),
+    *(
+        sa.column(c)
+        for c in ("case_id", "number", "subject", "body", "people", "thread", "details")
+    ),
 )
+_CONTACT_COLUMNS = ("name", "email", "phone", "organisation")
+_sqlite_contacts = sa.table(
+    CONTACT_SEARCH_TABLE, *(sa.column(c) for c in ("rowid", *_CONTACT_COLUMNS))
+)
+_postgres_contacts = sa.table(
+    CONTACT_SEARCH_TABLE, *(sa.column(c) for c in ("contact_id", *_CONTACT_COLUMNS))
+)
+_PHONE_PUNCTUATION = str.maketrans("", "", " -().+/")
 
 
 def is_search_table(name: str) -> bool:
@@ -113,6 +135,25 @@ def _people(row: sa.Row) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def phone_words(phone: str | None) -> str:
+    """A phone number as indexed: as typed, its digits, and its last ten digits when longer,
+    so "+1 (555) 010-2233", "15550102233" and "5550102233" all find it (migration 0016)."""
+    phone = (phone or "").strip()
+    if not phone:
+        return ""
+    digits = phone.translate(_PHONE_PUNCTUATION)
+    return " ".join([phone, digits, *([digits[-10:]] if len(digits) > 10 else [])])
+
+
+def _details(row: sa.Row) -> str:
+    """The voice-mail intake fields an agent searches by: callback number, version, system."""
+    return " ".join(
+        part
+        for part in (phone_words(row.callback_phone), row.product_version, row.operating_system)
+        if part
+    )
+
+
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
@@ -126,6 +167,9 @@ def _reindex_chunk(session: Session, ids: list[int]) -> None:
             Case.subject,
             Case.body,
             Case.correspondent_email,
+            Case.callback_phone,
+            Case.product_version,
+            Case.operating_system,
             Organisation.name.label("organisation"),
             User.name.label("requester_name"),
             User.email.label("requester_email"),
@@ -159,12 +203,52 @@ def _reindex_chunk(session: Session, ids: list[int]) -> None:
             "body": _clean(row.body)[:_MAX_BODY],
             "people": _clean(_people(row)),
             "thread": "\n\n".join(threads[row.id])[:_MAX_THREAD],
+            "details": _clean(_details(row)),
         }
         for row in found
     ]
     session.execute(sa.delete(table).where(table.c[key].in_(ids)))
     if rows:
         session.execute(sa.insert(table), rows)
+
+
+def reindex_contacts(contact_ids: Iterable[int], *, session: Session | None = None) -> None:
+    """Rebuild the search rows of these contacts, in the current transaction (gone: no row)."""
+    session = session if session is not None else db.session()
+    ids = sorted({int(i) for i in contact_ids if i is not None})
+    table, key = (
+        (_postgres_contacts, "contact_id")
+        if _dialect(session) == "postgresql"
+        else (_sqlite_contacts, "rowid")
+    )
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        found = session.execute(
+            sa.select(
+                Contact.id,
+                Contact.name,
+                Contact.email,
+                Contact.phone,
+                Organisation.name.label("organisation"),
+            )
+            .join(Organisation, Organisation.id == Contact.organisation_id)
+            .where(Contact.id.in_(chunk))
+        ).all()
+        session.execute(sa.delete(table).where(table.c[key].in_(chunk)))
+        if found:
+            session.execute(
+                sa.insert(table),
+                [
+                    {
+                        key: row.id,
+                        "name": _clean(row.name),
+                        "email": _clean(row.email),
+                        "phone": _clean(phone_words(row.phone)),
+                        "organisation": _clean(row.organisation),
+                    }
+                    for row in found
+                ],
+            )
 
 
 def reindex_cases(case_ids: Iterable[int], *, session: Session | None = None) -> None:
@@ -199,9 +283,22 @@ def reindex_all(batch: int = 1000, *, on_batch: Callable[[int], None] | None = N
         done, last_id = done + len(ids), ids[-1]
         if on_batch:
             on_batch(len(ids))
+    last_id = 0
+    while True:  # the contacts too: few next to the cases
+        ids = list(
+            db.session.scalars(
+                sa.select(Contact.id).where(Contact.id > last_id).order_by(Contact.id).limit(batch)
+            )
+        )
+        if not ids:
+            break
+        reindex_contacts(ids)
+        db.session.commit()
+        last_id = ids[-1]
     if _dialect(db.session()) == "sqlite":
         # Rows of cases deleted behind the ORM's back: a virtual table has no cascade.
         db.session.execute(_DELETE_ORPHANS)
+        db.session.execute(_DELETE_CONTACT_ORPHANS)
         db.session.commit()
     return done
 
@@ -209,6 +306,10 @@ def reindex_all(batch: int = 1000, *, on_batch: Callable[[int], None] | None = N
 _DELETE_ORPHANS = sa.text(
     "DELETE FROM case_search"
     " WHERE NOT EXISTS (SELECT 1 FROM cases WHERE cases.id = case_search.rowid)"
+)
+_DELETE_CONTACT_ORPHANS = sa.text(
+    "DELETE FROM contact_search"
+    " WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE contacts.id = contact_search.rowid)"
 )
 
 
@@ -225,7 +326,11 @@ _CASE_FIELDS = (
     "requester_id",
     "requester",
     "correspondent_email",
+    "callback_phone",
+    "product_version",
+    "operating_system",
 )
+_CONTACT_FIELDS = ("name", "email", "phone", "organisation_id", "organisation")
 _MESSAGE_FIELDS = ("case_id", "case", "body")
 
 
@@ -235,6 +340,19 @@ class _Pending:
     organisations: set[int] = field(default_factory=set)
     users: set[int] = field(default_factory=set)
     numbers: set[int] = field(default_factory=set)  # bulk-inserted cases without their id
+    contacts: set[int] = field(default_factory=set)
+
+    def contact_ids(self, session: Session) -> set[int]:
+        ids = set(self.contacts)
+        if self.organisations:
+            ids.update(
+                session.scalars(
+                    sa.select(Contact.id).where(
+                        Contact.organisation_id.in_(sorted(self.organisations))
+                    )
+                )
+            )
+        return ids
 
     def case_ids(self, session: Session) -> set[int]:
         ids = set(self.cases)
@@ -280,8 +398,10 @@ def _note_changes(session: Session, _flush_context) -> None:
             pending.cases.add(_primary_key(sa.inspect(obj)))
         elif isinstance(obj, Message):
             pending.cases.update(_values(sa.inspect(obj), "case_id"))
+        elif isinstance(obj, Contact):
+            pending.contacts.add(_primary_key(sa.inspect(obj)))
     for obj in session.dirty:
-        if not isinstance(obj, Case | Message | Organisation | User):
+        if not isinstance(obj, Case | Message | Organisation | User | Contact):
             continue
         state = sa.inspect(obj)
         if isinstance(obj, Case) and _changed(state, _CASE_FIELDS):
@@ -292,7 +412,10 @@ def _note_changes(session: Session, _flush_context) -> None:
             pending.organisations.add(_primary_key(state))
         elif isinstance(obj, User) and _changed(state, ("name", "email")):
             pending.users.add(_primary_key(state))
+        elif isinstance(obj, Contact) and _changed(state, _CONTACT_FIELDS):
+            pending.contacts.add(_primary_key(state))
     pending.cases.discard(None)
+    pending.contacts.discard(None)
 
 
 @event.listens_for(FlaskSession, "do_orm_execute")
@@ -332,6 +455,7 @@ def _reindex_before_commit(session: Session) -> None:
             if pending is None:
                 break
             reindex_cases(pending.case_ids(session), session=session)
+            reindex_contacts(pending.contact_ids(session), session=session)
     finally:
         del session.info[_BUSY]
 
@@ -450,7 +574,8 @@ class _Sqlite:
 
         return (
             f"SELECT rowid AS case_id, highlight({SEARCH_TABLE}, 1, :a, :b) AS subject,"
-            f" {snippet(2)} AS body, {snippet(4)} AS thread, {snippet(3)} AS people"
+            f" {snippet(2)} AS body, {snippet(4)} AS thread, {snippet(3)} AS people,"
+            f" {snippet(5)} AS details"
             f" FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q"
             # One walk of the matches between the page's ids ("+": not a lookup per id, which
             # would expand every prefix term again for each of them).
@@ -504,15 +629,16 @@ class _Postgres:
             f"SELECT case_id, {headline('english', 'subject', 'all')},"
             f" {headline('english', 'body', 'fragments')},"
             f" {headline('english', 'thread', 'fragments')},"
-            f" {headline('simple', 'people', 'fragments')}"
+            f" {headline('simple', 'people', 'fragments')},"
+            f" {headline('simple', 'details', 'fragments')}"
             f" FROM {SEARCH_TABLE} WHERE case_id IN :ids"
         )
 
 
 def _snippet(marks: sa.Row | None, fallback: str) -> Markup:
-    """The first of body, thread and people with a match in it; else the body's start."""
+    """The first of body, thread, people and details with a match in it; else the body's start."""
     if marks is not None:
-        for text in (marks.body, marks.thread, marks.people):
+        for text in (marks.body, marks.thread, marks.people, marks.details):
             if text and _START in text:
                 return marked_html(text)
     short = _clean(fallback[:_FALLBACK_CHARS])
@@ -605,3 +731,89 @@ def _page(matches: str, order: str, params: dict) -> list[sa.Row]:
         ),
         params,
     ).all()
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactHit:
+    """One contact found: who, at which customer, and how to reach them; name in <mark>."""
+
+    contact_id: int
+    name: str
+    name_html: Markup
+    email: str | None
+    phone: str | None
+    position: str | None
+    former_employee: bool
+    organisation_id: int
+    organisation: str
+    user_id: int | None
+
+
+def _contact_matches(postgres: bool, terms: tuple[str, ...]) -> tuple[str, dict]:
+    """SQL giving (contact_id, score) of the newest _CONTACT_CANDIDATES matches, and params."""
+    if postgres:
+        query = _Postgres(terms)
+        score = f"ts_rank_cd(document, {query.query})"
+        sql = (
+            f"SELECT contact_id, {score} AS score FROM {CONTACT_SEARCH_TABLE}"
+            f" WHERE document @@ ({query.query}) ORDER BY contact_id DESC LIMIT :candidates"
+        )
+        return sql, {k: v for k, v in query.params.items() if k.startswith("t")}
+    table = CONTACT_SEARCH_TABLE
+    sql = (
+        f"SELECT rowid AS contact_id, -bm25({table}, {_CONTACT_WEIGHTS}) AS score FROM {table}"
+        f" WHERE {table} MATCH :q ORDER BY rowid DESC LIMIT :candidates"
+    )
+    return sql, {"q": _Sqlite(terms).params["q"]}
+
+
+def _marked_name(name: str, terms: tuple[str, ...]) -> Markup:
+    """The name with the words the searcher typed the start of in <mark>."""
+    prefixes = [t.lower() for t in terms]
+    html, end = [], 0
+    for match in _WORD.finditer(name):
+        if any(match.group().lower().startswith(p) for p in prefixes):
+            html.append(escape(name[end : match.start()]))
+            html.append(Markup("<mark>%s</mark>") % match.group())
+            end = match.end()
+    html.append(escape(name[end:]))
+    return Markup("").join(html)
+
+
+def search_contacts(text: str, *, limit: int = MAX_CONTACTS) -> list[ContactHit]:
+    """Contacts matching every word of `text` (as a prefix) by name, e-mail, phone or company,
+    best first: at most `limit`, ranked among the newest matching contacts."""
+    parsed = parse_query(text)
+    if not parsed.terms:
+        return []
+    limit = min(max(int(limit), 1), MAX_LIMIT)
+    matches, params = _contact_matches(_dialect(db.session()) == "postgresql", parsed.terms)
+    best = f"SELECT * FROM ({matches}) AS m ORDER BY m.score DESC, m.contact_id DESC LIMIT :limit"
+    rows = db.session.execute(
+        sa.text(
+            "SELECT c.id, c.name, c.email, c.phone, c.position, c.former_employee,"
+            " c.organisation_id, c.user_id, o.name AS organisation"
+            f" FROM ({best}) AS m JOIN contacts c ON c.id = m.contact_id"
+            " JOIN organisations o ON o.id = c.organisation_id"
+            " ORDER BY m.score DESC, m.contact_id DESC"
+        ),
+        {**params, "candidates": _CONTACT_CANDIDATES, "limit": limit},
+    ).all()
+    return [
+        ContactHit(
+            contact_id=row.id,
+            name=row.name,
+            name_html=_marked_name(row.name, parsed.terms),
+            email=row.email,
+            phone=row.phone,
+            position=row.position,
+            former_employee=bool(row.former_employee),
+            organisation_id=row.organisation_id,
+            organisation=row.organisation,
+            user_id=row.user_id,
+        )
+        for row in rows
+    ]

@@ -27,7 +27,7 @@ from helpdesk.models import (
 from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.rules.send_status import AfterSend
 from helpdesk.rules.tier_fit import can_take
-from helpdesk.services import ServiceError, cases, kb, tracker
+from helpdesk.services import ServiceError, cases, fraud_flags, kb, tracker
 from helpdesk.services.folders import TITLES
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.case_eligibility import eligibility_context
@@ -157,8 +157,14 @@ def _page(case, status: int = 200, **given):
         **case_routing_context(case, current_user, given),
         **intake_context(case, given),
         **case_contacts_context(case, given),
+        **_fraud_context(case),
         **sidebar_context(),
     ), status
+
+
+def _fraud_context(case) -> dict:
+    """The case's fraud flags (issue 15 item 16): rows written when blocks or cases are made."""
+    return {"fraud_flags": fraud_flags.flags_for_cases([case.id]).get(case.id, [])}
 
 
 def _article_suggestions(case, typed: str | None) -> dict:

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from helpdesk.extensions import db, limiter
 from helpdesk.models import Case, CaseType, Order, Organisation, Origin, utcnow
 from helpdesk.rules.folders import Folder
-from helpdesk.services import ServiceError, change_stamp, folders, tracker
+from helpdesk.services import ServiceError, change_stamp, folders, fraud_flags, tracker
 from helpdesk.services import search as case_search
 from helpdesk.services.sla import sla_state_of
 from helpdesk.tracker import (
@@ -34,7 +34,7 @@ from helpdesk.web.paging import page_of
 __all__ = ["bp"]
 
 
-FILTERS = ("type", "tier", "origin", "assignee", "organisation", "product")
+FILTERS = ("type", "tier", "origin", "assignee", "organisation", "product", "flag")
 
 
 def _filter_conditions(args) -> list:
@@ -57,6 +57,8 @@ def _filter_conditions(args) -> list:
         conditions.append(Case.organisation_id.in_(matching))
     if product := args.get("product", "").strip()[:120]:
         conditions.append(Case.order_id.in_(sa.select(Order.id).where(Order.product == product)))
+    if args.get("flag") == fraud_flags.FRAUD:
+        conditions.append(fraud_flags.flagged_condition())
     return conditions
 
 
@@ -112,9 +114,12 @@ def _folder_page(chosen):
     page = page_of(ids)
     page.items = _cases_in_order(page.items)
     now = utcnow()
-    # Versions catch edits; SLA states catch the clock moving a due time to near or breached.
+    flags = fraud_flags.flags_for_cases([case.id for case in page.items])
+    # Versions catch edits; SLA states catch the clock moving a due time to near or breached;
+    # a new or lifted block changes the fraud marker.
     list_signature = signature(
-        page.total, [(case.id, case.version, sla_state_of(case, now)) for case in page.items]
+        page.total,
+        [(case.id, case.version, sla_state_of(case, now), case.id in flags) for case in page.items],
     )
     if is_htmx_request() and request.args.get("known") == list_signature:
         return "", 204  # the live list is unchanged since the page last looked
@@ -131,6 +136,7 @@ def _folder_page(chosen):
         ),
         "bulk_form": _bulk_form(),
         "everyone": scope.everyone,
+        "fraud_flags": flags,
     }
     if is_htmx_request():
         return render_template("tracker/_case_table.html", **context)
@@ -215,10 +221,12 @@ def search():
             return redirect(url_for("tracker.case_view", number=case))
     page_number = max(request.args.get("page", 1, type=int) or 1, 1)
     results = case_search.search_cases(text, limit=25, offset=(page_number - 1) * 25)
+    contacts = case_search.search_contacts(text) if page_number == 1 else []
     return render_page_or_fragment(
         "tracker/search.html",
         "tracker/_search_results.html",
         results=results,
+        contacts=contacts,
         q=text,
         page_number=page_number,
         **(sidebar_context() if not is_htmx_request() else {}),
