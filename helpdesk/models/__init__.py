@@ -14,6 +14,7 @@ from helpdesk.models.accounts import (
 )
 from helpdesk.models.base import utcnow
 from helpdesk.models.billing import (
+    ChargeOutcome,
     Invoice,
     InvoiceStatus,
     Order,
@@ -25,6 +26,7 @@ from helpdesk.models.billing import (
     PrepaidEntry,
     Product,
     Promotion,
+    RecurringCharge,
     RecurringKind,
     RecurringPayment,
     Refund,
@@ -85,6 +87,7 @@ __all__ = [
     "CaseStatus",
     "CaseType",
     "Category",
+    "ChargeOutcome",
     "Contact",
     "Counter",
     "Criticality",
@@ -112,6 +115,7 @@ __all__ = [
     "PrepaidEntry",
     "Product",
     "Promotion",
+    "RecurringCharge",
     "RecurringKind",
     "RecurringPayment",
     "Refund",

@@ -29,7 +29,8 @@ from helpdesk.rules.send_status import AfterSend
 from helpdesk.services import ServiceError, cases, kb, tracker
 from helpdesk.services.eligibility import organisation_eligibility
 from helpdesk.services.folders import TITLES
-from helpdesk.tracker.blueprint import STAFF, bp
+from helpdesk.tracker.billing_case import billing_case_context, composer_form_class
+from helpdesk.tracker.blueprint import CASE_READERS, STAFF, bp
 from helpdesk.tracker.common import folder_settings, sidebar_context, staff_members
 from helpdesk.tracker.forms import (
     ActionForm,
@@ -60,7 +61,7 @@ SUGGESTION_TEXT_MAX = 2000
 def _forms(case, **given) -> dict:
     """Every form of the case page, with their choices; `given` ones keep their errors."""
     forms = {
-        "message_form": MessageForm(),
+        "message_form": composer_form_class(current_user)(),
         "assign_form": AssignForm(assignee_id=case.assignee_id),
         "priority_form": PriorityForm(priority_score=case.priority_score),
         "classify_form": ClassifyForm(
@@ -149,6 +150,7 @@ def _page(case, status: int = 200, **given):
         ),
         **_forms(case, **given),
         **sidebar_context(),
+        **billing_case_context(case, given.get("billing_failed")),
     ), status
 
 
@@ -161,7 +163,7 @@ def _article_suggestions(case, typed: str | None) -> dict:
 
 
 @bp.route("/cases/<int:number>/articles")
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def case_article_suggestions(number: int):
     """The composer's help-article panel for what the agent is typing (htmx, debounced)."""
     case = _case(number)
@@ -192,7 +194,7 @@ def _case(number: int):
 
 
 @bp.route("/cases/<int:number>")
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def case_view(number: int):
     """The case; opening a New case assigned to me moves it to Open."""
     case = _case(number)
@@ -201,7 +203,7 @@ def case_view(number: int):
 
 
 @bp.route("/cases/<int:number>/thread")
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def case_thread(number: int):
     """Live thread poll: 204 while the case version is unchanged."""
     case = _case(number)
@@ -244,10 +246,10 @@ def act(number: int, form_name: str, form, action: Callable, success: str | None
 
 
 @bp.route("/cases/<int:number>/messages", methods=["POST"])
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def case_message(number: int):
     """Send a public reply (mailed) or a private note, with the status chosen beside "Send"."""
-    form = MessageForm()
+    form = composer_form_class(current_user)()
 
     def send(case, form):
         tracker.agent_message(
@@ -258,7 +260,8 @@ def case_message(number: int):
             uploads=request_uploads(),
             policy=attachment_policy(),
             then=AfterSend(form.then.data or ""),
-            macro_id=posted_macro_id(),
+            # Macros change status and assignment: agent work, so not from a notes-only composer.
+            macro_id=posted_macro_id() if form.__class__ is MessageForm else None,
         )
 
     return act(number, "message_form", form, send, _sent_flash(form.kind.data, form.then.data))
@@ -337,7 +340,7 @@ def case_classify(number: int):
 
 
 @bp.route("/cases/<int:number>/calls", methods=["POST"])
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def case_call(number: int):
     """Log a call with notes and outcome."""
     return act(
@@ -394,7 +397,7 @@ def case_close(number: int):
 
 
 @bp.route("/cases/<int:number>/presence", methods=["POST"])
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def case_presence(number: int):
     """Heartbeat from an open case page; answers who else is viewing or typing."""
     case = _case(number)
@@ -405,7 +408,7 @@ def case_presence(number: int):
 
 
 @bp.route("/cases/<int:number>/attachments/<int:attachment_id>")
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def attachment_download(number: int, attachment_id: int):
     """Download a file of the case, always as an attachment."""
     case = _case(number)
