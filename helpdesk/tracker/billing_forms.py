@@ -26,7 +26,7 @@ class NoteOnlyForm(MessageForm):
     )
     then = SelectField(
         "Status after sending",
-        choices=[SelectChoice(AfterSend.USUAL.value, "and leave the status as it is")],
+        choices=[SelectChoice(AfterSend.USUAL.value, "and keep the status")],
         default=AfterSend.USUAL.value,
         validate_choice=False,
     )
