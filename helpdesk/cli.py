@@ -7,6 +7,7 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator
+from datetime import UTC
 
 import click
 from flask import Flask, current_app
@@ -31,6 +32,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(_old_name(install_defaults, "seed-defaults"))
     app.cli.add_command(send_mail)
     app.cli.add_command(bench_data_command)
+    app.cli.add_command(charge_recurring)
 
 
 def _old_name(command: click.Command, name: str) -> click.Command:
@@ -253,3 +255,34 @@ def fetch_mail(limit: int) -> None:
     click.echo(f"{len(result.mails)} fetched, {result.deleted} deleted from the mailbox.")
     if result.error:
         raise click.ClickException(result.error)
+
+
+@click.command("charge-recurring")
+@with_appcontext
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    metavar="YYYY-MM-DDTHH:MM",
+    help="Charge as of this UTC time instead of the clock (catching up, or a test).",
+)
+def charge_recurring(now_text: str | None) -> None:
+    """Charge every recurring payment period due by now, once each (safe to run twice; cron)."""
+    from datetime import datetime
+
+    from helpdesk.models import utcnow
+    from helpdesk.services import recurring_charges
+
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError as error:
+            raise click.BadParameter("use YYYY-MM-DDTHH:MM (UTC)", param_hint="--now") from error
+        if now.tzinfo is not None:
+            now = now.astimezone(UTC).replace(tzinfo=None)
+    else:
+        now = utcnow()
+    run = recurring_charges.charge_due(now)
+    for line in run.lines:
+        click.echo(line)
+    click.echo(f"Charged {run.charged}, refused {run.refused}.")

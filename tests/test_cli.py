@@ -103,6 +103,7 @@ def test_demo_orders_cover_every_eligibility_case(app, demo_loaded):
         "Summit Hosting Co": SupportLevel.ACTIVE,
         "Pinecrest Festival": SupportLevel.ACTIVE,
         "Oldtown Hardware": SupportLevel.UNSUPPORTED,
+        "Redwood Kiosks": SupportLevel.NO_ACCOUNT,  # a recurring payment on a blocked card
     }
 
 

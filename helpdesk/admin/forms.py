@@ -220,3 +220,12 @@ class AuditFilterForm(Form):
     def validate_until(self, field: DateField) -> None:
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError("The end date is before the start date.")
+
+
+class BillingPermissionForm(FlaskForm):
+    """An agent's billing permission: refunds and replacements from case pages."""
+
+    billing_permission = BooleanField(
+        "May refund payments and send replacement parcels from case pages",
+        description="Billing staff and administrators always may. Every change is recorded.",
+    )

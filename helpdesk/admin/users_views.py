@@ -9,7 +9,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from helpdesk.admin.forms import PostOnlyForm, StaffCreateForm, StaffEditForm, UserFilterForm
+from helpdesk.admin.forms import (
+    BillingPermissionForm,
+    PostOnlyForm,
+    StaffCreateForm,
+    StaffEditForm,
+    UserFilterForm,
+)
 from helpdesk.admin.views import bp
 from helpdesk.extensions import db
 from helpdesk.models import Role, User
@@ -127,8 +133,39 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             return redirect(url_for("admin.user_edit", user_id=user.id))
     status = 422 if request.method == "POST" else 200
     return render_template(
-        "admin/users_edit.html", form=form, user=user, link_form=PostOnlyForm()
+        "admin/users_edit.html",
+        form=form,
+        user=user,
+        link_form=PostOnlyForm(),
+        billing_form=BillingPermissionForm(data={"billing_permission": user.billing_permission}),
     ), status
+
+
+@bp.route("/users/<int:user_id>/billing-permission", methods=["POST"])
+@role_required(Role.ADMIN)
+def user_billing_permission(user_id: int) -> ResponseReturnValue:
+    """Grant or take away an agent's billing permission (refunds, reships on case pages)."""
+    user = _staff_or_404(user_id)
+    form = BillingPermissionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        changed = staff_admin.set_billing_permission(
+            current_user,
+            user,
+            granted=form.billing_permission.data,
+            ip_address=request.remote_addr,
+        )
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        if not changed:
+            flash("Nothing changed.", "info")
+        elif user.billing_permission:
+            flash(f"{user.name} may now refund and reship from case pages.", "success")
+        else:
+            flash(f"{user.name} may no longer refund or reship.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 
 
 @bp.route("/users/<int:user_id>/password-link", methods=["POST"])

@@ -35,7 +35,7 @@ from helpdesk.extensions import db
 from helpdesk.formatting import when
 from helpdesk.models import Invoice, InvoiceStatus, Organisation, Payment, Shipment, User
 from helpdesk.rules.card_check import check_card
-from helpdesk.services import ServiceError, fraud, plans, settings, shipments
+from helpdesk.services import ServiceError, fraud, plans, recurring_charges, settings, shipments
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment
@@ -131,6 +131,7 @@ def _plans_page(organisation: Organisation, *, failed: tuple[str, PlanChangeForm
         recurring=recurring,
         subscriptions=subscriptions,
         subscription_lines=plans.subscription_lines(subscriptions.items),
+        last_charges=recurring_charges.last_charges([row.id for row in recurring.items]),
         kind_labels=plans.KIND_LABELS,
         blank_form=_plan_form(today),
         failed_row=failed[0] if failed else None,
@@ -212,6 +213,7 @@ def recurring_payment_update(organisation_id: int, recurring_id: int):
         done,
         row=row,
         row_id=f"recurring-{recurring_id}",
+        last_charges=recurring_charges.last_charges([recurring_id]),
     )
 
 

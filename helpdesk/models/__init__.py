@@ -14,6 +14,7 @@ from helpdesk.models.accounts import (
 )
 from helpdesk.models.base import utcnow
 from helpdesk.models.billing import (
+    ChargeOutcome,
     Invoice,
     InvoiceStatus,
     Order,
@@ -25,6 +26,7 @@ from helpdesk.models.billing import (
     PrepaidEntry,
     Product,
     Promotion,
+    RecurringCharge,
     RecurringKind,
     RecurringPayment,
     Refund,
@@ -93,6 +95,7 @@ __all__ = [
     "CaseStatus",
     "CaseType",
     "Category",
+    "ChargeOutcome",
     "Contact",
     "Counter",
     "Criticality",
@@ -121,6 +124,7 @@ __all__ = [
     "PrepaidEntry",
     "Product",
     "Promotion",
+    "RecurringCharge",
     "RecurringKind",
     "RecurringPayment",
     "Refund",

@@ -82,6 +82,10 @@ class User(UserMixin, CreatedAt, db.Model):
     # Bumped on logout-everywhere and password change: old session cookies stop matching.
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None]
+    # -- billingcase --
+    # An agent an administrator allowed to refund and reship from case pages (billing staff
+    # and administrators may always); decided by helpdesk.rules.billing_access only.
+    billing_permission: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 

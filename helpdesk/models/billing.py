@@ -241,6 +241,9 @@ class RecurringPayment(CreatedAt, db.Model):
     enabled: Mapped[bool] = mapped_column(default=True)
     effective_on: Mapped[date]  # when the last enable/disable takes effect
     next_charge_on: Mapped[date | None]
+    # -- billingcase --
+    # The stored card `flask charge-recurring` charges (None: the customer's newest active card).
+    card_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payment_cards.id"), index=True)
 
     __table_args__ = (sa.CheckConstraint("amount_cents > 0", name="amount_positive"),)
 
@@ -315,10 +318,46 @@ class Shipment(CreatedAt, db.Model):
     carrier: Mapped[str | None] = mapped_column(sa.String(60))
     tracking_number: Mapped[str | None] = mapped_column(sa.String(80))
     shipped_at: Mapped[datetime | None]
+    # -- billingcase --
+    # A replacement parcel names the shipment it replaces, why, and the key of the form that
+    # asked for it (a double click or a retry sends one replacement).
+    reship_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shipments.id"), index=True)
+    reship_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    reship_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
 
     __table_args__ = (
         sa.CheckConstraint(
             "status <> 'shipped' OR tracking_number IS NOT NULL", name="shipped_has_tracking"
         ),
         sa.Index("ix_shipments_status_scheduled", "status", "scheduled_on"),
+    )
+
+
+class ChargeOutcome(enum.StrEnum):
+    CHARGED = "charged"
+    REFUSED = "refused"
+
+
+class RecurringCharge(CreatedAt, db.Model):
+    """One attempt to charge one period of a recurring payment (seed 002 "Period Payments").
+
+    The unique (recurring payment, period) key makes every period charged at most once, even
+    when two `flask charge-recurring` runs overlap.
+    """
+
+    __tablename__ = "recurring_charges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recurring_payment_id: Mapped[int] = mapped_column(sa.ForeignKey("recurring_payments.id"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    period_on: Mapped[date]
+    amount_cents: Mapped[int]
+    outcome: Mapped[ChargeOutcome] = mapped_column(enum_type(ChargeOutcome, "charge_outcome"))
+    detail: Mapped[str] = mapped_column(sa.String(200), default="")
+    card_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payment_cards.id"))
+    payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payments.id"), index=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("recurring_payment_id", "period_on"),
+        sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
     )

@@ -59,6 +59,7 @@ from helpdesk.rules.network import network_range
 from helpdesk.services import (
     audit,
     canned,
+    demo_billingcase,
     demo_contacts,
     demo_eligibility,
     demo_history,
@@ -208,6 +209,7 @@ def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bo
     demo_intake.load(staff["agent1@example.com"], customers)
     demo_contacts.load(customers)
     demo_searchfraud.load()
+    demo_billingcase.load(customers, card_key, BLOCKED_TEST_CARD)
     db.session.add(Setting(key=MARKER, value=utcnow().isoformat()))
     db.session.commit()
     return True

@@ -2,8 +2,10 @@
 
 Billing staff enable or disable a customer's recurring payment (flat-rate plan, monthly
 package, number porting) or service plan subscription from an effective date, today or later:
-a change cannot reach into the past, where charges were already made or skipped. A disabled
-recurring payment has no next charge; an enabled one is next charged on its effective date.
+a change cannot reach into the past, where charges were already made or skipped. An enabled
+recurring payment is next charged on its effective date; disabling one from a later date keeps
+the charges before that date (helpdesk.rules.recurring), so only a next charge on or after it
+goes.
 Each change is audited with the row's state before and after.
 """
 
@@ -25,6 +27,7 @@ from helpdesk.models import (
     Subscription,
     User,
 )
+from helpdesk.rules import recurring as recurring_rules
 from helpdesk.services import ServiceError, audit
 
 KIND_LABELS = {
@@ -155,7 +158,11 @@ def set_recurring_payment(
     before = _recurring_state(row)
     row.enabled = enabled
     row.effective_on = effective_on
-    row.next_charge_on = effective_on if enabled else None
+    row.next_charge_on = (
+        effective_on
+        if enabled
+        else recurring_rules.next_charge_when_disabled(row.next_charge_on, effective_on)
+    )
     audit.record(
         f"recurring_payment.{'enable' if enabled else 'disable'}",
         actor=actor,

@@ -19,6 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from helpdesk.extensions import db
 from helpdesk.formatting import money
 from helpdesk.models import (
+    Activity,
+    ActivityKind,
+    Case,
     Contact,
     Order,
     Organisation,
@@ -31,13 +34,14 @@ from helpdesk.models import (
     Role,
     User,
 )
+from helpdesk.rules.billing_access import may_handle_money
 from helpdesk.services import ServiceError, audit, locking
 from helpdesk.services.outbox import queue_mail
 
 REASON_MAX = 500  # refunds.reason is VARCHAR(500)
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,64}")  # refunds.idempotency_key is VARCHAR(64)
 KEY_REUSED = "This request was already used for a different refund."
-REFUNDERS = frozenset({Role.BILLING, Role.ADMIN})
+NOT_THIS_CASE = "This payment is not one of the case's order: open it from its own case."
 
 
 @dataclass(frozen=True)
@@ -62,15 +66,20 @@ def refund(
     destination: RefundDestination | str,
     idempotency_key: str,
     ip: str | None = None,
+    case_id: int | None = None,
 ) -> RefundResult:
     """Refund part or all of a payment to its card or the prepaid balance; commit.
 
     The same `idempotency_key` again returns the first refund (replay=True) and writes nothing;
-    with a different payment, amount or destination it is refused.
+    with a different payment, amount or destination it is refused. From a case page
+    (`case_id`), the payment must belong to the case's order, and the case's timeline shows the
+    refund in the same transaction.
     """
-    if actor is None or actor.role not in REFUNDERS or not actor.active:
+    if actor is None or not may_handle_money(actor.role, actor.billing_permission, actor.active):
         # The views gate the role too; this keeps CLI and future callers honest.
-        raise ServiceError("Only billing staff and administrators can refund.")
+        raise ServiceError(
+            "Only billing staff, administrators and agents with the billing permission can refund."
+        )
     reason, destination = _checked(amount_cents, reason, destination, idempotency_key)
     try:
         return _refund_locked(
@@ -81,6 +90,7 @@ def refund(
             destination=destination,
             idempotency_key=idempotency_key,
             ip=ip,
+            case_id=case_id,
         )
     except IntegrityError:
         db.session.rollback()
@@ -130,11 +140,13 @@ def _refund_locked(
     destination: RefundDestination,
     idempotency_key: str,
     ip: str | None,
+    case_id: int | None = None,
 ) -> RefundResult:
     payment = locking.locked_row(Payment, payment_id)
     try:
         if payment is None:
             raise ServiceError("This payment does not exist.")
+        case = _case_of(payment, case_id)
         # The key is looked up under the lock: two requests with one key for one payment queue
         # here, and the second finds the first one's committed refund.
         first = _refund_by_key(idempotency_key)
@@ -179,6 +191,20 @@ def _refund_locked(
             .values(prepaid_balance_cents=Organisation.prepaid_balance_cents + amount_cents)
         )
     mailed_to = _mail_customer(payment, new, card)
+    if case is not None:
+        where = f"{card.brand} ending {card.last4}" if card else "the prepaid balance"
+        db.session.add(
+            Activity(
+                case_id=case.id,
+                actor_id=actor.id,
+                kind=ActivityKind.ACTION,
+                summary=(
+                    f"Refunded {money(amount_cents, payment.currency)} of payment #{payment.id} "
+                    f"to {where}: {reason}"
+                )[:500],
+                details={"refund_id": new.id, "payment_id": payment.id},
+            )
+        )
     audit.record(
         "refund.create",
         actor=actor,
@@ -191,9 +217,20 @@ def _refund_locked(
         destination=destination.value,
         reason=reason,
         mailed=mailed_to is not None,
+        **({"case_number": case.number} if case is not None else {}),
     )
     db.session.commit()
     return RefundResult(refund=new, replay=False)
+
+
+def _case_of(payment: Payment, case_id: int | None) -> Case | None:
+    """The case the refund is made from, if any; it must name the payment's order."""
+    if case_id is None:
+        return None
+    case = db.session.get(Case, case_id)
+    if case is None or case.order_id is None or case.order_id != payment.order_id:
+        raise ServiceError(NOT_THIS_CASE)
+    return case
 
 
 def _refund_by_key(key: str) -> Refund | None:

@@ -146,3 +146,29 @@ def send_set_password_link(
     _queue_set_password_mail(user, secret_key=secret_key, max_age=max_age, link_for=link_for)
     audit.record("user.password_link", actor=actor, obj=user, ip_address=ip_address)
     db.session.commit()
+
+
+def set_billing_permission(
+    actor: User, user: User, *, granted: bool, ip_address: str | None = None
+) -> bool:
+    """Grant or take away an agent's billing permission (refund, reship from cases); audited;
+    commit. False when it was already so."""
+    _staff(user)
+    if user.role != Role.AGENT:
+        raise ServiceError(
+            "Only agents need this permission: billing staff and administrators always have it.",
+            field="billing_permission",
+        )
+    if user.billing_permission == bool(granted):
+        return False
+    before, user.billing_permission = user.billing_permission, bool(granted)
+    audit.record(
+        "user.billing_permission",
+        actor=actor,
+        obj=user,
+        ip_address=ip_address,
+        before=before,
+        after=user.billing_permission,
+    )
+    db.session.commit()
+    return True

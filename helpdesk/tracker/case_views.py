@@ -29,7 +29,8 @@ from helpdesk.rules.send_status import AfterSend
 from helpdesk.rules.tier_fit import can_take
 from helpdesk.services import ServiceError, cases, fraud_flags, kb, tracker
 from helpdesk.services.folders import TITLES
-from helpdesk.tracker.blueprint import STAFF, bp
+from helpdesk.tracker.billing_case import billing_case_context, composer_form_class
+from helpdesk.tracker.blueprint import CASE_READERS, STAFF, bp
 from helpdesk.tracker.case_eligibility import eligibility_context
 from helpdesk.tracker.case_routing import case_routing_context
 from helpdesk.tracker.common import folder_settings, sidebar_context, staff_members
@@ -65,7 +66,7 @@ SUGGESTION_TEXT_MAX = 2000
 def _forms(case, **given) -> dict:
     """Every form of the case page, with their choices; `given` ones keep their errors."""
     forms = {
-        "message_form": MessageForm(),
+        "message_form": composer_form_class(current_user)(),
         "assign_form": AssignForm(assignee_id=case.assignee_id),
         "priority_form": PriorityForm(priority_score=case.priority_score),
         "classify_form": ClassifyForm(
@@ -159,6 +160,7 @@ def _page(case, status: int = 200, **given):
         **case_contacts_context(case, given),
         **_fraud_context(case),
         **sidebar_context(),
+        **billing_case_context(case, given.get("billing_failed")),
     ), status
 
 
@@ -176,7 +178,7 @@ def _article_suggestions(case, typed: str | None) -> dict:
 
 
 @bp.route("/cases/<int:number>/articles")
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def case_article_suggestions(number: int):
     """The composer's help-article panel for what the agent is typing (htmx, debounced)."""
     case = _case(number)
@@ -207,7 +209,7 @@ def _case(number: int):
 
 
 @bp.route("/cases/<int:number>")
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def case_view(number: int):
     """The case; opening a New case assigned to me moves it to Open."""
     case = _case(number)
@@ -216,7 +218,7 @@ def case_view(number: int):
 
 
 @bp.route("/cases/<int:number>/thread")
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def case_thread(number: int):
     """Live thread poll: 204 while the case version is unchanged."""
     case = _case(number)
@@ -259,10 +261,10 @@ def act(number: int, form_name: str, form, action: Callable, success: str | None
 
 
 @bp.route("/cases/<int:number>/messages", methods=["POST"])
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def case_message(number: int):
     """Send a public reply (mailed) or a private note, with the status chosen beside "Send"."""
-    form = MessageForm()
+    form = composer_form_class(current_user)()
 
     def send(case, form):
         tracker.agent_message(
@@ -273,7 +275,8 @@ def case_message(number: int):
             uploads=request_uploads(),
             policy=attachment_policy(),
             then=AfterSend(form.then.data or ""),
-            macro_id=posted_macro_id(),
+            # Macros change status and assignment: agent work, so not from a notes-only composer.
+            macro_id=posted_macro_id() if form.__class__ is MessageForm else None,
         )
 
     return act(number, "message_form", form, send, _sent_flash(form.kind.data, form.then.data))
@@ -361,7 +364,7 @@ def case_classify(number: int):
 
 
 @bp.route("/cases/<int:number>/calls", methods=["POST"])
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def case_call(number: int):
     """Log a call with notes and outcome."""
     return act(
@@ -418,7 +421,7 @@ def case_close(number: int):
 
 
 @bp.route("/cases/<int:number>/presence", methods=["POST"])
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def case_presence(number: int):
     """Heartbeat from an open case page; answers who else is viewing or typing."""
     case = _case(number)
@@ -429,7 +432,7 @@ def case_presence(number: int):
 
 
 @bp.route("/cases/<int:number>/attachments/<int:attachment_id>")
-@role_required(*STAFF)
+@role_required(*CASE_READERS)
 def attachment_download(number: int, attachment_id: int):
     """Download a file of the case, always as an attachment."""
     case = _case(number)

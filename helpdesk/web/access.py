@@ -23,10 +23,11 @@ def get_case_or_404(number: int, actor: User) -> Case:
 
 
 def can_see_case(case: Case, actor: User) -> bool:
-    """Customers see their organisation's cases; agents and admins see all."""
+    """Customers see their organisation's cases; agents, billing staff and admins see all
+    (what billing staff may do there: helpdesk.rules.billing_access)."""
     if actor.role == Role.CUSTOMER:
         return case.organisation_id == actor.organisation_id
-    return actor.role in (Role.AGENT, Role.ADMIN)
+    return actor.role in (Role.AGENT, Role.BILLING, Role.ADMIN)
 
 
 def get_attachment_or_404(case: Case, attachment_id: int, actor: User) -> Attachment:

@@ -79,6 +79,11 @@ POST_SUPPORT = roles(LOGIN, 403, 403, OK, OK, 403, OK)
 POST_MONEY = roles(LOGIN, 403, 403, 403, 403, OK, OK)
 POST_ADMIN = roles(LOGIN, 403, 403, 403, 403, 403, OK)
 POST_EDITORS = roles(LOGIN, 403, 403, OK, OK, 403, OK)
+# Case pages billing staff work too: read, notes, calls (helpdesk.rules.billing_access).
+CASE_PAGE = roles(LOGIN, 403, 403, 200, 200, 200, 200)
+POST_CASE_PAGE = roles(LOGIN, 403, 403, OK, OK, OK, OK)
+# Money on a case page: billing staff and admins (agents only when granted the permission).
+POST_CASE_MONEY = roles(LOGIN, 403, 403, 403, 403, OK, OK)
 
 CASE_A = {"number": Ref("case_a")}
 ORG_A = {"organisation_id": Ref("org_a")}
@@ -201,10 +206,10 @@ TABLE: list[Row] = [
         query={"agent_id": "{other_agent}"},
         note="another agent's hand-over: administrators only",
     ),
-    Row("tracker.case_view", "GET", SUPPORT, CASE_A),
-    Row("tracker.case_view", "GET", SUPPORT, {"number": Ref("case_b")}),
-    Row("tracker.case_thread", "GET", SUPPORT, CASE_A, htmx=True),
-    Row("tracker.case_article_suggestions", "GET", SUPPORT, CASE_A, htmx=True),
+    Row("tracker.case_view", "GET", CASE_PAGE, CASE_A),
+    Row("tracker.case_view", "GET", CASE_PAGE, {"number": Ref("case_b")}),
+    Row("tracker.case_thread", "GET", CASE_PAGE, CASE_A, htmx=True),
+    Row("tracker.case_article_suggestions", "GET", CASE_PAGE, CASE_A, htmx=True),
     Row("tracker.case_macro_picker", "GET", SUPPORT, CASE_A, htmx=True),
     Row("tracker.macro_list", "GET", SUPPORT),
     Row("tracker.macro_new", "GET", SUPPORT),
@@ -218,13 +223,13 @@ TABLE: list[Row] = [
     Row(
         "tracker.attachment_download",
         "GET",
-        SUPPORT,
+        CASE_PAGE,
         {"number": Ref("case_a"), "attachment_id": Ref("note_attachment_a")},
     ),
     Row(
         "tracker.attachment_download",
         "GET",
-        roles(LOGIN, 403, 403, 404, 404, 403, 404),
+        roles(LOGIN, 403, 403, 404, 404, 404, 404),
         {"number": Ref("case_a"), "attachment_id": Ref("attachment_b")},
         note="B's file under A's case number",
     ),
@@ -242,6 +247,7 @@ TABLE: list[Row] = [
     Row("tracker.remote_start", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.remote_end", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_message", "POST", POST_SUPPORT, CASE_A),
+    Row("tracker.case_message", "POST", POST_CASE_PAGE, CASE_A),
     Row("tracker.macro_new", "POST", POST_SUPPORT),
     Row(
         "tracker.macro_edit",
@@ -260,10 +266,36 @@ TABLE: list[Row] = [
     Row("tracker.case_priority", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_priority_factors", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_classify", "POST", POST_SUPPORT, CASE_A),
-    Row("tracker.case_call", "POST", POST_SUPPORT, CASE_A),
+    Row("tracker.case_call", "POST", POST_CASE_PAGE, CASE_A),
     Row("tracker.case_action", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_repost", "POST", POST_SUPPORT, CASE_A),
-    Row("tracker.case_presence", "POST", POST_SUPPORT, CASE_A),
+    Row("tracker.case_presence", "POST", POST_CASE_PAGE, CASE_A),
+    Row(
+        "tracker.case_refund",
+        "POST",
+        POST_CASE_MONEY,
+        {"number": Ref("case_a"), "payment_id": Ref("payment_a")},
+    ),
+    Row(
+        "tracker.case_refund",
+        "POST",
+        roles(LOGIN, 403, 403, 403, 403, 404, 404),
+        {"number": Ref("case_a"), "payment_id": Ref("payment_b")},
+        note="B's payment under A's case",
+    ),
+    Row(
+        "tracker.case_reship",
+        "POST",
+        POST_CASE_MONEY,
+        {"number": Ref("case_a"), "shipment_id": Ref("shipment_a")},
+    ),
+    Row(
+        "tracker.case_reship",
+        "POST",
+        roles(LOGIN, 403, 403, 403, 403, 404, 404),
+        {"number": Ref("case_a"), "shipment_id": Ref("shipment_b")},
+        note="B's shipment under A's case",
+    ),
     Row("tracker.case_link", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_escalate", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_send_back", "POST", POST_SUPPORT, CASE_A),
@@ -374,6 +406,7 @@ TABLE: list[Row] = [
     Row("admin.user_create", "POST", POST_ADMIN),
     Row("admin.user_edit", "POST", POST_ADMIN, {"user_id": Ref("other_agent")}),
     Row("admin.user_password_link", "POST", POST_ADMIN, {"user_id": Ref("other_agent")}),
+    Row("admin.user_billing_permission", "POST", POST_ADMIN, {"user_id": Ref("other_agent")}),
     Row("admin.canned_edit", "POST", POST_ADMIN, {"canned_id": Ref("canned")}),
     Row("admin.catalogue_add", "POST", POST_ADMIN, {"kind": "types"}),
     Row("admin.catalogue_rename", "POST", POST_ADMIN, TYPES),
