@@ -54,6 +54,7 @@ from helpdesk.models.cases import (
     RoutingRule,
     Tier2Kind,
 )
+from helpdesk.models.feedback import Feedback, FeedbackArticle
 from helpdesk.models.fraud import BlockedAttempt, BlockedAttemptKind, BlockedCard, BlockedIP
 from helpdesk.models.kb import Article, ArticleRevision, CannedResponse, MacroUse, Visibility
 from helpdesk.models.mail import InboundMail, InboundStatus, OutboxMail, OutboxStatus
@@ -88,6 +89,8 @@ __all__ = [
     "Contact",
     "Counter",
     "Criticality",
+    "Feedback",
+    "FeedbackArticle",
     "Holiday",
     "InboundMail",
     "InboundStatus",

@@ -1,0 +1,14 @@
+"""The one-button forms that confirm an answer (a POST, so link scanners never vote)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: the answer is in the signed link."""
+
+
+class ArticleAnswerForm(FlaskForm):
+    solved = RadioField("Did this article solve it?", choices=[("yes", "Yes"), ("no", "No")])
