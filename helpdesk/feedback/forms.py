@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
 
 
 class ConfirmForm(FlaskForm):
@@ -11,4 +12,6 @@ class ConfirmForm(FlaskForm):
 
 
 class ArticleAnswerForm(FlaskForm):
-    solved = RadioField("Did this article solve it?", choices=[("yes", "Yes"), ("no", "No")])
+    solved = RadioField(
+        "Did this article solve it?", choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
+    )
