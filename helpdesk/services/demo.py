@@ -56,7 +56,7 @@ from helpdesk.models import (
 from helpdesk.rules.business_hours import last_close
 from helpdesk.rules.cards import card_brand, card_fingerprint, last_four
 from helpdesk.rules.network import network_range
-from helpdesk.services import audit, canned, demo_history, sla
+from helpdesk.services import audit, canned, demo_feedback, demo_history, sla
 from helpdesk.services.accounts import add_user
 from helpdesk.services.canned_defaults import DEFAULTS
 from helpdesk.services.counters import next_number
@@ -193,6 +193,7 @@ def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bo
     _fraud_stop(staff["admin@example.com"], card_key)
     agents = [staff[f"agent{n}@example.com"] for n in (1, 2, 3)]
     demo_history.load(agents, customers)
+    demo_feedback.load(agents)
     db.session.add(Setting(key=MARKER, value=utcnow().isoformat()))
     db.session.commit()
     return True

@@ -95,15 +95,21 @@ def answer_link(mail_id: int, case_id: int, solved: bool) -> str:
 
 
 def linked_articles(text: str) -> list[int]:
-    """Ids of the public help articles whose links appear in `text`."""
-    prefix = mail_link("helpcentre.article_show", slug="x")[:-1]
-    slugs = set(re.findall(re.escape(prefix) + f"({SLUG.pattern})", text or ""))
-    if not slugs:
+    """Ids of the public help articles linked in `text`: by slug (help centre, replies) or by
+    id (the portal's article page, which system e-mails link)."""
+    by_slug = mail_link("helpcentre.article_show", slug="x")[:-1]
+    by_id = mail_link("portal.article_show", article_id=1)[:-1]
+    slugs = set(re.findall(re.escape(by_slug) + f"({SLUG.pattern})", text or ""))
+    ids = {int(found) for found in re.findall(re.escape(by_id) + r"(\d{1,9})\b", text or "")}
+    if not slugs and not ids:
         return []
     return list(
         db.session.scalars(
             sa.select(Article.id)
-            .where(Article.slug.in_(sorted(slugs)), Article.visibility == Visibility.PUBLIC)
+            .where(
+                sa.or_(Article.slug.in_(sorted(slugs)), Article.id.in_(sorted(ids))),
+                Article.visibility == Visibility.PUBLIC,
+            )
             .order_by(Article.id)
         )
     )

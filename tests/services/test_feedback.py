@@ -76,10 +76,14 @@ def token_of(url: str) -> str:
 
 
 def test_a_public_reply_asks_with_two_links_and_remembers_who_and_what(world, policy):
+    other = Article(slug="proxy", title="Proxy", body="x", body_html="<p>x</p>")
+    db.session.add(other)
+    db.session.commit()
     message = reply(
         world,
         "See https://x/help/reset-licence and http://127.0.0.1:5000/help/reset-licence "
-        "and http://127.0.0.1:5000/help/escalations",
+        "and http://127.0.0.1:5000/help/escalations "
+        f"and http://127.0.0.1:5000/help/articles/{other.id}",
         policy,
     )
     mail = only_mail()
@@ -93,7 +97,8 @@ def test_a_public_reply_asks_with_two_links_and_remembers_who_and_what(world, po
     assert (question.agent_id, question.message_id) == (world["lena"].id, message.id)
     assert question.canned_key is None and question.solved is None
     # The public article linked in the reply is carried; the internal one is not.
-    assert db.session.scalars(sa.select(FeedbackArticle.article_id)).all() == [world["article"].id]
+    carried = db.session.scalars(sa.select(FeedbackArticle.article_id)).all()
+    assert sorted(carried) == sorted([world["article"].id, other.id])
 
 
 def test_a_system_email_asks_and_names_itself_and_the_agent(world):
