@@ -85,7 +85,7 @@ def article_answer(slug: str):
     form = ArticleAnswerForm()
     if not form.validate_on_submit() or form.solved.data not in ("yes", "no"):
         flash(gettext("Choose Yes or No."), "error")
-        return redirect(url_for("helpcentre.article_show", slug=slug, _anchor="solved"))
+        return redirect(url_for("helpcentre.article_show", slug=slug))
     solved = form.solved.data == "yes"
     answers = dict(session.get(ARTICLE_ANSWERS) or {})
     earlier = answers.get(str(article.id))
@@ -103,4 +103,4 @@ def article_answer(slug: str):
             gettext("Thank you for telling us. If you still need help, open a support case."),
             "success",
         )
-    return redirect(url_for("helpcentre.article_show", slug=slug, _anchor="solved"))
+    return redirect(url_for("helpcentre.article_show", slug=slug))
