@@ -226,3 +226,36 @@ def answer_on_article(
     db.session.add(FeedbackArticle(feedback_id=question.id, article_id=article.id))
     db.session.commit()
     return Outcome.RECORDED, question
+
+
+# --- the agent's case page ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseAnswer:
+    """One customer answer on a case, as the case page lists it."""
+
+    solved: bool
+    answered_at: datetime
+    agent_name: str | None
+    system_email: str | None  # the system e-mail's title, for those
+
+
+def case_answers(case_id: int, limit: int = 10) -> list[CaseAnswer]:
+    """The customer's answers to the mails of a case, newest first."""
+    from helpdesk.models import CannedResponse  # only the case page needs the titles
+
+    rows = db.session.execute(
+        sa.select(
+            Feedback.solved,
+            sa.func.coalesce(Feedback.changed_at, Feedback.answered_at),
+            User.name,
+            sa.func.coalesce(CannedResponse.title, Feedback.canned_key),
+        )
+        .outerjoin(User, User.id == Feedback.agent_id)
+        .outerjoin(CannedResponse, CannedResponse.key == Feedback.canned_key)
+        .where(Feedback.case_id == case_id, Feedback.solved.is_not(None))
+        .order_by(sa.func.coalesce(Feedback.changed_at, Feedback.answered_at).desc(), Feedback.id)
+        .limit(limit)
+    ).all()
+    return [CaseAnswer(*row) for row in rows]

@@ -26,7 +26,7 @@ from helpdesk.models import (
 )
 from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.rules.send_status import AfterSend
-from helpdesk.services import ServiceError, cases, kb, tracker
+from helpdesk.services import ServiceError, cases, feedback, kb, tracker
 from helpdesk.services.eligibility import organisation_eligibility
 from helpdesk.services.folders import TITLES
 from helpdesk.tracker.blueprint import STAFF, bp
@@ -149,6 +149,7 @@ def _page(case, status: int = 200, **given):
         ),
         **_forms(case, **given),
         **sidebar_context(),
+        solved_answers=feedback.case_answers(case.id),  # "Did this solve it?" answers
     ), status
 
 

@@ -190,3 +190,17 @@ def test_the_support_report_shows_the_scores(app, client, mailed):
     assert re.findall(r">([^<]+)</td>", row) == ["1", "1", "0", "1", "0"]
     csv = client.get("/reports/support/solved-agents.csv").get_data(as_text=True)
     assert "Lena Lind,1,1,0,1,0.0" in csv
+
+
+def test_the_agents_case_page_lists_the_customers_answers(app, client, mailed):
+    with app.app_context():
+        agent = make_user(Role.AGENT)
+        login_as(client, agent)
+    page = client.get(f"/tracker/cases/{mailed['number']}").get_data(as_text=True)
+    assert 'id="case-solved-title"' not in page  # nothing answered yet
+    anonymous = client.application.test_client()
+    token = csrf_from(anonymous.get(mailed["no"]).get_data(as_text=True))
+    anonymous.post(mailed["no"], data={"csrf_token": token})
+    page = client.get(f"/tracker/cases/{mailed['number']}").get_data(as_text=True)
+    section = page[page.index('id="case-solved-title"') :]
+    assert re.search(r'class="badge badge-note">No</span>\s*to the reply by Lena Lind', section)
