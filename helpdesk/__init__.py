@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from helpdesk.admin.views import bp as admin_bp
     from helpdesk.auth.views import bp as auth_bp
     from helpdesk.billing.views import bp as billing_bp
+    from helpdesk.feedback.views import bp as feedback_bp
     from helpdesk.helpcentre.views import bp as helpcentre_bp
     from helpdesk.portal.views import bp as portal_bp
     from helpdesk.reports.views import bp as reports_bp
@@ -97,3 +98,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(helpcentre_bp, url_prefix="/help")
+    app.register_blueprint(feedback_bp, url_prefix="/feedback")

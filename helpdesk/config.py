@@ -91,6 +91,11 @@ class Config:
     ATTACHMENT_EXTENSIONS = "txt,log,pdf,png,jpg,jpeg,gif,csv,zip,json,docx,xlsx"
     ATTACHMENTS_PER_MESSAGE = 5
 
+    # -- feedback --
+    FEEDBACK_LINK_DAYS = 30  # "Did this solve it?" links in mail answer for this long
+    FEEDBACK_FLAG_MIN_ANSWERS = 5  # the report flags an e-mail or article after this many ...
+    FEEDBACK_FLAG_PERCENT = 50  # ... answers, when at least this share of them said "No"
+
 
 # Environment variable -> (config key, parser). DATABASE_URL and SECRET_KEY keep their common names.
 _ENV: dict[str, tuple[str, Any]] = {
@@ -140,6 +145,9 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_ATTACHMENT_DIR": ("ATTACHMENT_DIR", str),
     "HELPDESK_ATTACHMENT_MAX_BYTES": ("ATTACHMENT_MAX_BYTES", int),
     "HELPDESK_ATTACHMENT_EXTENSIONS": ("ATTACHMENT_EXTENSIONS", str),
+    "HELPDESK_FEEDBACK_LINK_DAYS": ("FEEDBACK_LINK_DAYS", int),
+    "HELPDESK_FEEDBACK_FLAG_MIN_ANSWERS": ("FEEDBACK_FLAG_MIN_ANSWERS", int),
+    "HELPDESK_FEEDBACK_FLAG_PERCENT": ("FEEDBACK_FLAG_PERCENT", int),
 }
 
 

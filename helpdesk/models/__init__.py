@@ -56,6 +56,7 @@ from helpdesk.models.cases import (
     RoutingRule,
     Tier2Kind,
 )
+from helpdesk.models.feedback import Feedback, FeedbackArticle
 from helpdesk.models.fraud import (
     BlockedAttempt,
     BlockedAttemptKind,
@@ -100,6 +101,8 @@ __all__ = [
     "Counter",
     "Criticality",
     "CustomerTopic",
+    "Feedback",
+    "FeedbackArticle",
     "Holiday",
     "InboundMail",
     "InboundStatus",

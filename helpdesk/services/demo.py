@@ -62,6 +62,7 @@ from helpdesk.services import (
     demo_billingcase,
     demo_contacts,
     demo_eligibility,
+    demo_feedback,
     demo_history,
     demo_intake,
     demo_routing,
@@ -210,6 +211,7 @@ def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bo
     demo_contacts.load(customers)
     demo_searchfraud.load()
     demo_billingcase.load(customers, card_key, BLOCKED_TEST_CARD)
+    demo_feedback.load(agents)
     db.session.add(Setting(key=MARKER, value=utcnow().isoformat()))
     db.session.commit()
     return True

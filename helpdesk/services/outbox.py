@@ -11,6 +11,7 @@ from flask import current_app, render_template
 from helpdesk import i18n
 from helpdesk.extensions import db
 from helpdesk.models import Case, OutboxMail, User
+from helpdesk.services import feedback
 
 
 def _message_domain() -> str:
@@ -67,4 +68,12 @@ def queue_mail(
         in_reply_to=in_reply_to,
     )
     db.session.add(mail)
+    if feedback.asks(template, case):  # answers on a case end with "Did this solve it?"
+        feedback.ask(
+            mail,
+            case,
+            template=template,
+            agent=context.get("agent"),
+            message=context.get("message"),
+        )
     return mail

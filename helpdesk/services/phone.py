@@ -228,6 +228,7 @@ def send_system_email(
             user=recipient_user,
             template_key=canned.key,
             body=email.body,
+            agent=agent,  # who answered, for "Did this solve it?"
         )
         log_activity(
             target,

@@ -449,6 +449,17 @@ def agents_table(period: Period) -> Table:
     )
 
 
+# -- feedback --
+FEEDBACK_TABLES = ("solved-agents", "solved-emails", "solved-articles")
+
+
+def feedback_table(name: str, period: Period) -> Table:
+    """A "Did this solve it?" table (per agent, system e-mail or help article)."""
+    from helpdesk.services import feedback_report  # imported here: it builds on this module
+
+    return feedback_report.TABLES[name](period)
+
+
 SUPPORT_TABLES: dict[str, Callable[[Period], Table]] = {
     "first-response": first_response_table,
     "resolution": resolution_table,
@@ -458,6 +469,7 @@ SUPPORT_TABLES: dict[str, Callable[[Period], Table]] = {
     **{name: partial(article_table, name) for name in ARTICLE_COUNTERS},
     "macros": macros_table,
     "agents": agents_table,
+    **{name: partial(feedback_table, name) for name in FEEDBACK_TABLES},
 }
 
 

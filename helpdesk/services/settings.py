@@ -202,6 +202,38 @@ REGISTRY: tuple[SettingSpec, ...] = (
         "E-mail",
         EMAIL,
         hint="Where the caller can write to sales, read out to them on the phone.",
+    # -- feedback --
+    SettingSpec(
+        "FEEDBACK_LINK_DAYS",
+        "Did this solve it?",
+        "Answer links work for (days)",
+        INT,
+        1,
+        365,
+        hint="Answers and system e-mails ask the customer “Did this solve it?” with a Yes and a "
+        "No link; the links work this many days after the e-mail, and within them the customer "
+        f"may change the answer. Default {Config.FEEDBACK_LINK_DAYS}.",
+    ),
+    SettingSpec(
+        "FEEDBACK_FLAG_MIN_ANSWERS",
+        "Did this solve it?",
+        "Flag after at least (answers)",
+        INT,
+        1,
+        10000,
+        hint="The support report marks a system e-mail or help article “often does not solve "
+        "it” only once this many customers answered about it. "
+        f"Default {Config.FEEDBACK_FLAG_MIN_ANSWERS}.",
+    ),
+    SettingSpec(
+        "FEEDBACK_FLAG_PERCENT",
+        "Did this solve it?",
+        "Flag when “No” reaches (%)",
+        INT,
+        1,
+        100,
+        hint="… and at least this share of those answers said it did not solve it. "
+        f"Default {Config.FEEDBACK_FLAG_PERCENT}.",
     ),
 )
 BY_KEY = {spec.key: spec for spec in REGISTRY}

@@ -27,7 +27,7 @@ from helpdesk.models import (
 from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.rules.send_status import AfterSend
 from helpdesk.rules.tier_fit import can_take
-from helpdesk.services import ServiceError, cases, fraud_flags, kb, tracker
+from helpdesk.services import ServiceError, cases, feedback, fraud_flags, kb, tracker
 from helpdesk.services.folders import TITLES
 from helpdesk.tracker.billing_case import billing_case_context, composer_form_class
 from helpdesk.tracker.blueprint import CASE_READERS, STAFF, bp
@@ -161,6 +161,7 @@ def _page(case, status: int = 200, **given):
         **_fraud_context(case),
         **sidebar_context(),
         **billing_case_context(case, given.get("billing_failed")),
+        solved_answers=feedback.case_answers(case.id),  # "Did this solve it?" answers
     ), status
 
 

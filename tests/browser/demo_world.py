@@ -18,6 +18,7 @@ from helpdesk.models import (
     CannedResponse,
     Case,
     Contact,
+    Feedback,
     InboundMail,
     InboundStatus,
     Order,
@@ -26,7 +27,7 @@ from helpdesk.models import (
     User,
     Visibility,
 )
-from helpdesk.services import accounts, kb
+from helpdesk.services import accounts, feedback, kb
 
 CUSTOMER_EMAIL = "anna@northwind.example"
 OTHER_AGENT_EMAIL = "agent3@example.com"
@@ -87,6 +88,19 @@ def _quarantined_mail() -> int:
     return mail.id
 
 
+def _feedback_token(organisation_id: int) -> str:
+    """The Yes link of the first reply mailed on the customer's cases (the demo sends some)."""
+    question = db.session.scalar(
+        sa.select(Feedback)
+        .join(Case, Case.id == Feedback.case_id)
+        .where(Case.organisation_id == organisation_id, Feedback.outbox_mail_id.is_not(None))
+        .order_by(Feedback.id)
+        .limit(1)
+    )
+    assert question is not None, "the demo data mails no reply to the demo customer"
+    return feedback.make_token(question.outbox_mail_id, question.case_id, True)
+
+
 def demo_world(app: Flask) -> dict:
     """Ids, numbers and slugs of demo objects under the access table's keys; commits."""
     with app.app_context():
@@ -119,6 +133,7 @@ def demo_world(app: Flask) -> dict:
             "internal_article": internal.id,
             "internal_revision": _revision(internal),
             "reset_token": accounts.make_reset_token(customer, app.config["SECRET_KEY"]),
+            "feedback_token": _feedback_token(org),
         }
         db.session.remove()
     return world

@@ -133,6 +133,25 @@ TABLE: list[Row] = [
         {"slug": Ref("public_slug"), "revision_id": Ref("internal_revision")},
         note="another article's revision under this slug",
     ),
+    # --- did this solve it?: the signed link is the permission, no login needed -------------
+    Row("feedback.answer", "GET", EVERYONE, {"token": Ref("feedback_token")}),
+    Row("feedback.answer", "GET", roles(*[404] * 7), {"token": "forged.token"}),
+    Row("feedback.answer", "POST", roles(*[OK] * 7), {"token": Ref("feedback_token")}),
+    Row(
+        "feedback.article_answer",
+        "POST",
+        roles(*[OK] * 7),
+        {"slug": Ref("public_slug")},
+        data={"solved": "yes"},
+    ),
+    Row(
+        "feedback.article_answer",
+        "POST",
+        roles(*[404] * 7),
+        {"slug": Ref("internal_slug")},
+        data={"solved": "yes"},
+        note="internal articles take no answers",
+    ),
     # --- customer portal --------------------------------------------------------------------
     Row("portal.case_list", "GET", CUSTOMERS),
     Row("portal.case_new", "GET", CUSTOMERS),

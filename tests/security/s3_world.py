@@ -21,6 +21,7 @@ from helpdesk.models import (
     ArticleRevision,
     Attachment,
     Case,
+    Feedback,
     Holiday,
     InboundMail,
     Message,
@@ -30,7 +31,7 @@ from helpdesk.models import (
     Role,
     User,
 )
-from helpdesk.services import accounts, demo
+from helpdesk.services import accounts, demo, feedback
 from tests.conftest import _empty_all_tables, login_as
 
 ROLES = (Role.ADMIN, Role.AGENT, Role.BILLING, Role.CUSTOMER)
@@ -64,6 +65,17 @@ def _file(app: Flask, case: Case, name: str, data: bytes, message: Message | Non
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def _feedback_token() -> str:
+    """The Yes link of the newest unanswered "Did this solve it?" mail of the demo."""
+    question = db.session.scalar(
+        sa.select(Feedback)
+        .where(Feedback.outbox_mail_id.is_not(None), Feedback.solved.is_(None))
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        .limit(1)
+    )
+    return feedback.make_token(question.outbox_mail_id, question.case_id, True)
 
 
 def build_world(app: Flask) -> World:
@@ -141,6 +153,7 @@ def build_world(app: Flask) -> World:
                 db.session.get(User, other_user), app.config["SECRET_KEY"]
             ),
         }
+        world.ids["feedback_token"] = _feedback_token()
         world.foreign = {
             "number": foreign_case.number,
             "attachment_id": foreign_file.id,
@@ -313,6 +326,8 @@ def url_values(app: Flask, world: World, rule) -> dict[str, object]:
             values[arg] = ids["recurring_org"]
         elif arg == "organisation_id" and "contact_id" in rule.arguments:
             values[arg] = ids["contact_org"]
+        elif arg == "token" and rule.endpoint == "feedback.answer":
+            values[arg] = world.ids["feedback_token"]
         elif arg in world.ids:
             values[arg] = world.ids[arg]
         elif arg in ids:

@@ -5,6 +5,7 @@ one of each object an admin or billing page addresses by id."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import Flask
@@ -16,6 +17,7 @@ from helpdesk.models import (
     BlockedCard,
     BlockedIP,
     CannedResponse,
+    Case,
     CaseAction,
     CaseReason,
     CaseType,
@@ -42,7 +44,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.network import network_range
-from helpdesk.services import accounts, attachments, kb
+from helpdesk.services import accounts, attachments, feedback, kb, outbox
 from helpdesk.services.attachments import AttachmentPolicy, Upload
 from tests.factories import make_case, make_order, make_organisation, make_user
 
@@ -120,6 +122,21 @@ def _money(organisation, order, suffix: str) -> dict[str, int]:
         "recurring": recurring.id,
         "shipment": shipment.id,
     }
+
+
+def _feedback_token(agent: User, case_number: int) -> str:
+    """A "Did this solve it?" Yes link of a reply mailed on org A's case."""
+    case = db.session.scalar(sa.select(Case).where(Case.number == case_number))
+    mail = outbox.queue_mail(
+        to_address="customer-a@example.test",
+        subject="Re: your case",
+        template="agent_replied",
+        case=case,
+        agent=agent,
+        message=SimpleNamespace(id=None, body="A public answer"),
+    )
+    db.session.flush()
+    return feedback.make_token(mail.id, case.id, True)
 
 
 def build_world(app: Flask) -> dict:
@@ -211,6 +228,7 @@ def build_world(app: Flask) -> dict:
             }
         )
         w["users"] = {role: user.id for role, user in users.items()}
+        w["feedback_token"] = _feedback_token(users["agent_t1"], w["case_a"])
         db.session.commit()
 
         editor = db.session.get(User, w["users"]["admin"])
