@@ -202,6 +202,7 @@ REGISTRY: tuple[SettingSpec, ...] = (
         "E-mail",
         EMAIL,
         hint="Where the caller can write to sales, read out to them on the phone.",
+    ),
     # -- feedback --
     SettingSpec(
         "FEEDBACK_LINK_DAYS",

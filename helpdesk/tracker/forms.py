@@ -208,6 +208,9 @@ class AcceptForm(FlaskForm):
 
     override_reason = StringField(
         "Why you take it anyway", validators=[Optional(), Length(max=300)]
+    )
+
+
 # -- contacts --
 
 

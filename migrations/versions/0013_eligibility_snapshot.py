@@ -4,14 +4,14 @@ Cases opened before this revision keep NULL: the case page says "not recorded" r
 guess what the orders looked like back then.
 
 Revision ID: 0013_eligibility_snapshot
-Revises: 0011_user_zone_follows_business
+Revises: 0012_customer_topics
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_eligibility_snapshot"
-down_revision = "0011_user_zone_follows_business"
+down_revision = "0012_customer_topics"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """schema: cases.received_at, when a voice mail was left or an e-mail arrived
 
 Revision ID: 0014_case_received_at
-Revises: 0011_user_zone_follows_business
+Revises: 0013_eligibility_snapshot
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_case_received_at"
-down_revision = "0011_user_zone_follows_business"
+down_revision = "0013_eligibility_snapshot"
 branch_labels = None
 depends_on = None
 

@@ -5,14 +5,14 @@ button that did not exist. My orders now has "Request a key"; the step is reword
 stored e-mail wherever it is still there as installed (the rest of an edited text stays).
 
 Revision ID: 0015_request_a_key_wording
-Revises: 0011_user_zone_follows_business
+Revises: 0014_case_received_at
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_request_a_key_wording"
-down_revision = "0011_user_zone_follows_business"
+down_revision = "0014_case_received_at"
 branch_labels = None
 depends_on = None
 

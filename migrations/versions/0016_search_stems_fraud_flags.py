@@ -1,7 +1,7 @@
 """search stems on SQLite and finds contacts and intake fields; fraud flags on cases
 
 Revision ID: 0016_search_stems_fraud_flags
-Revises: 0011_user_zone_follows_business
+Revises: 0015_request_a_key_wording
 
 - case_search gets a `details` column (callback number, product version, operating system).
   On SQLite the FTS5 table is rebuilt with the porter stemmer in front of unicode61 (which
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_search_stems_fraud_flags"
-down_revision = "0011_user_zone_follows_business"
+down_revision = "0015_request_a_key_wording"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """schema: billing permission of agents, replacement shipments, recurring charges per period
 
 Revision ID: 0017_billing_on_cases
-Revises: 0011_user_zone_follows_business
+Revises: 0016_fraud_flags_data
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_billing_on_cases"
-down_revision = "0011_user_zone_follows_business"
+down_revision = "0016_fraud_flags_data"
 branch_labels = None
 depends_on = None
 

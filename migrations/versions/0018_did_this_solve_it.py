@@ -1,14 +1,14 @@
 """did this solve it: a question per answer mailed on a case, its yes/no, the articles it carried
 
 Revision ID: 0018_did_this_solve_it
-Revises: 0011_user_zone_follows_business
+Revises: 0017_billing_on_cases
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_did_this_solve_it"
-down_revision = "0011_user_zone_follows_business"
+down_revision = "0017_billing_on_cases"
 branch_labels = None
 depends_on = None
 
