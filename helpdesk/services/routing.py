@@ -164,7 +164,7 @@ def route(case: Case, now: datetime, *, explain_no_match: bool = False) -> User 
         return None
     assignee = db.session.get(User, decision.assignee_id) if decision.assignee_id else None
     if assignee is not None:
-        case.assignee = assignee
+        # The id only: a caller may still override it the same way (phone intake's choice).
         case.assignee_id, case.assigned_at = assignee.id, now
         if case.status == CaseStatus.OPEN:
             # The new assignee has not opened it yet: it is New to them (seed 002).

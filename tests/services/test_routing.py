@@ -290,3 +290,13 @@ def test_a_past_return_time_or_a_bad_reason_is_refused(desk, fields, field):
     assert refused.value.field == field
     db.session.refresh(desk["lena"])
     assert desk["lena"].agent_status is None
+
+
+def test_the_person_chosen_at_phone_intake_keeps_the_case(desk):
+    from helpdesk.services import phone
+
+    case = queued(desk, tier=1)
+    phone.triage(case, NOW, desk["priya"], desk["lena"])
+    db.session.commit()
+    db.session.expire_all()
+    assert case.assignee_id == desk["priya"].id and case.assignee.name == "Priya Patel"
