@@ -81,18 +81,18 @@ class IntakeForm(FlaskForm):
     title = StringField(
         "Title",
         validators=[DataRequired("Enter a meaningful title."), Length(max=SUBJECT_MAX)],
-        description="Something meaningful: the topic area the customer called about.",
+        description="Something meaningful: the topic area the customer asks about.",
     )
     synopsis = TextAreaField(
         "Synopsis",
         validators=[DataRequired("Write what the caller needs."), Length(max=BODY_MAX)],
-        description="The approximate customer requirement, from the voice mail.",
+        description="The approximate customer requirement, from the voice mail or e-mail.",
     )
     issue = SelectField("About", choices=_issue_choices(), default=Issue.SUPPORT.value)
     callback_phone = StringField(
         "Callback number",
         validators=[Optional(), Length(max=phone.PHONE_MAX)],
-        description="As the voice mail says: the caller ID may be their switchboard.",
+        description="As the voice mail says (the caller ID may be their switchboard).",
     )
     correspondent_email = StringField(
         "Correspondent e-mail",
