@@ -70,7 +70,7 @@ def test_a_flagged_case_warns_and_the_list_marks_and_filters_it(
     page = browser_page
     log_in(page, width, height)
     page.goto("/tracker/folders/all")
-    page.get_by_label("Fraud warnings only").check()
+    page.get_by_label("Fraud warnings", exact=True).check()
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("table.list tbody tr")
     expect(rows.first).to_contain_text("Lakeside Crafts")
