@@ -211,7 +211,7 @@ REGISTRY: tuple[SettingSpec, ...] = (
         INT,
         1,
         365,
-        hint="Answers and system e-mails ask the customer “Did this solve it?” with a Yes and a "
+        hint="Replies and system e-mails ask the customer “Did this solve it?” with a Yes and a "
         "No link; the links work this many days after the e-mail, and within them the customer "
         f"may change the answer. Default {Config.FEEDBACK_LINK_DAYS}.",
     ),
