@@ -119,10 +119,10 @@ def downgrade():
     op.drop_index(op.f("ix_recurring_charges_organisation_id"), table_name="recurring_charges")
     op.drop_table("recurring_charges")
     op.drop_index(op.f("ix_shipments_reship_key"), table_name="shipments")
-    with op.batch_alter_table("shipments") as batch_op:
-        batch_op.drop_column("reship_key")
-        batch_op.drop_column("reship_reason")
+    # Plain columns drop in place (SQLite 3.35+): rebuilding a table other rows point at would
+    # fail with foreign keys on, or cascade.
+    op.drop_column("shipments", "reship_key")
+    op.drop_column("shipments", "reship_reason")
     _drop_foreign_key_columns("shipments", ["reship_of_id"], {"reship_of_id": "shipments"})
     _drop_foreign_key_columns("recurring_payments", ["card_id"], {"card_id": "payment_cards"})
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.drop_column("billing_permission")
+    op.drop_column("users", "billing_permission")

@@ -265,7 +265,6 @@ TABLE: list[Row] = [
     Row("tracker.remote_check", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.remote_start", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.remote_end", "POST", POST_SUPPORT, CASE_A),
-    Row("tracker.case_message", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_message", "POST", POST_CASE_PAGE, CASE_A),
     Row("tracker.macro_new", "POST", POST_SUPPORT),
     Row(

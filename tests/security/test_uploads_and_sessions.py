@@ -213,11 +213,15 @@ def test_a_private_note_file_is_404_for_the_customer_but_not_for_staff(app, clie
     )
 
 
-def test_billing_clerks_cannot_download_case_files(app, client, people):
+def test_billing_clerks_read_a_cases_files_but_only_through_that_case(app, client, people):
+    # Billing staff work case pages (notes, refunds), so they read the thread's files too;
+    # a file is still only reachable through the case it belongs to.
     attachment = _stored_file(app, people["mine"])
     as_user(app, client, people["clerk"])
     response = client.get(f"/tracker/cases/{people['mine']}/attachments/{attachment}")
-    assert response.status_code == 403 and b"secret" not in response.data
+    assert response.status_code == 200 and response.data == b"secret\n"
+    elsewhere = client.get(f"/tracker/cases/{people['theirs']}/attachments/{attachment}")
+    assert elsewhere.status_code == 404
 
 
 # -- sessions and login -------------------------------------------------------------------
