@@ -7,19 +7,17 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from helpdesk.billing.blueprint import bp
-from helpdesk.billing.forms import RefundForm, TransactionFilterForm, new_idempotency_key
+from helpdesk.billing.forms import RefundForm, TransactionFilterForm
 from helpdesk.billing.queries import PaymentDetail, TransactionFilters, payment_detail, transactions
+from helpdesk.billing.refund_post import post_refund
 from helpdesk.extensions import db
-from helpdesk.models import Payment, PaymentMethod, PaymentStatus, RefundDestination, Role
-from helpdesk.services import ServiceError, fraud, refunds
+from helpdesk.models import Payment, PaymentMethod, PaymentStatus, Role
+from helpdesk.services import ServiceError, fraud
 from helpdesk.system.forms import FraudStopForm
-from helpdesk.web.filters import money
-from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import render_page_or_fragment
 from helpdesk.web.paging import page_of
 
-ALREADY_REFUNDED = "Already refunded: this request was processed before."
 FILTER_FIELDS = ("date_from", "date_to", "customer", "method", "status")
 
 
@@ -102,35 +100,8 @@ def refund_create(payment_id: int):
     payment = _payment_or_404(payment_id)
     detail = payment_detail(payment)
     form = RefundForm(card_label=detail.card_label)
-    if form.validate_on_submit():
-        try:
-            result = refunds.refund(
-                actor=current_user._get_current_object(),
-                payment_id=payment.id,
-                amount_cents=form.amount_cents,
-                reason=form.reason.data,
-                destination=form.destination.data,
-                idempotency_key=form.idempotency_key.data,
-                ip=request.remote_addr,
-            )
-        except ServiceError as error:
-            if not show_service_error(form, error):
-                # The key was used, or is unusable: a corrected post needs a new one.
-                form.idempotency_key.data = new_idempotency_key()
-        else:
-            if result.replay:
-                flash(ALREADY_REFUNDED, "info")
-            else:
-                where = (
-                    detail.card_label
-                    if result.refund.destination == RefundDestination.CARD
-                    else "the prepaid balance"
-                )
-                flash(
-                    f"Refunded {money(result.refund.amount_cents, payment.currency)} to {where}.",
-                    "success",
-                )
-            return redirect(url_for("billing.payment", payment_id=payment.id), code=303)
+    if post_refund(form, detail):
+        return redirect(url_for("billing.payment", payment_id=payment.id), code=303)
     # The refund may have been refused on a stale page: show the current amounts.
     return _payment_page(payment_detail(payment), form, status=422)
 

@@ -16,11 +16,11 @@ from flask_login import current_user
 
 from helpdesk.billing.forms import new_idempotency_key
 from helpdesk.billing.queries import PaymentDetail, payment_detail
+from helpdesk.billing.refund_post import post_refund
 from helpdesk.extensions import db
-from helpdesk.formatting import money
-from helpdesk.models import Case, Payment, RefundDestination, Shipment, User
+from helpdesk.models import Case, Payment, Shipment, User
 from helpdesk.rules.billing_access import may_handle_money, may_on_case
-from helpdesk.services import ServiceError, refunds, shipments
+from helpdesk.services import ServiceError, shipments
 from helpdesk.tracker.billing_forms import NoteOnlyForm, refund_form, reship_form
 from helpdesk.tracker.blueprint import CASE_READERS, bp
 from helpdesk.tracker.forms import MessageForm
@@ -28,7 +28,6 @@ from helpdesk.web.access import get_case_or_404
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
 
-ALREADY_REFUNDED = "Already refunded: this request was processed before."
 ALREADY_RESHIPPED = "Already queued: this replacement was requested before."
 
 
@@ -119,36 +118,8 @@ def case_refund(number: int, payment_id: int):
         abort(404)
     detail = payment_detail(payment)
     form = refund_form(payment.id, detail.card_label, posted=True)
-    if form.validate_on_submit():
-        try:
-            result = refunds.refund(
-                actor=current_user._get_current_object(),
-                payment_id=payment.id,
-                amount_cents=form.amount_cents,
-                reason=form.reason.data,
-                destination=form.destination.data,
-                idempotency_key=form.idempotency_key.data,
-                ip=request.remote_addr,
-                case_id=case.id,
-            )
-        except ServiceError as error:
-            if not show_service_error(form, error):
-                form.idempotency_key.data = new_idempotency_key()
-        else:
-            if result.replay:
-                flash(ALREADY_REFUNDED, "info")
-            else:
-                where = (
-                    detail.card_label
-                    if result.refund.destination == RefundDestination.CARD
-                    else "the prepaid balance"
-                )
-                flash(
-                    f"Refunded {money(result.refund.amount_cents, payment.currency)} to {where}. "
-                    "The customer is e-mailed.",
-                    "success",
-                )
-            return redirect(url_for("tracker.case_view", number=number, _anchor="billing"), 303)
+    if post_refund(form, detail, case_id=case.id, done_note=" The customer is e-mailed."):
+        return redirect(url_for("tracker.case_view", number=number, _anchor="billing"), 303)
     return _refused(case, "refund", payment.id, form)
 
 
