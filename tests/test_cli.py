@@ -107,6 +107,18 @@ def test_demo_orders_cover_every_eligibility_case(app, demo_loaded):
     }
 
 
+def test_every_demo_case_keeps_the_eligibility_it_was_opened_with(app, demo_loaded):
+    with app.app_context():
+        unrecorded = db.session.scalars(
+            sa.select(Case.number).where(Case.eligibility_level.is_(None))
+        ).all()
+        evaluation = db.session.scalar(
+            sa.select(Case.eligibility_reason).where(Case.number == 10002)
+        )
+    assert unrecorded == []
+    assert evaluation.startswith("Evaluating for")
+
+
 def test_demo_money_and_fraud_stop_are_consistent(app, demo_loaded):
     with app.app_context():
         for payment in db.session.scalars(sa.select(Payment)):

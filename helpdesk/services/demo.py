@@ -72,6 +72,7 @@ from helpdesk.services import (
 from helpdesk.services.accounts import add_user
 from helpdesk.services.canned_defaults import DEFAULTS
 from helpdesk.services.counters import next_number
+from helpdesk.services.eligibility import record_at_opening
 from helpdesk.web.markup import render_markup
 
 DEMO_PASSWORD = "support-demo-2026"  # noqa: S105 (printed on purpose: demo only)
@@ -212,9 +213,18 @@ def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bo
     demo_searchfraud.load()
     demo_billingcase.load(customers, card_key, BLOCKED_TEST_CARD)
     demo_feedback.load(agents)
+    _eligibility_at_opening()
     db.session.add(Setting(key=MARKER, value=utcnow().isoformat()))
     db.session.commit()
     return True
+
+
+def _eligibility_at_opening() -> None:
+    """Every demo case shows the eligibility it was opened with, as a new case would."""
+    db.session.flush()
+    unrecorded = db.session.scalars(sa.select(Case).where(Case.eligibility_level.is_(None)))
+    for case in unrecorded:
+        record_at_opening(case, case.created_at)
 
 
 def logins() -> list[tuple[str, str, str]]:
