@@ -17,7 +17,8 @@ LARGEST_ID = 2**31 - 1  # PostgreSQL INTEGER, the type of every id and case numb
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2999, 12, 31)
 
-ASCII_INTEGER = re.compile(r"-?[0-9]{1,30}", re.ASCII)
+ASCII_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+MAX_DIGITS = 20  # past any 64-bit integer; int() of thousands of digits is slow or refused
 ASCII_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
@@ -33,7 +34,7 @@ def parse_int(text: object, *, low: int = 1, high: int = LARGEST_ID) -> int | No
     if not isinstance(text, str):
         return None
     text = text.strip()
-    if not is_ascii_integer(text):
+    if len(text) > MAX_DIGITS + 1 or not is_ascii_integer(text):
         return None
     value = int(text)
     return value if low <= value <= high else None

@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from helpdesk.rules.numbers import parse_id
+from helpdesk.rules.numbers import parse_int
 
 TYPED_MAX = 40
 _IGNORED = re.compile(r"[\s\-#.]+")
@@ -44,7 +44,7 @@ def normalise(typed: str | None) -> str:
 def as_case_number(typed: str | None) -> int | None:
     """The typed number as a case number, when it can be one."""
     value = normalise(typed)
-    return parse_id(value)
+    return parse_int(value, low=0)
 
 
 def check_identity(

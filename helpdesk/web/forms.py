@@ -48,7 +48,9 @@ class IntegerField(_IntegerField):
         # int() reads "٣" as 3 and "1_000" as 1000: only ASCII digits are a number here.
         if typed and not is_ascii_integer(typed):
             self.data = None
-            raise ValueError(self.gettext("Not a valid integer value."))
+            raise ValueError(
+                self.invalid_value_message or self.gettext("Not a valid integer value.")
+            )
         super().process_formdata(valuelist)
         if self.data is not None and abs(self.data) > LARGEST_INTEGER:
             self.data = None
