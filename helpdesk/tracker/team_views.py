@@ -159,8 +159,8 @@ def handover_screen():
     if form.validate_on_submit():
         plan = {}
         for key, value in request.form.items():
-            if match := re.fullmatch(r"assignee_(\d+)", key):
-                case_id = int(match.group(1))
+            match = re.fullmatch(r"assignee_([0-9]+)", key)
+            if match and (case_id := parse_id(match.group(1))) is not None:
                 plan[case_id] = (
                     parse_id(value),  # anything but a user id is no choice
                     request.form.get(f"note_{case_id}", ""),

@@ -3,17 +3,16 @@
 Query parameters, path segments and hand-parsed form fields go through helpdesk.rules.numbers:
 ASCII digits within the range a database column holds, dates within a sane range. A value
 outside it reads as "not given" (a query filter is ignored), a 404 (a path segment) or a form
-error (the forms' own fields, see helpdesk.web.forms), never a 500 from the database.
+error (form fields and the date filters of lists and reports: IntegerField and DateField of
+helpdesk.web.forms), never a 500 from the database.
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, request
 from werkzeug.routing import IntegerConverter
 
-from helpdesk.rules.numbers import LARGEST_ID, parse_date, parse_id, parse_ids, parse_int
+from helpdesk.rules.numbers import LARGEST_ID, parse_id, parse_ids, parse_int
 
 
 class DatabaseIntConverter(IntegerConverter):
@@ -39,11 +38,6 @@ def arg_id(name: str) -> int | None:
 def arg_page(name: str = "page") -> int:
     """`?name=` as a page number; anything that is not one is page 1."""
     return arg_id(name) or 1
-
-
-def arg_date(name: str) -> date | None:
-    """`?name=` as a day between 1900-01-01 and 2999-12-31, else None."""
-    return parse_date(request.args.get(name))
 
 
 def form_ids(name: str) -> list[int]:
