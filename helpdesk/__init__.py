@@ -26,7 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     settings.finalise(app.config, app.instance_path)
-    from helpdesk.web.security import DatabaseIntConverter
+    from helpdesk.web.params import DatabaseIntConverter
 
     app.url_map.converters["int"] = DatabaseIntConverter  # before any route is added
 

@@ -23,6 +23,7 @@ from helpdesk.config import Config
 from helpdesk.extensions import db
 from helpdesk.models import Holiday, Setting, User
 from helpdesk.rules.business_hours import WEEKDAY_NAMES, parse_clock, parse_weekdays
+from helpdesk.rules.numbers import LARGEST_ID, parse_int
 from helpdesk.services import ServiceError, audit
 
 INT = "int"
@@ -275,10 +276,9 @@ def parse(spec: SettingSpec, entered: Any) -> Any:
 def _parse_int(spec: SettingSpec, entered: Any) -> int:
     if isinstance(entered, bool):
         raise ValueError("Enter a whole number.")
-    try:
-        number = int(str(entered).strip())
-    except (TypeError, ValueError):
-        raise ValueError("Enter a whole number.") from None
+    number = parse_int(str(entered), low=-LARGEST_ID, high=LARGEST_ID)
+    if number is None:
+        raise ValueError("Enter a whole number.")
     low, high = spec.minimum, spec.maximum
     if (low is not None and number < low) or (high is not None and number > high):
         raise ValueError(f"Enter a whole number from {low} to {high}.")

@@ -59,6 +59,7 @@ from helpdesk.web.files import attachment_policy, request_uploads, send_attachme
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request
+from helpdesk.web.params import arg_int
 
 SUGGESTION_TEXT_MAX = 2000
 
@@ -223,7 +224,7 @@ def case_view(number: int):
 def case_thread(number: int):
     """Live thread poll: 204 while the case version is unchanged."""
     case = _case(number)
-    if request.args.get("v", type=int) == case.version:
+    if arg_int("v", low=0) == case.version:
         return "", 204
     if not is_htmx_request():
         return redirect(url_for("tracker.case_view", number=number))
