@@ -85,6 +85,9 @@ class Config:
     EXPIRED1_DAYS = 30  # seed 002: no agent reply in 30 days
     EXPIRED2_DAYS = 7
     REOPEN_DAYS = 14
+    # The authserv-id(s) our own mail server writes into Authentication-Results (RFC 8601);
+    # empty: no header is trusted, so none can quarantine a message.
+    TRUSTED_AUTHSERV_IDS = ""
 
     ATTACHMENT_DIR: str | None = None  # default: <instance>/attachments
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -142,6 +145,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_EXPIRED1_DAYS": ("EXPIRED1_DAYS", int),
     "HELPDESK_EXPIRED2_DAYS": ("EXPIRED2_DAYS", int),
     "HELPDESK_REOPEN_DAYS": ("REOPEN_DAYS", int),
+    "HELPDESK_TRUSTED_AUTHSERV_IDS": ("TRUSTED_AUTHSERV_IDS", str),
     "HELPDESK_ATTACHMENT_DIR": ("ATTACHMENT_DIR", str),
     "HELPDESK_ATTACHMENT_MAX_BYTES": ("ATTACHMENT_MAX_BYTES", int),
     "HELPDESK_ATTACHMENT_EXTENSIONS": ("ATTACHMENT_EXTENSIONS", str),

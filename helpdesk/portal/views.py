@@ -167,7 +167,12 @@ def _thread_context(case: Case) -> dict:
     messages = db.session.scalars(
         sa.select(Message)
         .options(selectinload(Message.author))
-        .where(Message.case_id == case.id, Message.kind == MessageKind.REPLY)
+        .where(
+            Message.case_id == case.id,
+            Message.kind == MessageKind.REPLY,
+            # Mail from an address not the case's stays with the agents until one accepts it.
+            Message.unverified_sender.is_(False),
+        )
         .order_by(Message.created_at, Message.id)
     ).all()
     files = db.session.scalars(

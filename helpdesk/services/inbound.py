@@ -13,7 +13,7 @@ import imaplib
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from types import SimpleNamespace
@@ -42,6 +42,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.inbound import ParsedMail, ParseError, parse, reply_text
+from helpdesk.rules.mail_auth import SenderCheck, check_sender, trusted_ids
 from helpdesk.rules.uploads import upload_problem
 from helpdesk.services import ServiceError, audit, cases, outbox, queue_health, settings
 from helpdesk.services.attachments import AttachmentPolicy, Upload, store_uploads
@@ -209,6 +210,13 @@ def _route(
     """Decide what the message is and write it; the caller commits. Returns a new case."""
     if parsed.is_auto:
         return _ignore(mail, f"Automatic mail ({parsed.auto_reason}): never answered.")
+    check = sender_check(parsed)
+    if check.failed:
+        return _hold(
+            mail,
+            f"Sender check failed: {check.reason}. The From address is probably forged, so "
+            "nothing was added to a case. Retry only after the mail server's check is fixed.",
+        )
     if parsed.from_address == _our_address():
         return _ignore(mail, "Sent from our own address: never answered.")
     sender = find_sender(parsed)
@@ -229,6 +237,45 @@ def _ignore(mail: InboundMail, reason: str) -> None:
     mail.status = InboundStatus.IGNORED
     mail.error = reason
     return None
+
+
+def _hold(mail: InboundMail, reason: str) -> None:
+    """Keep the message in the quarantine, with the reason the administrator reads there."""
+    mail.status = InboundStatus.QUARANTINED
+    mail.error = reason
+    mail.case_id = None
+    return None
+
+
+def sender_check(parsed: ParsedMail) -> SenderCheck:
+    """What our own mail servers' Authentication-Results say about the sender."""
+    trusted = trusted_ids(settings.setting("TRUSTED_AUTHSERV_IDS") or "")
+    return check_sender(parsed.authentication_results, trusted)
+
+
+def correspondents(case: Case) -> set[str]:
+    """The addresses that speak for a case (lower case): its requester and correspondent,
+    anyone we mailed about it, and senders whose replies on it were already accepted.
+
+    Not every contact of the organisation: only they can thread a reply at all, so counting
+    them all would check nothing, and a colleague's address is the likeliest to be misused.
+    """
+    requester = case.requester.email if case.requester is not None else None
+    mailed = db.session.scalars(
+        sa.select(OutboxMail.to_address).where(OutboxMail.case_id == case.id).distinct()
+    )
+    accepted = db.session.scalars(
+        sa.select(sa.func.coalesce(Message.author_email, User.email))
+        .outerjoin(User, Message.author_id == User.id)
+        .where(
+            Message.case_id == case.id,
+            Message.from_customer.is_(True),
+            Message.unverified_sender.is_(False),
+        )
+        .distinct()
+    )
+    found = {requester, case.correspondent_email, *mailed, *accepted}
+    return {address.lower() for address in found if address}
 
 
 def _our_address() -> str:
@@ -337,10 +384,12 @@ def _reply(
     policy: AttachmentPolicy,
     files: list[Path],
 ) -> None:
-    """A customer message on the case, as a portal reply would add it (seed 002 Waiting)."""
+    """A customer message on the case, as a portal reply would add it (seed 002 Waiting);
+    from an address that is not the case's, it is only held on the case for an agent."""
     uploads, notes = _accepted_files(parsed, policy)
     body = _text_with_notes(reply_text(parsed.body), notes, cases.BODY_MAX)
     now = utcnow()
+    verified = sender.address in correspondents(case)
     message = Message(
         case_id=case.id,
         author_id=sender.user.id if sender.user else None,
@@ -352,25 +401,108 @@ def _reply(
         body_html=render_markup(body),
         email_message_id=mail.message_id,
         created_at=now,
+        unverified_sender=not verified,
     )
     db.session.add(message)
     db.session.flush()
     files += store_uploads(
         uploads, policy, case=case, message=message, uploader=sender.user or NO_LOGIN
     )
+    if verified:
+        _reply_takes_effect(case, message, sender, sender.user, "Customer replied by e-mail", now)
+    else:
+        log_activity(
+            case,
+            None,
+            ActivityKind.MAIL,
+            f"E-mail from {sender.address}, who is not a correspondent of this case: "
+            "held as an unverified sender until an agent accepts it",
+            now,
+        )
+    touch(case, now)
+    _processed(mail, case)
+
+
+def _reply_takes_effect(
+    case: Case,
+    message: Message,
+    author: Any,
+    actor: User | None,
+    summary: str,
+    now: datetime,
+    *,
+    tell_assignee: bool = True,
+) -> bool:
+    """What a customer's reply does to its case: back to the agent (seed 002 Waiting), a
+    closed case reopened, and the assignee told. `author` has the `.name` mail shows.
+    True when the status changed (and the timeline says so)."""
+    changed = case.status in (CaseStatus.ANSWERED, CaseStatus.CLOSED)
     case.last_customer_reply_at = now
     if case.status in (CaseStatus.ANSWERED, CaseStatus.CLOSED):
         reopened = case.status == CaseStatus.CLOSED
         case.status = CaseStatus.WAITING
         case.awaiting_agent_since = now
         case.closed_at = case.closed_by_id = None
-        summary = "reopened" if reopened else "waiting for agent"
-        log_activity(
-            case, sender.user, ActivityKind.STATUS, f"Customer replied by e-mail: {summary}", now
+        outcome = "reopened" if reopened else "waiting for agent"
+        log_activity(case, actor, ActivityKind.STATUS, f"{summary}: {outcome}", now)
+    if tell_assignee:
+        cases.mail_assignee_of_reply(case, message, author)
+    return changed
+
+
+def accept_sender(
+    agent: User,
+    case: Case,
+    message_id: int,
+    *,
+    ip_address: str | None = None,
+    now: datetime | None = None,
+) -> Message:
+    """An agent vouches for a held e-mail: it becomes the customer's reply and takes effect
+    as one would have on arrival; audited; commit."""
+    now = now or utcnow()
+    # One conditional update: two agents accepting at once apply the reply once.
+    claimed = db.session.execute(
+        sa.update(Message)
+        .where(
+            Message.id == message_id,
+            Message.case_id == case.id,
+            Message.unverified_sender.is_(True),
         )
+        .values(unverified_sender=False)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise ServiceError("That e-mail is not waiting to be accepted (already accepted?).")
+    message = db.session.get(Message, message_id)
+    db.session.refresh(message)
+    address = message.author_email or (message.author.email if message.author else "")
+    author = SimpleNamespace(name=message.author.name if message.author else address)
+    summary = f"{agent.name} accepted the e-mail from {address} as the customer's reply"
+    changed = _reply_takes_effect(
+        case,
+        message,
+        author,
+        agent,
+        summary,
+        now,
+        tell_assignee=case.assignee_id != agent.id,  # who accepts it has read it
+    )
+    if not changed:
+        log_activity(case, agent, ActivityKind.MAIL, summary, now)
+    audit.record(
+        "message.accept_sender",
+        actor=agent,
+        obj=message,
+        organisation_id=case.organisation_id,
+        ip_address=ip_address,
+        case=case.number,
+        sender=address,
+    )
     touch(case, now)
-    cases.mail_assignee_of_reply(case, message, sender)
-    _processed(mail, case)
+    db.session.commit()
+    return message
 
 
 def _new_case(

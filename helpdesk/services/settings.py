@@ -204,6 +204,19 @@ REGISTRY: tuple[SettingSpec, ...] = (
         EMAIL,
         hint="Where the caller can write to sales, read out to them on the phone.",
     ),
+    # -- inbound e-mail -- issue 16 item 7: only our own mail server's verdict counts.
+    SettingSpec(
+        "TRUSTED_AUTHSERV_IDS",
+        "Incoming e-mail",
+        "Trusted mail servers (authserv-id)",
+        TEXT,
+        maximum=500,
+        hint="The name your mail server puts first in the Authentication-Results header of "
+        "each received message, e.g. mx.example.com; several separated by commas. A message "
+        "such a server marks dmarc=fail (or spf=fail, when it checked no DMARC) goes to the "
+        "inbound mail quarantine instead of a case. Headers from other servers are ignored. "
+        "Empty (the default): no header is trusted.",
+    ),
     # -- feedback --
     SettingSpec(
         "FEEDBACK_LINK_DAYS",
