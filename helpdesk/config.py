@@ -61,6 +61,9 @@ class Config:
     IMAP_USERNAME = ""
     IMAP_PASSWORD = ""
     IMAP_FOLDER = "INBOX"
+    # A message still unrouted this long after it was stored is taken as abandoned by a
+    # crashed process: `flask fetch-mail` and `flask sweep-mail` route it then.
+    INBOUND_STUCK_MINUTES = 5
 
     HELPDESK_LOCALE = "en"  # the language of pages and e-mail (catalogues in helpdesk/translations)
     CLOCK = None  # a callable giving naive-UTC "now" for relative times; tests inject one
@@ -125,6 +128,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_IMAP_USERNAME": ("IMAP_USERNAME", str),
     "HELPDESK_IMAP_PASSWORD": ("IMAP_PASSWORD", str),
     "HELPDESK_IMAP_FOLDER": ("IMAP_FOLDER", str),
+    "HELPDESK_INBOUND_STUCK_MINUTES": ("INBOUND_STUCK_MINUTES", int),
     "HELPDESK_MAIL_MAX_ATTEMPTS": ("MAIL_MAX_ATTEMPTS", int),
     "HELPDESK_MAIL_BATCH_SIZE": ("MAIL_BATCH_SIZE", int),
     "HELPDESK_MAIL_TIMEOUT": ("MAIL_TIMEOUT", int),

@@ -5,6 +5,12 @@ linked to the client's address) and seed 000 (a customer must log in to open a s
 case, so strangers get "How to open a support case"). The raw message is committed before
 anything else, so nothing received is ever lost: what cannot be handled is quarantined for
 an administrator, who can retry or discard it. Automatic mail is never answered.
+
+If the process dies between the two commits the row stays "received". The MTA's redelivery
+of the same Message-ID then resumes that row, and `sweep_stuck_mail` (run by `fetch-mail`,
+`sweep-mail` and the periodic worker) resumes rows left that way for a few minutes. Routing
+first claims its row with a conditional UPDATE in the routing transaction, so two processes
+never both route one message: the second waits on the row lock, then finds it done.
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from helpdesk import i18n
 from helpdesk.extensions import db
 from helpdesk.models import (
     ActivityKind,
@@ -119,7 +126,8 @@ def _loose_header(raw: bytes, name: str) -> str | None:
 
 
 def _store(raw: bytes, parsed: ParsedMail) -> InboundMail:
-    """Commit the raw row; a second copy of a known Message-ID is stored as ignored."""
+    """Commit the raw row; a second copy of a known Message-ID is stored as ignored, unless
+    the first copy was never routed: then that row is returned to be routed now."""
     message_id = _storable_id(parsed)
     original = _original_of(message_id)
     if original is None:
@@ -131,6 +139,9 @@ def _store(raw: bytes, parsed: ParsedMail) -> InboundMail:
         except IntegrityError:  # the same message, stored by a concurrent delivery
             db.session.rollback()
             original = _original_of(message_id)
+    unfinished = db.session.get(InboundMail, original) if original is not None else None
+    if unfinished is not None and unfinished.status == InboundStatus.RECEIVED:
+        return unfinished  # a redelivery after a crash: resume, do not store it twice
     mail = _row(raw, parsed, message_id=None)
     db.session.add(_as_duplicate(mail, original))
     db.session.commit()
@@ -168,11 +179,17 @@ def _clean(text: str) -> str:
     return text.replace("\x00", "")
 
 
+class _NotClaimed(Exception):
+    """Another process routed the row, or is routing it now."""
+
+
 def _process(mail: InboundMail, parsed: ParsedMail, policy: AttachmentPolicy) -> InboundMail:
     """Route a stored message; any failure quarantines it with the reason (raw kept)."""
     mail_id = mail.id
     try:
-        new_case = committed(lambda files: _route(mail, parsed, policy, files))
+        new_case = committed(lambda files: _claimed_route(mail, parsed, policy, files))
+    except _NotClaimed:
+        return _fresh(mail_id)
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, the message must be kept
         if isinstance(exc, ServiceError):  # a known limit, said in words for the admin
             return _quarantine(mail_id, exc.message)
@@ -183,13 +200,49 @@ def _process(mail: InboundMail, parsed: ParsedMail, policy: AttachmentPolicy) ->
     return mail
 
 
+def _claimed_route(
+    mail: InboundMail, parsed: ParsedMail, policy: AttachmentPolicy, files: list[Path]
+) -> Case | None:
+    """Claim the row first in this transaction, then route it; raises _NotClaimed."""
+    try:
+        claimed = _claim(mail.id)
+    except OperationalError as error:  # SQLite: another writer held on past the lock timeout
+        raise _NotClaimed from error
+    if not claimed:
+        raise _NotClaimed
+    return _route(mail, parsed, policy, files)
+
+
+def _claim(mail_id: int) -> bool:
+    """Lock the row while it is still "received"; False once another process has routed it.
+
+    The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) until this
+    transaction ends; a second claimer waits, then sees the new status and matches nothing.
+    """
+    claim = (
+        sa.update(InboundMail)
+        .where(InboundMail.id == mail_id, InboundMail.status == InboundStatus.RECEIVED)
+        .values(status=InboundStatus.RECEIVED)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(claim).rowcount == 1
+
+
+def _fresh(mail_id: int) -> InboundMail:
+    """The row as another process left it (our transaction has ended, so it is reloaded)."""
+    return db.session.get(InboundMail, mail_id)
+
+
 def _quarantine(mail_id: int, reason: str) -> InboundMail:
-    mail = db.session.get(InboundMail, mail_id)
-    mail.status = InboundStatus.QUARANTINED
-    mail.error = reason[:2000]
-    mail.case_id = None
+    """Set the row aside with the reason, unless another process routed it meanwhile."""
+    db.session.execute(
+        sa.update(InboundMail)
+        .where(InboundMail.id == mail_id, InboundMail.status == InboundStatus.RECEIVED)
+        .values(status=InboundStatus.QUARANTINED, error=reason[:2000], case_id=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    return mail
+    return _fresh(mail_id)
 
 
 def _notify_director(case: Case) -> None:
@@ -603,7 +656,7 @@ def _answer_stranger(mail: InboundMail, parsed: ParsedMail, sender: Sender) -> N
 
 def retry(actor: User, mail_id: int, *, ip_address: str | None = None) -> InboundMail:
     """Run a stored message through routing again (after a fix or a new contact); audited."""
-    mail = db.session.get(InboundMail, mail_id)
+    mail = _locked(mail_id)
     if mail is None:
         raise ServiceError("That message no longer exists.")
     if mail.status == InboundStatus.PROCESSED:
@@ -631,7 +684,7 @@ def retry(actor: User, mail_id: int, *, ip_address: str | None = None) -> Inboun
 
 def discard(actor: User, mail_id: int, *, ip_address: str | None = None) -> InboundMail:
     """Set a quarantined message aside as ignored (the raw copy stays); audited."""
-    mail = db.session.get(InboundMail, mail_id)
+    mail = _locked(mail_id)
     if mail is None:
         raise ServiceError("That message no longer exists.")
     if mail.status not in (InboundStatus.QUARANTINED, InboundStatus.RECEIVED):
@@ -643,6 +696,52 @@ def discard(actor: User, mail_id: int, *, ip_address: str | None = None) -> Inbo
     mail.error = f"Discarded by {actor.name}. {mail.error or ''}".strip()[:2000]
     db.session.commit()
     return mail
+
+
+def _locked(mail_id: int) -> InboundMail | None:
+    """The row, read afresh under a row lock: if a process is routing it, wait for its end."""
+    return db.session.get(InboundMail, mail_id, with_for_update=True, populate_existing=True)
+
+
+# --- mail left unrouted by a crash ----------------------------------------------------------
+
+
+def stuck_after() -> timedelta:
+    """How long a row may stay "received" before the sweep takes it as abandoned."""
+    return timedelta(minutes=current_app.config["INBOUND_STUCK_MINUTES"])
+
+
+def is_stuck(mail: InboundMail, now: datetime) -> bool:
+    """Received long ago and never routed: the process storing it died (or is hung)."""
+    return mail.status == InboundStatus.RECEIVED and now - mail.created_at >= stuck_after()
+
+
+def sweep_stuck_mail(
+    now: datetime | None = None, *, limit: int = 100, policy: AttachmentPolicy | None = None
+) -> list[InboundMail]:
+    """Route the rows left "received" for longer than INBOUND_STUCK_MINUTES, oldest first.
+
+    Safe beside live deliveries and other sweeps: each row is claimed before it is routed.
+    """
+    cutoff = (now or i18n.now()) - stuck_after()
+    stuck_ids = db.session.scalars(
+        sa.select(InboundMail.id)
+        .where(InboundMail.status == InboundStatus.RECEIVED, InboundMail.created_at <= cutoff)
+        .order_by(InboundMail.created_at, InboundMail.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()  # end the read; each row gets its own transaction
+    policy = policy or attachment_policy()
+    return [_resume(mail_id, policy) for mail_id in stuck_ids]
+
+
+def _resume(mail_id: int, policy: AttachmentPolicy) -> InboundMail:
+    mail = db.session.get(InboundMail, mail_id)
+    try:
+        parsed = parse(mail.raw)
+    except ParseError as error:
+        return _quarantine(mail_id, str(error))
+    return _process(mail, parsed, policy)
 
 
 # --- IMAP -----------------------------------------------------------------------------------
