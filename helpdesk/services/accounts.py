@@ -227,46 +227,59 @@ def request_registration(
     _refuse_blocked_registration(ip, email)
     email = normalise_email(email)
     _check_password(password, email, name)
-    # Hashed on both ways, so a registered address takes as long to answer as a new one.
+    # Hashed either way, so a registered address takes as long to answer as a new one.
     password_hash = generate_password_hash(password, method="scrypt")
     owner = find_user_by_email(email)
     if owner is None:
-        token = secrets.token_urlsafe(32)
-        db.session.add(
-            PendingRegistration(
-                email=email,
-                name=name.strip(),
-                company=company.strip(),
-                phone=phone or None,
-                password_hash=password_hash,
-                token_hash=_token_hash(token),
-                ip_address=ip and ip[:45],
-                created_at=now or utcnow(),
-            )
-        )
-        queue_mail(
-            to_address=email,
-            to_name=name.strip(),
-            subject="Finish creating your support account",
-            template="registration_confirm",
+        pending = PendingRegistration(
+            email=email,
             name=name.strip(),
             company=company.strip(),
-            email=email,
-            confirm_url=confirm_link_for(token),
-            valid_hours=max(link_max_age // 3600, 1),
+            phone=phone or None,
+            password_hash=password_hash,
+            ip_address=ip and ip[:45],
+            created_at=now or utcnow(),
         )
+        _queue_finish_link(pending, confirm_link_for, link_max_age)
     elif owner.active:
-        queue_mail(
-            to_address=owner.email,
-            to_name=owner.name,
-            subject="Someone tried to create an account with your address",
-            template="registration_attempt",
-            user=owner,
-            login_url=login_url,
-            reset_url=reset_link_for(make_reset_token(owner, secret_key)),
-            valid_minutes=max(reset_max_age // 60, 1),
+        _tell_owner(
+            owner, reset_link_for(make_reset_token(owner, secret_key)), login_url, reset_max_age
         )
     db.session.commit()
+
+
+def _queue_finish_link(
+    pending: PendingRegistration, link_for: Callable[[str], str], max_age: int
+) -> None:
+    """Keep the registration and mail the link that finishes it; no commit."""
+    token = secrets.token_urlsafe(32)
+    pending.token_hash = _token_hash(token)
+    db.session.add(pending)
+    queue_mail(
+        to_address=pending.email,
+        to_name=pending.name,
+        subject="Finish creating your support account",
+        template="registration_confirm",
+        name=pending.name,
+        company=pending.company,
+        email=pending.email,
+        confirm_url=link_for(token),
+        valid_hours=max(max_age // 3600, 1),
+    )
+
+
+def _tell_owner(owner: User, reset_url: str, login_url: str, reset_max_age: int) -> None:
+    """Mail the address's owner that someone tried to register it; no commit."""
+    queue_mail(
+        to_address=owner.email,
+        to_name=owner.name,
+        subject="Someone tried to create an account with your address",
+        template="registration_attempt",
+        user=owner,
+        login_url=login_url,
+        reset_url=reset_url,
+        valid_minutes=max(reset_max_age // 60, 1),
+    )
 
 
 def _pending_query(token: str, max_age: int, now: datetime | None):
