@@ -46,6 +46,7 @@ class Config:
     LOGIN_LIMIT_PER_IP = "20 per minute"
     REGISTER_LIMIT_PER_IP = "10 per hour"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a mailed reset link stays valid
+    REGISTRATION_LINK_MAX_AGE = 86400  # seconds a mailed link finishing a registration works
     PROXY_COUNT = 0
     BASE_URL = "http://127.0.0.1:5000"  # links in e-mail are built from this, never from Host
     TRUSTED_HOSTS: list[str] | None = None  # e.g. ["support.example.com"]: other Hosts get 400
@@ -119,6 +120,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_LOGIN_LIMIT_PER_ACCOUNT": ("LOGIN_LIMIT_PER_ACCOUNT", str),
     "HELPDESK_LOGIN_LIMIT_PER_IP": ("LOGIN_LIMIT_PER_IP", str),
     "HELPDESK_PASSWORD_RESET_MAX_AGE": ("PASSWORD_RESET_MAX_AGE", int),
+    "HELPDESK_REGISTRATION_LINK_MAX_AGE": ("REGISTRATION_LINK_MAX_AGE", int),
     "HELPDESK_PROXY_COUNT": ("PROXY_COUNT", int),
     "HELPDESK_BASE_URL": ("BASE_URL", str),
     "HELPDESK_TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda raw: [h.strip() for h in raw.split(",")]),

@@ -6,6 +6,7 @@ Each needs an application context, adds to the session and flushes; the caller c
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 from datetime import timedelta
 
@@ -20,12 +21,14 @@ from helpdesk.models import (
     OrderKind,
     Organisation,
     Origin,
+    PendingRegistration,
     Role,
     User,
     utcnow,
 )
 
 PASSWORD = "correct-horse-battery"
+REGISTRATION_TOKEN = "pending-registration-token"  # the security worlds' mailed link
 _sequence = itertools.count(1)
 
 
@@ -63,6 +66,22 @@ def make_user(role: Role = Role.CUSTOMER, **overrides) -> User:
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def make_pending_registration(token: str, **overrides) -> PendingRegistration:
+    """A self-registration waiting for the mailed link that carries `token`."""
+    n = next(_sequence)
+    pending = PendingRegistration(
+        email=f"newcomer{n}@example.test",
+        name=f"Newcomer {n}",
+        company=f"Newcomer {n} Ltd",
+        password_hash=_password_hash(),
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        **overrides,
+    )
+    db.session.add(pending)
+    db.session.flush()
+    return pending
 
 
 def make_order(organisation: Organisation, **overrides) -> Order:

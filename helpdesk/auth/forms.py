@@ -34,6 +34,10 @@ class RegistrationForm(FlaskForm):
     )
 
 
+class ConfirmRegistrationForm(FlaskForm):
+    """Only the CSRF token: the mailed link's button that creates the account."""
+
+
 def _known_time_zone(_form: FlaskForm, field: SelectField) -> None:
     if field.data and field.data not in time_zone_choices():
         raise ValidationError("Choose a time zone from the list.")

@@ -19,6 +19,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from helpdesk.auth.forms import (
+    ConfirmRegistrationForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
@@ -40,6 +41,10 @@ bp = Blueprint("auth", __name__)
 LOGIN_FAILED = "Wrong e-mail or password."
 # Each request may send a mail: few per IP address, so the form cannot flood inboxes.
 RESET_LIMIT_PER_IP = "5 per hour"
+REGISTRATION_SENT = N_(
+    "Check your e-mail to finish: we have sent a message to the address you gave. "
+    "It tells you how to go on."
+)
 RESET_SENT = N_("If an account exists for that address, we have sent a link to reset the password.")
 
 
@@ -97,29 +102,71 @@ def logout():
     lambda: current_app.config["REGISTER_LIMIT_PER_IP"], methods=["POST"], scope="register-ip"
 )
 def register():
-    """Customer self-registration: a new organisation and its first login."""
+    """Customer self-registration: a mailed link finishes it (or tells the address's owner).
+
+    The answer is the same whether or not the address has an account, so the form cannot be
+    used to find out who is registered."""
     if current_user.is_authenticated:
         return redirect(home_url(current_user.role))
     form = RegistrationForm()
     if form.validate_on_submit():
+        config = current_app.config
         try:
-            user = accounts.register_customer(
+            accounts.request_registration(
                 name=form.name.data,
                 company=form.company.data,
                 email=form.email.data,
                 password=form.password.data,
                 phone=form.phone.data or "",
                 ip=request.remote_addr,
+                confirm_link_for=lambda token: mail_link("auth.register_confirm", token=token),
+                reset_link_for=lambda token: mail_link("auth.reset_password", token=token),
+                login_url=mail_link("auth.login"),
+                secret_key=config["SECRET_KEY"],
+                reset_max_age=config["PASSWORD_RESET_MAX_AGE"],
+                link_max_age=config["REGISTRATION_LINK_MAX_AGE"],
             )
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            accounts.open_login_session(user, request.remote_addr)
-            login_user(user)
-            accounts.record_login(user, request.remote_addr)
+            flash(gettext(REGISTRATION_SENT), "info")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", form=form)
+
+
+def _log_in_fresh(user) -> None:
+    """Log `user` in on this browser, ending whoever was logged in here before."""
+    if current_user.is_authenticated:
+        accounts.end_login_session(current_user.get_id())
+        logout_user()
+    accounts.open_login_session(user, request.remote_addr)
+    login_user(user)
+    accounts.record_login(user, request.remote_addr)
+
+
+@bp.route("/register/<token>", methods=["GET", "POST"])
+def register_confirm(token: str):
+    """Finish a registration through its mailed link: one click creates the account.
+
+    A button, not the visit itself, so a mail scanner that opens links creates nothing."""
+    max_age = current_app.config["REGISTRATION_LINK_MAX_AGE"]
+    pending = accounts.pending_registration(token, max_age=max_age)
+    if pending is None:
+        return _reset_page("auth/register_invalid.html", 400)
+    email = pending.email
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.confirm_registration(token, max_age=max_age, ip=request.remote_addr)
+        except ServiceError as error:
+            if error.field == "token":  # used up by a submission that just won the race
+                return _reset_page("auth/register_invalid.html", 400)
+            form.form_errors.append(error.message)
+        else:
+            _log_in_fresh(user)
             flash(gettext("Welcome! Your account is ready."), "success")
             return redirect(home_url(user.role))
-    return render_template("auth/register.html", form=form)
+    return _reset_page("auth/register_confirm.html", form=form, email=email)
 
 
 def _redirect_after_post(target: str):

@@ -212,6 +212,24 @@ class IspService(CreatedAt, db.Model):
     status: Mapped[str] = mapped_column(sa.String(32), default="active")
 
 
+class PendingRegistration(CreatedAt, db.Model):
+    """A self-registration waiting for its mailed link: nothing else exists until it is used.
+
+    Kept apart from users, so the registration form answers the same whether or not the
+    address already has an account (issue 16, no account enumeration)."""
+
+    __tablename__ = "pending_registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)  # normalised, lower-case
+    name: Mapped[str] = mapped_column(sa.String(120))
+    company: Mapped[str] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # SHA-256 of the token
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+
+
 class LoginSession(CreatedAt, db.Model):
     """One browser's login. Logging out ends it, so a copy of that browser's cookie stops
     working too, while the user's other browsers stay logged in."""

@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from helpdesk.extensions import db
 from helpdesk.models.base import CreatedAt, enum_type, utcnow
 from helpdesk.rules.eligibility import SupportLevel
 from helpdesk.rules.folders import CaseStatus
+from helpdesk.rules.subjects import clean_subject
 
 
 class Origin(enum.StrEnum):
@@ -195,6 +196,11 @@ class Case(CreatedAt, db.Model):
         sa.Index("ix_cases_origin_created", "origin", "created_at"),
         sa.Index("ix_cases_tier_status", "tier", "status"),
     )
+
+    @validates("subject")
+    def _one_line_subject(self, _key: str, subject: str) -> str:
+        # Every way in (form, mail, phone, clone, demo) stores one clean line (issue 16).
+        return clean_subject(subject)
 
 
 class CaseLink(CreatedAt, db.Model):

@@ -8,6 +8,7 @@ import hmac
 import secrets
 import zoneinfo
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -21,6 +22,7 @@ from helpdesk.models import (
     Contact,
     LoginSession,
     Organisation,
+    PendingRegistration,
     Role,
     SeenAddress,
     User,
@@ -35,6 +37,11 @@ NAME_MAX_LENGTH = 120
 PHONE_MAX_LENGTH = 40
 RESET_SALT = "password-reset"
 REGISTRATION_REFUSED = "We could not create your account. Please contact support."
+# Told only to whoever holds the mailed link, so only the address's owner learns it.
+ACCOUNT_EXISTS = (
+    "An account with this e-mail address already exists. Log in, or reset your password if "
+    "you forgot it."
+)
 
 
 def normalise_email(raw: str) -> str:
@@ -116,29 +123,33 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
-def _check_new_login(email: str, password: str, name: str) -> str:
-    email = normalise_email(email)
+def _check_password(password: str, email: str, name: str, field: str = "password") -> None:
     problems = password_problems(password, email=email, name=name)
     if problems:
-        raise ServiceError(" ".join(problems), field="password")
+        raise ServiceError(" ".join(problems), field=field)
+
+
+def _check_new_login(email: str, password: str, name: str) -> str:
+    email = normalise_email(email)
+    _check_password(password, email, name)
     if find_user_by_email(email) is not None:
         raise ServiceError("An account with this e-mail address already exists.", field="email")
     return email
 
 
-def register_customer(
-    *, name: str, company: str, email: str, password: str, phone: str = "", ip: str | None = None
-) -> User:
-    """Create an organisation, its first customer login and primary contact; commit.
-
-    From a FRAUD-STOP blocked address nothing is created: the attempt is logged and the
-    refusal does not say why (seed 002).
-    """
+def _refuse_blocked_registration(ip: str | None, email: str) -> None:
+    """From a FRAUD-STOP blocked address nothing is created: the attempt is logged and the
+    refusal does not say why (seed 002)."""
     blocked = fraud.is_ip_blocked(ip)
     if blocked is not None:
         fraud.record_attempt(BlockedAttemptKind.REGISTRATION, ip, email=email, blocked_ip=blocked)
         raise ServiceError(REGISTRATION_REFUSED)
-    email = _check_new_login(email, password, name)
+
+
+def _add_customer(
+    *, name: str, company: str, email: str, phone: str, password_hash: str, ip: str | None
+) -> User:
+    """An organisation, its first customer login and primary contact, audited; no commit."""
     organisation = Organisation(
         name=company.strip(),
         customer_number=f"C{next_number('customer')}",
@@ -150,8 +161,8 @@ def register_customer(
         role=Role.CUSTOMER,
         organisation=organisation,
         phone=phone or None,
+        password_hash=password_hash,
     )
-    user.set_password(password)
     db.session.add_all([organisation, user])
     db.session.flush()
     db.session.add(
@@ -167,8 +178,159 @@ def register_customer(
     audit.record(
         "account.register", actor=user, obj=user, organisation_id=organisation.id, ip_address=ip
     )
+    return user
+
+
+def register_customer(
+    *, name: str, company: str, email: str, password: str, phone: str = "", ip: str | None = None
+) -> User:
+    """Create an organisation, its first customer login and primary contact at once; commit.
+
+    For the CLI and tests: the public form goes through `request_registration` instead.
+    """
+    _refuse_blocked_registration(ip, email)
+    email = _check_new_login(email, password, name)
+    user = _add_customer(
+        name=name,
+        company=company,
+        email=email,
+        phone=phone,
+        password_hash=generate_password_hash(password, method="scrypt"),
+        ip=ip,
+    )
     db.session.commit()
     return user
+
+
+def request_registration(
+    *,
+    name: str,
+    company: str,
+    email: str,
+    password: str,
+    phone: str = "",
+    ip: str | None = None,
+    confirm_link_for: Callable[[str], str],
+    reset_link_for: Callable[[str], str],
+    login_url: str,
+    secret_key: str,
+    reset_max_age: int,
+    link_max_age: int,
+    now: datetime | None = None,
+) -> None:
+    """Start a self-registration: mail a link that finishes it; commit.
+
+    When the address already has an account nothing is created and its owner is told by
+    mail instead, with a reset link. The caller answers the same either way, so the form
+    never tells whether an address is registered. FRAUD-STOP refuses as before.
+    """
+    _refuse_blocked_registration(ip, email)
+    email = normalise_email(email)
+    _check_password(password, email, name)
+    # Hashed either way, so a registered address takes as long to answer as a new one.
+    password_hash = generate_password_hash(password, method="scrypt")
+    owner = find_user_by_email(email)
+    if owner is None:
+        pending = PendingRegistration(
+            email=email,
+            name=name.strip(),
+            company=company.strip(),
+            phone=phone or None,
+            password_hash=password_hash,
+            ip_address=ip and ip[:45],
+            created_at=now or utcnow(),
+        )
+        _queue_finish_link(pending, confirm_link_for, link_max_age)
+    elif owner.active:
+        _tell_owner(
+            owner, reset_link_for(make_reset_token(owner, secret_key)), login_url, reset_max_age
+        )
+    db.session.commit()
+
+
+def _queue_finish_link(
+    pending: PendingRegistration, link_for: Callable[[str], str], max_age: int
+) -> None:
+    """Keep the registration and mail the link that finishes it; no commit."""
+    token = secrets.token_urlsafe(32)
+    pending.token_hash = _token_hash(token)
+    db.session.add(pending)
+    queue_mail(
+        to_address=pending.email,
+        to_name=pending.name,
+        subject="Finish creating your support account",
+        template="registration_confirm",
+        name=pending.name,
+        company=pending.company,
+        email=pending.email,
+        confirm_url=link_for(token),
+        valid_hours=max(max_age // 3600, 1),
+    )
+
+
+def _tell_owner(owner: User, reset_url: str, login_url: str, reset_max_age: int) -> None:
+    """Mail the address's owner that someone tried to register it; no commit."""
+    queue_mail(
+        to_address=owner.email,
+        to_name=owner.name,
+        subject="Someone tried to create an account with your address",
+        template="registration_attempt",
+        user=owner,
+        login_url=login_url,
+        reset_url=reset_url,
+        valid_minutes=max(reset_max_age // 60, 1),
+    )
+
+
+def _pending_query(token: str, max_age: int, now: datetime | None):
+    oldest = (now or utcnow()) - timedelta(seconds=max_age)
+    return sa.select(PendingRegistration).where(
+        PendingRegistration.token_hash == _token_hash(token),
+        PendingRegistration.created_at >= oldest,
+    )
+
+
+def pending_registration(
+    token: str, *, max_age: int, now: datetime | None = None
+) -> PendingRegistration | None:
+    """The registration a mailed link finishes, or None if expired, used or made up."""
+    return db.session.scalar(_pending_query(token, max_age, now))
+
+
+def confirm_registration(
+    token: str, *, max_age: int, ip: str | None = None, now: datetime | None = None
+) -> User:
+    """Finish a registration through its mailed link, once: create the account; commit."""
+    pending = pending_registration(token, max_age=max_age, now=now)
+    if pending is None:
+        raise ServiceError("This link has expired or was already used.", field="token")
+    _refuse_blocked_registration(ip, pending.email)
+    # Whoever deletes the row uses the link: a second submission of it deletes nothing.
+    used = db.session.execute(
+        sa.delete(PendingRegistration).where(PendingRegistration.id == pending.id)
+    )
+    if used.rowcount != 1:
+        db.session.rollback()
+        raise ServiceError("This link has expired or was already used.", field="token")
+    if find_user_by_email(pending.email) is not None:  # finished by another of its links
+        _forget_pending(pending.email)
+        raise ServiceError(ACCOUNT_EXISTS)
+    user = _add_customer(
+        name=pending.name,
+        company=pending.company,
+        email=pending.email,
+        phone=pending.phone or "",
+        password_hash=pending.password_hash,
+        ip=ip,
+    )
+    _forget_pending(pending.email)
+    return user
+
+
+def _forget_pending(email: str) -> None:
+    """Drop every other link for this address (its account exists now); commit."""
+    db.session.execute(sa.delete(PendingRegistration).where(PendingRegistration.email == email))
+    db.session.commit()
 
 
 def add_user(
@@ -282,9 +444,7 @@ def update_profile(user: User, *, name: str, phone: str, time_zone: str | None) 
 
 
 def _check_new_password(user: User, password: str, field: str) -> None:
-    problems = password_problems(password, email=user.email, name=user.name)
-    if problems:
-        raise ServiceError(" ".join(problems), field=field)
+    _check_password(password, user.email, user.name, field)
 
 
 def _set_new_password(user: User, password: str) -> None:

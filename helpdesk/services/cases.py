@@ -22,6 +22,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
+from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.tiers import initial_tier
 from helpdesk.services import (
     ServiceError,
@@ -137,7 +138,9 @@ def open_case(
     topic = routing.usable_topic(topic_id) if topic_id is not None else None
     if topic_id is not None and topic is None:
         raise ServiceError("Choose what your case is about from the list.", field="category")
-    subject = clean_text(subject, field="subject", label="a subject", limit=SUBJECT_MAX)
+    subject = clean_text(
+        clean_subject(subject), field="subject", label="a subject", limit=SUBJECT_MAX
+    )
     body = clean_text(body, field="body", label="a description", limit=BODY_MAX)
     order = db.session.get(Order, order_id) if order_id else None
     if order is None or order.organisation_id != customer.organisation_id:

@@ -18,6 +18,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
+from helpdesk.rules.subjects import clean_subject
 from helpdesk.services import ServiceError, fraud_flags
 from helpdesk.services.casework import clean_text, log_activity, touch
 from helpdesk.services.counters import next_number
@@ -87,7 +88,7 @@ def clone_for_orders(
     actor: User, original: Case, order_numbers: Iterable[str], subject: str, body: str
 ) -> list[Case]:
     """One case per affected order (each against that order's organisation); commit."""
-    subject = clean_text(subject, field="subject", label="a subject", limit=200)
+    subject = clean_text(clean_subject(subject), field="subject", label="a subject", limit=200)
     body = clean_text(body, field="body", label="a description", limit=20_000)
     wanted = sorted({n.strip() for n in order_numbers if n.strip()})
     if not wanted:

@@ -50,6 +50,7 @@ from helpdesk.models import (
 )
 from helpdesk.rules.inbound import ParsedMail, ParseError, parse, reply_text
 from helpdesk.rules.mail_auth import SenderCheck, check_sender, trusted_ids
+from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.uploads import upload_problem
 from helpdesk.services import ServiceError, audit, cases, outbox, queue_health, settings
 from helpdesk.services.attachments import AttachmentPolicy, Upload, store_uploads
@@ -577,7 +578,7 @@ def _new_case(
     if follows is not None:
         body = f"Follow-up to case #{follows.number}, closed too long ago to reopen.\n\n{body}"
     body = _text_with_notes(body, notes, cases.BODY_MAX)
-    subject = " ".join(_clean(parsed.subject).split())[: cases.SUBJECT_MAX] or NO_SUBJECT
+    subject = clean_subject(parsed.subject)[: cases.SUBJECT_MAX].rstrip() or NO_SUBJECT
     now = utcnow()
     case = Case(
         number=next_number("case"),

@@ -49,6 +49,8 @@ AUTO_GENERATED = frozenset(
         "queue_alert",
         "refund_issued",
         "account_opened",
+        "registration_confirm",
+        "registration_attempt",
         "order_placed",
     }
 )

@@ -37,6 +37,7 @@ from helpdesk.rules.phone_procedure import (
     recommend,
     shared_words,
 )
+from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.tiers import initial_tier
 from helpdesk.services import ServiceError, callers, cases, fraud_flags, macros, outbox, sla
 from helpdesk.services.accounts import normalise_email
@@ -407,7 +408,9 @@ def open_phone_case(agent: User, intake: Intake, *, now: datetime | None = None)
     )
     if organisation is None:
         raise ServiceError("Find the caller's account first.", field="organisation_id")
-    title = clean_text(intake.title, field="title", label="a title", limit=cases.SUBJECT_MAX)
+    title = clean_text(
+        clean_subject(intake.title), field="title", label="a title", limit=cases.SUBJECT_MAX
+    )
     synopsis = clean_text(
         intake.synopsis, field="synopsis", label="a synopsis", limit=cases.BODY_MAX
     )

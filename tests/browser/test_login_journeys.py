@@ -6,8 +6,11 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from helpdesk.extensions import db
+from helpdesk.models import OutboxMail
 from helpdesk.services import demo
 
 HOMES = {
@@ -63,7 +66,14 @@ def test_login_lands_on_role_home_and_logout_ends_session(browser_page: Page, em
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
 
 
-def test_registration_reports_weak_password_then_lands_on_my_cases(browser_page: Page):
+def mailed_finish_path(app, email: str) -> str:
+    """The path of the link mailed to `email` that finishes its registration."""
+    with app.app_context():
+        mail = db.session.scalar(sa.select(OutboxMail).where(OutboxMail.to_address == email))
+        return urlsplit(re.search(r"https?://\S+", mail.body_text).group()).path
+
+
+def test_registration_reports_weak_password_then_lands_on_my_cases(app, browser_page: Page):
     page = browser_page
     page.goto("/auth/register")
     expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
@@ -92,6 +102,11 @@ def test_registration_reports_weak_password_then_lands_on_my_cases(browser_page:
     password.fill("granite-kettle-41")
     page.get_by_label("Repeat password").fill("granite-kettle-41")
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("status")).to_contain_text("Check your e-mail to finish")
+
+    page.goto(mailed_finish_path(app, "rita@riverside.example"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Finish creating your account")
+    page.get_by_role("button", name="Create my account").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("My cases")
     assert path_of(page) == "/cases"

@@ -33,6 +33,7 @@ from helpdesk.models import (
 )
 from helpdesk.services import accounts, demo, feedback
 from tests.conftest import _empty_all_tables, login_as
+from tests.factories import REGISTRATION_TOKEN, make_pending_registration
 
 ROLES = (Role.ADMIN, Role.AGENT, Role.BILLING, Role.CUSTOMER)
 
@@ -168,6 +169,8 @@ def build_world(app: Flask) -> World:
             ),
         }
         world.ids["feedback_token"] = _feedback_token()
+        make_pending_registration(REGISTRATION_TOKEN)
+        world.ids["registration_token"] = REGISTRATION_TOKEN
         world.foreign = {
             "number": foreign_case.number,
             "attachment_id": foreign_file.id,
@@ -342,6 +345,8 @@ def url_values(app: Flask, world: World, rule) -> dict[str, object]:
             values[arg] = ids["contact_org"]
         elif arg == "token" and rule.endpoint == "feedback.answer":
             values[arg] = world.ids["feedback_token"]
+        elif arg == "token" and rule.endpoint == "auth.register_confirm":
+            values[arg] = world.ids["registration_token"]
         elif arg in world.ids:
             values[arg] = world.ids[arg]
         elif arg in ids:

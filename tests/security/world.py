@@ -46,7 +46,14 @@ from helpdesk.models import (
 from helpdesk.rules.network import network_range
 from helpdesk.services import accounts, attachments, feedback, kb, outbox
 from helpdesk.services.attachments import AttachmentPolicy, Upload
-from tests.factories import make_case, make_order, make_organisation, make_user
+from tests.factories import (
+    REGISTRATION_TOKEN,
+    make_case,
+    make_order,
+    make_organisation,
+    make_pending_registration,
+    make_user,
+)
 
 ROLES = ("anonymous", "customer_a", "customer_b", "agent_t1", "agent_t2", "billing", "admin")
 
@@ -221,7 +228,7 @@ def build_world(app: Flask) -> dict:
             fingerprint="f" * 64, brand="visa", last4="0002", reason="Stolen"
         )
         db.session.add_all([reason, rule, blocked_ip, blocked_card])
-        db.session.flush()
+        make_pending_registration(REGISTRATION_TOKEN)
         w.update(
             {
                 "promotion": promotion.id,
@@ -239,6 +246,7 @@ def build_world(app: Flask) -> dict:
                 "reset_token": accounts.make_reset_token(
                     users["customer_a"], app.config["SECRET_KEY"]
                 ),
+                "registration_token": REGISTRATION_TOKEN,
             }
         )
         w["users"] = {role: user.id for role, user in users.items()}

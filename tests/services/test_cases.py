@@ -66,13 +66,15 @@ def test_too_many_files_are_refused(policy, app):
     assert count(Case) == 0
 
 
-def test_nul_bytes_are_refused_with_a_message(policy):
+def test_nul_bytes_are_refused_in_the_description_and_spaced_in_the_subject(policy):
     customer = make_user(Role.CUSTOMER)
     order = make_order(customer.organisation)
     db.session.commit()
     with pytest.raises(ServiceError) as refusal:
-        open_for(customer, order, policy, subject="bad\x00subject")
-    assert refusal.value.field == "subject"
+        open_for(customer, order, policy, body="bad\x00body")
+    assert refusal.value.field == "body"
+    # A subject is one line: its control characters become spaces (issue 16 item 9).
+    assert open_for(customer, order, policy, subject="bad\x00subject").subject == "bad subject"
 
 
 def test_the_acknowledgement_states_the_hours_the_administrator_set(policy):

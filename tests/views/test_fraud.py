@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,8 @@ from helpdesk.models import (
     BlockedIP,
     Contact,
     Organisation,
+    OutboxMail,
+    PendingRegistration,
     Role,
     User,
 )
@@ -264,7 +267,19 @@ def test_registration_next_to_a_blocked_range_goes_ahead(app, client):
     block_demo_range(app)
     response = register_from(client, "203.0.114.0")
     assert response.status_code == 302
-    assert count(app, Organisation) == 1 and count(app, BlockedAttempt) == 0
+    assert count(app, PendingRegistration) == 1 and count(app, BlockedAttempt) == 0
+
+
+def test_finishing_a_registration_from_a_blocked_address_is_refused(app, client):
+    register_from(client, "198.51.100.7")
+    block_demo_range(app)
+    with app.app_context():
+        mail = db.session.scalar(sa.select(OutboxMail))
+        link = urlsplit(re.search(r"https?://\S+", mail.body_text).group()).path
+    response = post_form(client, link, {}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert response.status_code == 200 and REFUSED in response.text
+    assert count(app, User) == 1 and count(app, Organisation) == 0  # only the admin
+    assert count(app, BlockedAttempt) == 1
 
 
 def test_forwarded_address_counts_only_behind_a_configured_proxy(app, client, tmp_path):

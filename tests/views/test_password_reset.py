@@ -12,7 +12,7 @@ from itsdangerous import URLSafeTimedSerializer
 from helpdesk.extensions import db
 from helpdesk.models import AuditLog, OutboxMail, Role, User
 from helpdesk.services import accounts
-from tests.conftest import post_form
+from tests.conftest import csrf_from, post_form
 from tests.factories import PASSWORD, make_user
 
 SENT = "If an account exists for that address, we have sent a link to reset the password."
@@ -72,6 +72,25 @@ def test_inactive_account_gets_the_same_message_and_no_mail(app, client, user_id
         db.session.commit()
     assert SENT in ask_for_link(client, "noor@example.test").get_data(as_text=True)
     assert outbox(app) == []
+
+
+def reset_answer(app, email: str, ip: str) -> tuple:
+    """The redirect a visitor gets for `email`, and the page it leads to (token stripped)."""
+    visitor = app.test_client()
+    response = post_form(visitor, "/auth/reset", {"email": email}, environ_base={"REMOTE_ADDR": ip})
+    # The session cookie holds the CSRF token; the limiter's reset time follows the clock.
+    varying = {"Set-Cookie", "Date", "Retry-After", "X-RateLimit-Reset"}
+    headers = sorted((k, v) for k, v in response.headers.items() if k not in varying)
+    page = visitor.get(response.headers["Location"]).text
+    return response.status_code, headers, response.data, page.replace(csrf_from(page), "TOKEN")
+
+
+def test_known_and_unknown_addresses_get_exactly_the_same_answer(app, user_id):
+    known = reset_answer(app, "noor@example.test", "192.0.2.1")
+    unknown = reset_answer(app, "nobody@example.test", "192.0.2.2")
+    assert known == unknown
+    assert known[0] == 302 and ("Location", "/auth/reset") in known[1] and SENT in known[3]
+    assert [mail.to_address for mail in outbox(app)] == ["noor@example.test"]
 
 
 def test_known_address_gets_one_mail_with_an_absolute_link(app, client, user_id):

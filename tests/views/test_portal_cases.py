@@ -124,6 +124,13 @@ def test_bad_case_input_shows_an_error_and_keeps_the_text(app, client, world, ov
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
 
+def test_a_subject_typed_with_line_breaks_is_stored_as_one_line(app, client, world):
+    as_user(app, client, world["anna"])
+    response = open_case(client, world["anna_order"], subject="Checkout\r\n fails\tat step\x0b3")
+    assert response.status_code == 302
+    assert only_case(app).subject == "Checkout fails at step 3"
+
+
 def test_a_foreign_order_id_is_refused(app, client, world):
     as_user(app, client, world["anna"])
     response = open_case(client, world["ben_order"])
