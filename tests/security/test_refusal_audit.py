@@ -1,0 +1,159 @@
+"""Issue 16 item 6: a refused money or permission action leaves an audit row: who tried, what
+they tried to change, from which address, and why it was refused."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import url_for
+
+from helpdesk.extensions import db
+from helpdesk.models import AuditLog, User
+from helpdesk.services import ServiceError, refunds
+from tests.conftest import as_user
+from tests.security.test_access_matrix import role_clients
+from tests.security.world import build_world
+
+REFUND = {"amount": "25.00", "reason": "Damaged in transit", "destination": "card"}
+
+
+def _url(app, endpoint: str, **args) -> str:
+    with app.test_request_context():
+        return url_for(endpoint, **args)
+
+
+def _audit_rows(app) -> list[AuditLog]:
+    with app.app_context():
+        rows = db.session.scalars(sa.select(AuditLog).order_by(AuditLog.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def _refused_rows(app) -> list[AuditLog]:
+    return [row for row in _audit_rows(app) if row.action.startswith("refused.")]
+
+
+@pytest.fixture
+def world(app):
+    return build_world(app)
+
+
+@pytest.fixture
+def clients(app, world):
+    return role_clients(app, world)
+
+
+def _post(clients, role: str, url: str, data: dict | None = None):
+    client, token = clients[role]
+    response = client.post(url, data={**(data or {}), "csrf_token": token})
+    assert response.status_code == 403
+    assert "Not allowed" in response.get_data(as_text=True)
+    return response
+
+
+def test_agent_giving_another_agent_the_admin_role_is_refused_and_audited(app, world, clients):
+    target = world["other_agent"]
+    url = _url(app, "admin.user_edit", user_id=target)
+    _post(clients, "agent_t1", url, {"role": "admin", "tier": "1", "active": "y"})
+
+    [row] = _refused_rows(app)
+    assert row.action == "refused.admin.user_edit"
+    assert row.actor_id == world["users"]["agent_t1"]
+    assert (row.object_type, row.object_id) == ("User", target)
+    assert row.ip_address == clients["agent_t1"][0].environ_base["REMOTE_ADDR"]
+    assert row.details["reason"] == "role agent is not one of: admin"
+    assert row.details["request"] == f"POST {url}"
+    assert row.details["values"] == {"role": "admin", "tier": "1", "active": "y"}
+    with app.app_context():  # and nothing changed
+        assert db.session.get(User, target).role.value == "agent"
+
+
+def test_agent_without_billing_permission_refunding_from_a_case_is_audited(app, world, clients):
+    payment = world["payment_a"]
+    url = _url(app, "tracker.case_refund", number=world["case_a"], payment_id=payment)
+    _post(clients, "agent_t2", url, {**REFUND, "idempotency_key": "k" * 32})
+
+    [row] = _refused_rows(app)
+    assert row.action == "refused.tracker.case_refund"
+    assert row.actor_id == world["users"]["agent_t2"]
+    assert (row.object_type, row.object_id) == ("Payment", payment)
+    assert row.ip_address == clients["agent_t2"][0].environ_base["REMOTE_ADDR"]
+    assert row.details["reason"] == "no billing permission"
+    assert row.details["values"] == {"amount": "25.00", "destination": "card"}
+
+
+def test_billing_clerk_changing_an_admin_setting_is_audited(app, world, clients):
+    _post(clients, "billing", _url(app, "admin.settings_edit"), {"expiry_days": "1"})
+
+    [row] = _refused_rows(app)
+    assert row.action == "refused.admin.settings_edit"
+    assert row.actor_id == world["users"]["billing"]
+    assert row.ip_address == clients["billing"][0].environ_base["REMOTE_ADDR"]
+    assert row.details["reason"] == "role billing is not one of: admin"
+    assert row.details["fields"] == ["expiry_days"]
+
+
+def test_customer_putting_an_organisation_on_fraud_stop_is_audited(app, world, clients):
+    organisation = world["org_b"]
+    url = _url(app, "system.customer_fraud_stop", organisation_id=organisation)
+    _post(clients, "customer_a", url, {"reason": "Chargebacks"})
+
+    [row] = _refused_rows(app)
+    assert row.action == "refused.system.customer_fraud_stop"
+    assert row.actor_id == world["users"]["customer_a"]
+    assert (row.object_type, row.object_id) == ("Organisation", organisation)
+    assert row.ip_address == clients["customer_a"][0].environ_base["REMOTE_ADDR"]
+    assert row.details["reason"] == "role customer is not one of: admin, billing"
+
+
+def test_a_refused_card_block_never_stores_the_card_number(app, clients):
+    _post(clients, "agent_t1", _url(app, "system.fraud_block_card"), {"number": "4111111111111111"})
+
+    [row] = _refused_rows(app)
+    assert row.details["fields"] == ["number"]
+    assert "4111111111111111" not in repr(row.details)
+
+
+def test_page_views_and_visitors_are_not_audited(app, world, clients):
+    agent, _token = clients["agent_t1"]
+    assert agent.get(_url(app, "admin.user_list")).status_code == 403
+    visitor, token = clients["anonymous"]
+    response = visitor.post(_url(app, "admin.settings_edit"), data={"csrf_token": token})
+    assert response.status_code == 302  # to the login page
+    assert _refused_rows(app) == []
+
+
+def test_a_service_refusal_is_audited_and_survives_the_rollback(app, world):
+    with app.app_context():
+        agent = db.session.get(User, world["users"]["agent_t1"])
+        with pytest.raises(ServiceError):
+            refunds.refund(
+                actor=agent,
+                payment_id=world["payment_a"],
+                amount_cents=2500,
+                reason="Damaged",
+                destination="card",
+                idempotency_key="k" * 32,
+                ip="203.0.113.9",
+            )
+        db.session.rollback()  # what the caller does with a refused action
+
+    [row] = _refused_rows(app)
+    assert row.action == "refused.refund.create"
+    assert row.actor_id == world["users"]["agent_t1"]
+    assert (row.object_type, row.object_id) == ("Payment", world["payment_a"])
+    assert row.ip_address == "203.0.113.9"
+    assert "billing permission" in row.details["reason"]
+
+
+def test_the_audit_log_shows_and_filters_refusals(app, world, clients):
+    url = _url(app, "admin.user_edit", user_id=world["other_agent"])
+    _post(clients, "agent_t1", url, {"role": "admin"})
+    admin, _token = clients["admin"]
+    as_user(app, admin, world["users"]["admin"])
+
+    page = admin.get(_url(app, "admin.audit_log", action="refused.")).get_data(as_text=True)
+    assert "Refused" in page
+    assert "admin.user_edit" in page
+    assert "role agent is not one of: admin" in page
+    assert "192.0.2." in page
