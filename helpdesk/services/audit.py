@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditLog, User
-from helpdesk.services import ServiceError
 
 
 def record(
@@ -61,24 +60,3 @@ def record_refusal(
     )
     with Session(db.engine) as session, session.begin():
         session.add(entry)
-
-
-def refused(
-    action: str,
-    *,
-    actor: User | None,
-    message: str,
-    object_type: str | None = None,
-    object_id: int | None = None,
-    ip_address: str | None = None,
-) -> ServiceError:
-    """Audit a refused action (its own commit) and return the error for the caller to raise."""
-    record_refusal(
-        action,
-        actor=actor,
-        reason=message,
-        object_type=object_type,
-        object_id=object_id,
-        ip_address=ip_address,
-    )
-    return ServiceError(message)

@@ -77,14 +77,8 @@ def refund(
     """
     if actor is None or not may_handle_money(actor.role, actor.billing_permission, actor.active):
         # The views gate the role too; this keeps CLI and future callers honest.
-        raise audit.refused(
-            "refund.create",
-            actor=actor,
-            message="Only billing staff, administrators and agents with the billing permission "
-            "can refund.",
-            object_type="Payment",
-            object_id=payment_id,
-            ip_address=ip,
+        raise ServiceError(
+            "Only billing staff, administrators and agents with the billing permission can refund."
         )
     reason, destination = _checked(amount_cents, reason, destination, idempotency_key)
     try:

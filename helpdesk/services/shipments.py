@@ -179,14 +179,9 @@ def reship(
 ) -> ReshipResult:
     """Queue a replacement of a shipped parcel (lost, broken); audited, on the case; commit."""
     if actor is None or not may_handle_money(actor.role, actor.billing_permission, actor.active):
-        raise audit.refused(
-            "shipment.reship",
-            actor=actor,
-            message="Only billing staff, administrators and agents with the billing permission "
-            "can send a replacement.",
-            object_type="Shipment",
-            object_id=shipment_id,
-            ip_address=ip_address,
+        raise ServiceError(
+            "Only billing staff, administrators and agents with the billing permission can "
+            "send a replacement."
         )
     reason = " ".join((reason or "").split())
     if not reason:

@@ -9,7 +9,6 @@ from flask import url_for
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditLog, User
-from helpdesk.services import ServiceError, refunds
 from tests.conftest import as_user
 from tests.security.test_access_matrix import role_clients
 from tests.security.world import build_world
@@ -121,29 +120,6 @@ def test_page_views_and_visitors_are_not_audited(app, world, clients):
     response = visitor.post(_url(app, "admin.settings_edit"), data={"csrf_token": token})
     assert response.status_code == 302  # to the login page
     assert _refused_rows(app) == []
-
-
-def test_a_service_refusal_is_audited_and_survives_the_rollback(app, world):
-    with app.app_context():
-        agent = db.session.get(User, world["users"]["agent_t1"])
-        with pytest.raises(ServiceError):
-            refunds.refund(
-                actor=agent,
-                payment_id=world["payment_a"],
-                amount_cents=2500,
-                reason="Damaged",
-                destination="card",
-                idempotency_key="k" * 32,
-                ip="203.0.113.9",
-            )
-        db.session.rollback()  # what the caller does with a refused action
-
-    [row] = _refused_rows(app)
-    assert row.action == "refused.refund.create"
-    assert row.actor_id == world["users"]["agent_t1"]
-    assert (row.object_type, row.object_id) == ("Payment", world["payment_a"])
-    assert row.ip_address == "203.0.113.9"
-    assert "billing permission" in row.details["reason"]
 
 
 def test_the_audit_log_shows_and_filters_refusals(app, world, clients):
