@@ -50,58 +50,56 @@ def _post(clients, role: str, url: str, data: dict | None = None):
     return response
 
 
+def _refused(app, world, clients, role: str, endpoint: str, data: dict, **args) -> AuditLog:
+    """POST as `role`, expect 403 and exactly one refusal row naming who, what and where."""
+    url = _url(app, endpoint, **args)
+    _post(clients, role, url, data)
+    [row] = _refused_rows(app)
+    assert row.action == f"refused.{endpoint}"
+    assert row.actor_id == world["users"][role]
+    assert row.ip_address == clients[role][0].environ_base["REMOTE_ADDR"]
+    assert row.details["request"] == f"POST {url}"
+    return row
+
+
 def test_agent_giving_another_agent_the_admin_role_is_refused_and_audited(app, world, clients):
     target = world["other_agent"]
-    url = _url(app, "admin.user_edit", user_id=target)
-    _post(clients, "agent_t1", url, {"role": "admin", "tier": "1", "active": "y"})
+    values = {"role": "admin", "tier": "1", "active": "y"}
+    row = _refused(app, world, clients, "agent_t1", "admin.user_edit", values, user_id=target)
 
-    [row] = _refused_rows(app)
-    assert row.action == "refused.admin.user_edit"
-    assert row.actor_id == world["users"]["agent_t1"]
     assert (row.object_type, row.object_id) == ("User", target)
-    assert row.ip_address == clients["agent_t1"][0].environ_base["REMOTE_ADDR"]
     assert row.details["reason"] == "role agent is not one of: admin"
-    assert row.details["request"] == f"POST {url}"
-    assert row.details["values"] == {"role": "admin", "tier": "1", "active": "y"}
+    assert row.details["values"] == values
     with app.app_context():  # and nothing changed
         assert db.session.get(User, target).role.value == "agent"
 
 
 def test_agent_without_billing_permission_refunding_from_a_case_is_audited(app, world, clients):
     payment = world["payment_a"]
-    url = _url(app, "tracker.case_refund", number=world["case_a"], payment_id=payment)
-    _post(clients, "agent_t2", url, {**REFUND, "idempotency_key": "k" * 32})
+    data = {**REFUND, "idempotency_key": "k" * 32}
+    args = {"number": world["case_a"], "payment_id": payment}
+    row = _refused(app, world, clients, "agent_t2", "tracker.case_refund", data, **args)
 
-    [row] = _refused_rows(app)
-    assert row.action == "refused.tracker.case_refund"
-    assert row.actor_id == world["users"]["agent_t2"]
     assert (row.object_type, row.object_id) == ("Payment", payment)
-    assert row.ip_address == clients["agent_t2"][0].environ_base["REMOTE_ADDR"]
     assert row.details["reason"] == "no billing permission"
     assert row.details["values"] == {"amount": "25.00", "destination": "card"}
 
 
 def test_billing_clerk_changing_an_admin_setting_is_audited(app, world, clients):
-    _post(clients, "billing", _url(app, "admin.settings_edit"), {"expiry_days": "1"})
+    data = {"expiry_days": "1"}
+    row = _refused(app, world, clients, "billing", "admin.settings_edit", data)
 
-    [row] = _refused_rows(app)
-    assert row.action == "refused.admin.settings_edit"
-    assert row.actor_id == world["users"]["billing"]
-    assert row.ip_address == clients["billing"][0].environ_base["REMOTE_ADDR"]
     assert row.details["reason"] == "role billing is not one of: admin"
     assert row.details["fields"] == ["expiry_days"]
 
 
 def test_customer_putting_an_organisation_on_fraud_stop_is_audited(app, world, clients):
     organisation = world["org_b"]
-    url = _url(app, "system.customer_fraud_stop", organisation_id=organisation)
-    _post(clients, "customer_a", url, {"reason": "Chargebacks"})
+    data = {"reason": "Chargebacks"}
+    args = {"organisation_id": organisation}
+    row = _refused(app, world, clients, "customer_a", "system.customer_fraud_stop", data, **args)
 
-    [row] = _refused_rows(app)
-    assert row.action == "refused.system.customer_fraud_stop"
-    assert row.actor_id == world["users"]["customer_a"]
     assert (row.object_type, row.object_id) == ("Organisation", organisation)
-    assert row.ip_address == clients["customer_a"][0].environ_base["REMOTE_ADDR"]
     assert row.details["reason"] == "role customer is not one of: admin, billing"
 
 
