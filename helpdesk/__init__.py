@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +27,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     settings.finalise(app.config, app.instance_path)
-    from helpdesk.web.security import DatabaseIntConverter
+    settings.warn_if_limits_per_process(app.config, os.environ, sys.argv, app.logger)
+    from helpdesk.web.params import DatabaseIntConverter
 
     app.url_map.converters["int"] = DatabaseIntConverter  # before any route is added
 

@@ -1,11 +1,13 @@
 """Flask CLI commands: `flask demo-data`, `flask create-user`, `flask search-reindex`,
-`flask send-mail`."""
+`flask send-mail`, `flask ingest-mail`, `flask fetch-mail`, `flask sweep-mail` ..."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC
 
@@ -28,6 +30,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(search_reindex)
     app.cli.add_command(ingest_mail)
     app.cli.add_command(fetch_mail)
+    app.cli.add_command(sweep_mail)
     app.cli.add_command(install_defaults)
     app.cli.add_command(_old_name(install_defaults, "seed-defaults"))
     app.cli.add_command(send_mail)
@@ -230,6 +233,7 @@ def ingest_mail(source) -> None:
     from helpdesk.services import inbound
 
     raw = source.read()
+    _arm_test_pause()
     try:
         mail = inbound.ingest(raw)
     except Exception as error:  # noqa: BLE001 - not stored: the MTA must retry, not bounce
@@ -246,6 +250,7 @@ def fetch_mail(limit: int) -> None:
     """Poll the HELPDESK_IMAP_* mailbox; each message is deleted there once it is stored."""
     from helpdesk.services import inbound
 
+    _sweep(limit)  # first: an unreachable mailbox must not keep stored mail waiting
     try:
         result = inbound.fetch_mail(current_app.config, limit=limit)
     except (OSError, inbound.imaplib.IMAP4.error) as error:
@@ -255,6 +260,69 @@ def fetch_mail(limit: int) -> None:
     click.echo(f"{len(result.mails)} fetched, {result.deleted} deleted from the mailbox.")
     if result.error:
         raise click.ClickException(result.error)
+
+
+@click.command("sweep-mail")
+@with_appcontext
+@click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
+def sweep_mail(limit: int) -> None:
+    """Route stored mail that a crashed process left unrouted (cron, with an MTA pipe)."""
+    _sweep(limit)
+
+
+def _sweep(limit: int) -> None:
+    from helpdesk.services import inbound
+
+    resumed = inbound.sweep_stuck_mail(limit=limit)
+    for mail in resumed:
+        click.echo(_outcome(mail))
+    if resumed:
+        click.echo(f"{len(resumed)} unrouted message{'' if len(resumed) == 1 else 's'} resumed.")
+
+
+# Crash tests stop `ingest-mail` at these points: the process writes the marker file and
+# sleeps, and the test kills it there (no timing races). Never armed in production.
+PAUSE_POINTS = ("before_raw_commit", "raw_committed", "case_committed")
+
+
+def _arm_test_pause() -> None:
+    point = os.environ.get("HELPDESK_TEST_PAUSE_AT")
+    marker = os.environ.get("HELPDESK_TEST_PAUSE_MARKER")
+    if not point or not marker or current_app.config["HELPDESK_ENV"] == "production":
+        return
+    if point not in PAUSE_POINTS:
+        raise click.UsageError(f"HELPDESK_TEST_PAUSE_AT must be one of {', '.join(PAUSE_POINTS)}")
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from helpdesk.models import Case, InboundMail
+
+    def pause(reached: str) -> None:
+        if reached == point:
+            with open(marker, "w") as file:
+                file.write(str(os.getpid()))
+            time.sleep(3600)
+
+    def flushed(session, _context) -> None:
+        writes = session.info.setdefault("test_pause", set())
+        writes.update(type(row) for row in session.new)
+
+    def before_commit(session) -> None:
+        session.flush()
+        if InboundMail in session.info.get("test_pause", ()):
+            pause("before_raw_commit")
+
+    def after_commit(session) -> None:
+        writes = session.info.pop("test_pause", set())
+        if InboundMail in writes:
+            pause("raw_committed")
+        if Case in writes:
+            pause("case_committed")
+
+    sa.event.listen(Session, "after_flush", flushed)
+    sa.event.listen(Session, "before_commit", before_commit)
+    sa.event.listen(Session, "after_commit", after_commit)
+    sa.event.listen(Session, "after_rollback", lambda session: session.info.pop("test_pause", 0))
 
 
 @click.command("charge-recurring")

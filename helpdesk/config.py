@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
-from collections.abc import Mapping
+import shlex
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,11 @@ class Config:
     # typed text; only absurd requests meet this hard limit (a 413 page).
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
+    # memory:// counts in each process apart: fine for `flask run`, wrong for several workers
+    # (production refuses it). Fixed windows, because the login limits give back the count
+    # of attempts that did not fail (a negative hit), which only they support.
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "fixed-window"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
@@ -61,6 +67,9 @@ class Config:
     IMAP_USERNAME = ""
     IMAP_PASSWORD = ""
     IMAP_FOLDER = "INBOX"
+    # A message still unrouted this long after it was stored is taken as abandoned by a
+    # crashed process: `flask fetch-mail` and `flask sweep-mail` route it then.
+    INBOUND_STUCK_MINUTES = 5
 
     HELPDESK_LOCALE = "en"  # the language of pages and e-mail (catalogues in helpdesk/translations)
     CLOCK = None  # a callable giving naive-UTC "now" for relative times; tests inject one
@@ -85,6 +94,9 @@ class Config:
     EXPIRED1_DAYS = 30  # seed 002: no agent reply in 30 days
     EXPIRED2_DAYS = 7
     REOPEN_DAYS = 14
+    # The authserv-id(s) our own mail server writes into Authentication-Results (RFC 8601);
+    # empty: no header is trusted, so none can quarantine a message.
+    TRUSTED_AUTHSERV_IDS = ""
 
     ATTACHMENT_DIR: str | None = None  # default: <instance>/attachments
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -122,6 +134,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_IMAP_USERNAME": ("IMAP_USERNAME", str),
     "HELPDESK_IMAP_PASSWORD": ("IMAP_PASSWORD", str),
     "HELPDESK_IMAP_FOLDER": ("IMAP_FOLDER", str),
+    "HELPDESK_INBOUND_STUCK_MINUTES": ("INBOUND_STUCK_MINUTES", int),
     "HELPDESK_MAIL_MAX_ATTEMPTS": ("MAIL_MAX_ATTEMPTS", int),
     "HELPDESK_MAIL_BATCH_SIZE": ("MAIL_BATCH_SIZE", int),
     "HELPDESK_MAIL_TIMEOUT": ("MAIL_TIMEOUT", int),
@@ -142,6 +155,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_EXPIRED1_DAYS": ("EXPIRED1_DAYS", int),
     "HELPDESK_EXPIRED2_DAYS": ("EXPIRED2_DAYS", int),
     "HELPDESK_REOPEN_DAYS": ("REOPEN_DAYS", int),
+    "HELPDESK_TRUSTED_AUTHSERV_IDS": ("TRUSTED_AUTHSERV_IDS", str),
     "HELPDESK_ATTACHMENT_DIR": ("ATTACHMENT_DIR", str),
     "HELPDESK_ATTACHMENT_MAX_BYTES": ("ATTACHMENT_MAX_BYTES", int),
     "HELPDESK_ATTACHMENT_EXTENSIONS": ("ATTACHMENT_EXTENSIONS", str),
@@ -201,8 +215,68 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
             raise ConfigError(f"{env_name} must be set when HELPDESK_ENV=production")
         config[key] = _instance_secret(instance, key.lower())
     if production:
+        if _limits_per_process(config):
+            raise ConfigError(
+                "HELPDESK_RATELIMIT_STORAGE_URI must name a storage every worker shares when "
+                "HELPDESK_ENV=production, e.g. HELPDESK_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0"
+                " (memory:// counts login attempts in each worker apart)"
+            )
         for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
             config[key] = True
+
+
+def _limits_per_process(config: Mapping[str, Any]) -> bool:
+    return bool(config.get("RATELIMIT_ENABLED", True)) and str(
+        config["RATELIMIT_STORAGE_URI"]
+    ).startswith("memory://")
+
+
+def gunicorn_workers(environ: Mapping[str, str], argv: Sequence[str]) -> int | None:
+    """How many workers the gunicorn running this process starts; None outside gunicorn.
+
+    Read as gunicorn reads it: the command line, then GUNICORN_CMD_ARGS, then WEB_CONCURRENCY.
+    A `workers` set in a gunicorn config file is not seen (production refuses memory storage
+    whatever the number, so this only decides the development warning).
+    """
+    if not environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
+        return None
+    from gunicorn.config import Config as GunicornConfig
+
+    parser = GunicornConfig().parser()
+    for args in (argv[1:], shlex.split(environ.get("GUNICORN_CMD_ARGS", ""))):
+        try:
+            workers = parser.parse_known_args(list(args))[0].workers
+        except SystemExit:  # gunicorn itself refuses such arguments
+            continue
+        if workers is not None:
+            return int(workers)
+    try:
+        return int(environ.get("WEB_CONCURRENCY") or 1)
+    except ValueError:
+        return 1
+
+
+_warned: set[str] = set()  # warnings this process has logged, so each shows once
+
+
+def warn_if_limits_per_process(
+    config: Mapping[str, Any],
+    environ: Mapping[str, str],
+    argv: Sequence[str],
+    logger: logging.Logger,
+) -> None:
+    """Warn once per process when several workers would each keep their own limit counts."""
+    workers = gunicorn_workers(environ, argv) or 1
+    if workers < 2 or not _limits_per_process(config):
+        return
+    message = (
+        f"Rate limits are kept in memory by each of {workers} gunicorn workers, so each lets "
+        "the full number of login attempts through; set HELPDESK_RATELIMIT_STORAGE_URI="
+        "redis://... to share them"
+    )
+    if message not in _warned:
+        _warned.add(message)
+        logger.warning(message)
 
 
 def _instance_secret(instance: Path, name: str) -> str:

@@ -57,6 +57,12 @@ def test_production_requires_secrets(tmp_path):
 
 
 def test_production_cookies_are_secure(tmp_path):
-    settings = {**base(), "HELPDESK_ENV": "production", "SECRET_KEY": "s", "CARD_HASH_KEY": "k"}
+    settings = {
+        **base(),
+        "HELPDESK_ENV": "production",
+        "SECRET_KEY": "s",
+        "CARD_HASH_KEY": "k",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+    }
     finalise(settings, str(tmp_path))
     assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]

@@ -11,7 +11,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     Form,
     HiddenField,
@@ -24,13 +23,11 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 from wtforms.widgets import CheckboxInput, EmailInput, ListWidget, NumberInput, TimeInput
 
 from helpdesk.models import Role
+from helpdesk.rules.numbers import optional_int
 from helpdesk.services import accounts, catalogue, settings, staff_admin
+from helpdesk.web.forms import DateField
 
 WEEKDAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value in (None, "", "None") else int(value)
 
 
 class SettingsForm(FlaskForm):
@@ -118,7 +115,7 @@ class StaffCreateForm(FlaskForm):
     tier = SelectField(
         "Tier",
         choices=_tier_choices(),
-        coerce=_optional_int,
+        coerce=optional_int,
         invalid_choice_message="Choose a tier from the list.",
         description="Agents work cases of their tier (1, 2 or 3).",
     )
@@ -133,7 +130,7 @@ class StaffEditForm(FlaskForm):
     tier = SelectField(
         "Tier",
         choices=_tier_choices(),
-        coerce=_optional_int,
+        coerce=optional_int,
         invalid_choice_message="Choose a tier from the list.",
     )
     active = BooleanField(
@@ -173,7 +170,7 @@ class CatalogueAddForm(FlaskForm):
     )
     case_type_id = SelectField(
         "For case type",
-        coerce=_optional_int,
+        coerce=optional_int,
         invalid_choice_message="Choose a case type from the list.",
     )
 

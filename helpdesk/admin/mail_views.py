@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from helpdesk import i18n
 from helpdesk.admin.views import bp
 from helpdesk.extensions import db
 from helpdesk.models import Case, InboundMail, InboundStatus, Role
@@ -49,7 +50,16 @@ def _render(show: str, *, notice: str | None = None, problem: str | None = None)
         if case_ids
         else {}
     )
-    context = {"page": page, "show": show, "numbers": numbers, "notice": notice, "problem": problem}
+    now = i18n.now()
+    stuck = {mail.id for mail in page.items if inbound.is_stuck(mail, now)}
+    context = {
+        "page": page,
+        "show": show,
+        "numbers": numbers,
+        "stuck": stuck,
+        "notice": notice,
+        "problem": problem,
+    }
     template = FRAGMENT if is_htmx_request() else PAGE
     response = make_response(render_template(template, **context))
     response.vary.add("HX-Request")

@@ -17,6 +17,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange
 from helpdesk.extensions import db
 from helpdesk.models import CaseReason, CaseType, RoutingRule
 from helpdesk.portal.forms import CATEGORY_LABELS
+from helpdesk.rules.numbers import optional_int, parse_id
 from helpdesk.services import ServiceError, routing_admin
 from helpdesk.web.forms import IntegerField
 from helpdesk.web.htmx import is_htmx_request
@@ -24,10 +25,6 @@ from helpdesk.web.htmx import is_htmx_request
 PAGE = "admin/routing.html"
 FRAGMENT = "admin/_routing_rules.html"
 PICK_STAFF = "Choose an active agent or administrator from the list."
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value in (None, "", "None") else int(value)
 
 
 def _optional_str(value: Any) -> str | None:
@@ -46,24 +43,24 @@ class RoutingRuleForm(FlaskForm):
     )
     case_type_id = SelectField(
         "Case type",
-        coerce=_optional_int,
+        coerce=optional_int,
         invalid_choice_message="Choose a case type from the list.",
     )
     case_reason_id = SelectField(
         "Case reason",
-        coerce=_optional_int,
+        coerce=optional_int,
         invalid_choice_message="Choose a reason from the list.",
         description="With a type chosen too, the reason must be one of that type's.",
     )
     assignee_id = SelectField(
         "Assign to",
-        coerce=_optional_int,
+        coerce=optional_int,
         validators=[DataRequired("Choose who gets the cases.")],
         invalid_choice_message=PICK_STAFF,
     )
     fallback_id = SelectField(
         "Fallback when the assignee is away",
-        coerce=_optional_int,
+        coerce=optional_int,
         invalid_choice_message=PICK_STAFF,
     )
     position = IntegerField(
@@ -106,7 +103,7 @@ class TopicForm(FlaskForm):
     )
     case_type_id = SelectField(
         "Case type it gives",
-        coerce=_optional_int,
+        coerce=optional_int,
         validators=[DataRequired("Choose a case type.")],
         invalid_choice_message="Choose a case type from the list.",
     )
@@ -283,12 +280,11 @@ def routing_topic_create() -> ResponseReturnValue:
 def routing_topic_delete() -> ResponseReturnValue:
     """Stop offering a topic."""
     form = TopicDeleteForm()
-    if not form.validate_on_submit() or not form.topic_id.data.isdigit():
+    topic_id = parse_id(form.topic_id.data)
+    if not form.validate_on_submit() or topic_id is None:
         abort(400)
     try:
-        routing_admin.delete_topic(
-            current_user, int(form.topic_id.data[:9]), ip_address=request.remote_addr
-        )
+        routing_admin.delete_topic(current_user, topic_id, ip_address=request.remote_addr)
     except ServiceError as error:
         return _refused(error.message)
     return _done("Topic removed: customers no longer see it.")

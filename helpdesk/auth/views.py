@@ -57,13 +57,11 @@ def _failed_login(response) -> bool:
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     key_func=_login_account_key,
     methods=["POST"],
-    deduct_when=_failed_login,
     scope="login-account",
 )
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
     methods=["POST"],
-    deduct_when=_failed_login,
     scope="login-ip",
 )
 def login():
@@ -179,7 +177,6 @@ def _failed_password_change(response) -> bool:
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     key_func=_password_change_key,
     methods=["POST"],
-    deduct_when=_failed_password_change,
     scope="password-change",
 )
 @login_required
@@ -208,6 +205,27 @@ def password_change():
             )
             return _redirect_after_post(url_for("auth.profile"))
     return _profile_page(ProfileForm(obj=user, formdata=None), form, "auth/_password_form.html")
+
+
+# Endpoints whose limits count only failed attempts, and what a failure looks like. Flask-Limiter's
+# `deduct_when` tests the limit before the view and counts after it, so two workers (or
+# threads) can both pass at 4 of 5. Instead every attempt is counted up front, one atomic
+# increment in the shared storage, and given back once it proves not to be a failure or was
+# refused anyway (429).
+_FAILURE_OF = {"auth.login": _failed_login, "auth.password_change": _failed_password_change}
+
+
+@bp.after_request
+def _give_back_attempts_that_did_not_fail(response):
+    failed = _FAILURE_OF.get(request.endpoint)
+    if (
+        failed
+        and request.method == "POST"
+        and (response.status_code == 429 or not failed(response))
+    ):
+        for counted in limiter.current_limits:
+            limiter.limiter.hit(counted.limit, *counted.request_args, cost=-1)
+    return response
 
 
 @bp.route("/reset", methods=["GET", "POST"])

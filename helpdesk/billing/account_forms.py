@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, SelectField, StringField
+from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -11,7 +11,7 @@ from helpdesk.rules.card_check import expiry_year
 from helpdesk.rules.cards import normalise_pan
 from helpdesk.rules.shipments import CARRIER_MAX, TRACKING_MAX
 from helpdesk.services.shipments import ALL, NOT_SHIPPED
-from helpdesk.web.forms import IntegerField
+from helpdesk.web.forms import DateField, IntegerField
 
 # Room for 19 digits with separators; anything longer is not a card number.
 CARD_INPUT_MAX = 40

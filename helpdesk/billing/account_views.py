@@ -40,6 +40,7 @@ from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment
 from helpdesk.web.paging import page_of
+from helpdesk.web.params import arg_page
 
 PLANS_PER_PAGE = 50
 
@@ -114,7 +115,7 @@ def _plan_form(today: date) -> PlanChangeForm:
 
 
 def _paged(query: sa.Select, page_arg: str) -> Pagination:
-    page = max(request.args.get(page_arg, 1, type=int) or 1, 1)
+    page = arg_page(page_arg)
     return db.paginate(
         query, page=page, per_page=PLANS_PER_PAGE, error_out=False, max_per_page=PLANS_PER_PAGE
     )

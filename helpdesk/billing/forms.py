@@ -6,7 +6,6 @@ import secrets
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     Form,
     HiddenField,
     RadioField,
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from helpdesk.billing.money import parse_amount
 from helpdesk.models import PaymentMethod, PaymentStatus, RefundDestination
 from helpdesk.services.refunds import REASON_MAX
+from helpdesk.web.forms import DateField
 
 
 def new_idempotency_key() -> str:

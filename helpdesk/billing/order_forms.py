@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     Form,
     HiddenField,
     RadioField,
@@ -30,6 +29,7 @@ from helpdesk.services.orders import (
     card_label,
 )
 from helpdesk.web.filters import money
+from helpdesk.web.forms import DateField
 
 
 class OrderFilterForm(Form):

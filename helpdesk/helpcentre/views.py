@@ -15,6 +15,7 @@ from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import render_page_or_fragment
 from helpdesk.web.markup import render_markup
 from helpdesk.web.paging import page_of
+from helpdesk.web.params import arg_page
 
 bp = Blueprint("helpcentre", __name__)
 
@@ -41,7 +42,7 @@ def home():
     """Search box with live results, else the articles (by tag, when one is chosen)."""
     text = request.args.get("q", "").strip()[:QUERY_MAX]
     tag = request.args.get("tag", "").strip().lower()[: kb.TAG_MAX] or None
-    page_number = max(request.args.get("page", 1, type=int) or 1, 1)
+    page_number = arg_page()
     results = listing = None
     if text:
         results = kb.search_articles(

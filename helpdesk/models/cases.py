@@ -231,6 +231,9 @@ class Message(CreatedAt, db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
     email_message_id: Mapped[str | None] = mapped_column(sa.String(998), unique=True)
+    # An e-mailed reply from someone who is not one of the case's correspondents: agents see
+    # it marked, the customer does not, and it changes nothing until an agent accepts it.
+    unverified_sender: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     case: Mapped[Case] = relationship(back_populates="messages")
     author = relationship("User")

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from helpdesk.models import Category
+from helpdesk.rules.numbers import strict_int
 from helpdesk.services.cases import BODY_MAX, SUBJECT_MAX
 
 CATEGORY_LABELS = {
@@ -39,7 +40,9 @@ def split_category(value: str) -> tuple[str, int | None]:
 
 
 class NewCaseForm(FlaskForm):
-    order_id = SelectField("Order", coerce=int, validators=[DataRequired("Choose an order.")])
+    order_id = SelectField(
+        "Order", coerce=strict_int, validators=[DataRequired("Choose an order.")]
+    )
     category = SelectField(
         "What is it about?",
         choices=category_choices(),

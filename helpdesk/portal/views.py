@@ -47,6 +47,7 @@ from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import gate_blueprint, role_required
 from helpdesk.web.htmx import render_page_or_fragment
 from helpdesk.web.paging import page_of
+from helpdesk.web.params import arg_id, arg_int
 
 bp = Blueprint("portal", __name__)
 gate_blueprint(bp, Role.CUSTOMER)
@@ -152,7 +153,7 @@ def case_new():
 def _preselect(form: NewCaseForm) -> None:
     """My orders' "Request a key" opens this form for one order and the licence-key type;
     values that are not ours or not a type are ignored."""
-    order_id = request.args.get("order", type=int)
+    order_id = arg_id("order")
     if order_id in {choice.value for choice in form.order_id.choices}:
         form.order_id.data = order_id
     category = request.args.get("category")
@@ -166,7 +167,12 @@ def _thread_context(case: Case) -> dict:
     messages = db.session.scalars(
         sa.select(Message)
         .options(selectinload(Message.author))
-        .where(Message.case_id == case.id, Message.kind == MessageKind.REPLY)
+        .where(
+            Message.case_id == case.id,
+            Message.kind == MessageKind.REPLY,
+            # Mail from an address not the case's stays with the agents until one accepts it.
+            Message.unverified_sender.is_(False),
+        )
         .order_by(Message.created_at, Message.id)
     ).all()
     files = db.session.scalars(
@@ -221,7 +227,7 @@ def case_detail(number: int):
 def case_thread(number: int):
     """Live update poll: 204 while the case is unchanged since the version the page holds."""
     case = get_case_or_404(number, current_user)
-    if request.args.get("v", type=int) == case.version:
+    if arg_int("v", low=0) == case.version:
         return "", 204
     cases.mark_viewed(case)
     return render_template("portal/_thread.html", **_thread_context(case))

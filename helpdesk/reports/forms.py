@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from wtforms import DateField, Form
+from wtforms import Form
 from wtforms.validators import Optional
 
 from helpdesk.services.reports import DEFAULT_DAYS, MAX_DAYS, Period, default_period
+from helpdesk.web.forms import DateField
 
 IGNORED = f"Showing the last {DEFAULT_DAYS} days instead."
 

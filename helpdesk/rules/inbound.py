@@ -27,6 +27,7 @@ MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 SUBJECT_MAX = 998
 THREAD_IDS_MAX = 50  # a References header can list a whole thread; the newest are enough
 ADDRESS_MAX = 254  # RFC 5321's limit for a whole address
+HEADERS_MAX = 50  # more Authentication-Results than this is not from a mail server
 
 AUTO_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
 # Microsoft's way for a sender to ask for no automatic answers (a person may still write).
@@ -62,6 +63,8 @@ class ParsedMail:
     attachments: tuple[MailAttachment, ...]
     auto_reason: str | None  # why no one may answer it, or None for mail from a person
     no_auto_reply: bool = False  # a person wrote, but asked for no automatic answer
+    # Each Authentication-Results header (RFC 8601) as one line; who wrote them is checked later.
+    authentication_results: tuple[str, ...] = ()
 
     @property
     def is_auto(self) -> bool:
@@ -98,6 +101,7 @@ def _read(message: EmailMessage) -> ParsedMail:
         attachments=tuple(_attachments(message, body_part)),
         auto_reason=auto_reason(message, address),
         no_auto_reply=_suppresses_replies(message),
+        authentication_results=all_header_texts(message, "Authentication-Results"),
     )
 
 
@@ -116,6 +120,16 @@ def header_text(message: Message, name: str) -> str:
     if "=?" in text:  # an encoded word the lenient parser left alone
         text = _decode_words(text)
     return " ".join(text.split())[:SUBJECT_MAX]
+
+
+def all_header_texts(message: Message, name: str) -> tuple[str, ...]:
+    """Every occurrence of a header, each as one line (up to HEADERS_MAX of them)."""
+    values = [value for key, value in message.raw_items() if key.lower() == name.lower()]
+    texts = []
+    for value in values[:HEADERS_MAX]:
+        text = _decode_words(str(value)) if "=?" in str(value) else str(value)
+        texts.append(" ".join(text.split())[:SUBJECT_MAX])
+    return tuple(texts)
 
 
 def _raw_header(message: Message, name: str) -> str | None:

@@ -12,6 +12,8 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from helpdesk.rules.numbers import parse_int
+
 TYPED_MAX = 40
 _IGNORED = re.compile(r"[\s\-#.]+")
 
@@ -42,7 +44,7 @@ def normalise(typed: str | None) -> str:
 def as_case_number(typed: str | None) -> int | None:
     """The typed number as a case number, when it can be one."""
     value = normalise(typed)
-    return int(value) if value.isdigit() and 0 < len(value) <= 9 else None
+    return parse_int(value, low=0)
 
 
 def check_identity(

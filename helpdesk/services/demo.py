@@ -220,11 +220,14 @@ def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bo
 
 
 def _eligibility_at_opening() -> None:
-    """Every demo case shows the eligibility it was opened with, as a new case would."""
+    """Every demo case shows an eligibility kept at opening, as a new case would.
+
+    Today's: the demo's orders are dated back from today, some after its older cases."""
     db.session.flush()
+    now = utcnow()
     unrecorded = db.session.scalars(sa.select(Case).where(Case.eligibility_level.is_(None)))
     for case in unrecorded:
-        record_at_opening(case, case.created_at)
+        record_at_opening(case, now)
 
 
 def logins() -> list[tuple[str, str, str]]:

@@ -5,6 +5,12 @@ linked to the client's address) and seed 000 (a customer must log in to open a s
 case, so strangers get "How to open a support case"). The raw message is committed before
 anything else, so nothing received is ever lost: what cannot be handled is quarantined for
 an administrator, who can retry or discard it. Automatic mail is never answered.
+
+If the process dies between the two commits the row stays "received". The MTA's redelivery
+of the same Message-ID then resumes that row, and `sweep_stuck_mail` (run by `fetch-mail`,
+`sweep-mail` and the periodic worker) resumes rows left that way for a few minutes. Routing
+first claims its row with a conditional UPDATE in the routing transaction, so two processes
+never both route one message: the second waits on the row lock, then finds it done.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import imaplib
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,8 +27,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from helpdesk import i18n
 from helpdesk.extensions import db
 from helpdesk.models import (
     ActivityKind,
@@ -42,6 +49,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.inbound import ParsedMail, ParseError, parse, reply_text
+from helpdesk.rules.mail_auth import SenderCheck, check_sender, trusted_ids
 from helpdesk.rules.uploads import upload_problem
 from helpdesk.services import ServiceError, audit, cases, outbox, queue_health, settings
 from helpdesk.services.attachments import AttachmentPolicy, Upload, store_uploads
@@ -118,7 +126,8 @@ def _loose_header(raw: bytes, name: str) -> str | None:
 
 
 def _store(raw: bytes, parsed: ParsedMail) -> InboundMail:
-    """Commit the raw row; a second copy of a known Message-ID is stored as ignored."""
+    """Commit the raw row; a second copy of a known Message-ID is stored as ignored, unless
+    the first copy was never routed: then that row is returned to be routed now."""
     message_id = _storable_id(parsed)
     original = _original_of(message_id)
     if original is None:
@@ -130,6 +139,9 @@ def _store(raw: bytes, parsed: ParsedMail) -> InboundMail:
         except IntegrityError:  # the same message, stored by a concurrent delivery
             db.session.rollback()
             original = _original_of(message_id)
+    unfinished = db.session.get(InboundMail, original) if original is not None else None
+    if unfinished is not None and unfinished.status == InboundStatus.RECEIVED:
+        return unfinished  # a redelivery after a crash: resume, do not store it twice
     mail = _row(raw, parsed, message_id=None)
     db.session.add(_as_duplicate(mail, original))
     db.session.commit()
@@ -167,11 +179,17 @@ def _clean(text: str) -> str:
     return text.replace("\x00", "")
 
 
+class _NotClaimed(Exception):
+    """Another process routed the row, or is routing it now."""
+
+
 def _process(mail: InboundMail, parsed: ParsedMail, policy: AttachmentPolicy) -> InboundMail:
     """Route a stored message; any failure quarantines it with the reason (raw kept)."""
     mail_id = mail.id
     try:
-        new_case = committed(lambda files: _route(mail, parsed, policy, files))
+        new_case = committed(lambda files: _claimed_route(mail, parsed, policy, files))
+    except _NotClaimed:
+        return _fresh(mail_id)
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, the message must be kept
         if isinstance(exc, ServiceError):  # a known limit, said in words for the admin
             return _quarantine(mail_id, exc.message)
@@ -182,13 +200,49 @@ def _process(mail: InboundMail, parsed: ParsedMail, policy: AttachmentPolicy) ->
     return mail
 
 
+def _claimed_route(
+    mail: InboundMail, parsed: ParsedMail, policy: AttachmentPolicy, files: list[Path]
+) -> Case | None:
+    """Claim the row first in this transaction, then route it; raises _NotClaimed."""
+    try:
+        claimed = _claim(mail.id)
+    except OperationalError as error:  # SQLite: another writer held on past the lock timeout
+        raise _NotClaimed from error
+    if not claimed:
+        raise _NotClaimed
+    return _route(mail, parsed, policy, files)
+
+
+def _claim(mail_id: int) -> bool:
+    """Lock the row while it is still "received"; False once another process has routed it.
+
+    The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) until this
+    transaction ends; a second claimer waits, then sees the new status and matches nothing.
+    """
+    claim = (
+        sa.update(InboundMail)
+        .where(InboundMail.id == mail_id, InboundMail.status == InboundStatus.RECEIVED)
+        .values(status=InboundStatus.RECEIVED)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(claim).rowcount == 1
+
+
+def _fresh(mail_id: int) -> InboundMail:
+    """The row as another process left it (our transaction has ended, so it is reloaded)."""
+    return db.session.get(InboundMail, mail_id)
+
+
 def _quarantine(mail_id: int, reason: str) -> InboundMail:
-    mail = db.session.get(InboundMail, mail_id)
-    mail.status = InboundStatus.QUARANTINED
-    mail.error = reason[:2000]
-    mail.case_id = None
+    """Set the row aside with the reason, unless another process routed it meanwhile."""
+    db.session.execute(
+        sa.update(InboundMail)
+        .where(InboundMail.id == mail_id, InboundMail.status == InboundStatus.RECEIVED)
+        .values(status=InboundStatus.QUARANTINED, error=reason[:2000], case_id=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    return mail
+    return _fresh(mail_id)
 
 
 def _notify_director(case: Case) -> None:
@@ -209,6 +263,13 @@ def _route(
     """Decide what the message is and write it; the caller commits. Returns a new case."""
     if parsed.is_auto:
         return _ignore(mail, f"Automatic mail ({parsed.auto_reason}): never answered.")
+    check = sender_check(parsed)
+    if check.failed:
+        return _hold(
+            mail,
+            f"Sender check failed: {check.reason}. The From address is probably forged, so "
+            "nothing was added to a case. Retry only after the mail server's check is fixed.",
+        )
     if parsed.from_address == _our_address():
         return _ignore(mail, "Sent from our own address: never answered.")
     sender = find_sender(parsed)
@@ -229,6 +290,45 @@ def _ignore(mail: InboundMail, reason: str) -> None:
     mail.status = InboundStatus.IGNORED
     mail.error = reason
     return None
+
+
+def _hold(mail: InboundMail, reason: str) -> None:
+    """Keep the message in the quarantine, with the reason the administrator reads there."""
+    mail.status = InboundStatus.QUARANTINED
+    mail.error = reason
+    mail.case_id = None
+    return None
+
+
+def sender_check(parsed: ParsedMail) -> SenderCheck:
+    """What our own mail servers' Authentication-Results say about the sender."""
+    trusted = trusted_ids(settings.setting("TRUSTED_AUTHSERV_IDS") or "")
+    return check_sender(parsed.authentication_results, trusted)
+
+
+def correspondents(case: Case) -> set[str]:
+    """The addresses that speak for a case (lower case): its requester and correspondent,
+    anyone we mailed about it, and senders whose replies on it were already accepted.
+
+    Not every contact of the organisation: only they can thread a reply at all, so counting
+    them all would check nothing, and a colleague's address is the likeliest to be misused.
+    """
+    requester = case.requester.email if case.requester is not None else None
+    mailed = db.session.scalars(
+        sa.select(OutboxMail.to_address).where(OutboxMail.case_id == case.id).distinct()
+    )
+    accepted = db.session.scalars(
+        sa.select(sa.func.coalesce(Message.author_email, User.email))
+        .outerjoin(User, Message.author_id == User.id)
+        .where(
+            Message.case_id == case.id,
+            Message.from_customer.is_(True),
+            Message.unverified_sender.is_(False),
+        )
+        .distinct()
+    )
+    found = {requester, case.correspondent_email, *mailed, *accepted}
+    return {address.lower() for address in found if address}
 
 
 def _our_address() -> str:
@@ -337,10 +437,12 @@ def _reply(
     policy: AttachmentPolicy,
     files: list[Path],
 ) -> None:
-    """A customer message on the case, as a portal reply would add it (seed 002 Waiting)."""
+    """A customer message on the case, as a portal reply would add it (seed 002 Waiting);
+    from an address that is not the case's, it is only held on the case for an agent."""
     uploads, notes = _accepted_files(parsed, policy)
     body = _text_with_notes(reply_text(parsed.body), notes, cases.BODY_MAX)
     now = utcnow()
+    verified = sender.address in correspondents(case)
     message = Message(
         case_id=case.id,
         author_id=sender.user.id if sender.user else None,
@@ -352,25 +454,108 @@ def _reply(
         body_html=render_markup(body),
         email_message_id=mail.message_id,
         created_at=now,
+        unverified_sender=not verified,
     )
     db.session.add(message)
     db.session.flush()
     files += store_uploads(
         uploads, policy, case=case, message=message, uploader=sender.user or NO_LOGIN
     )
+    if verified:
+        _reply_takes_effect(case, message, sender, sender.user, "Customer replied by e-mail", now)
+    else:
+        log_activity(
+            case,
+            None,
+            ActivityKind.MAIL,
+            f"E-mail from {sender.address}, who is not a correspondent of this case: "
+            "held as an unverified sender until an agent accepts it",
+            now,
+        )
+    touch(case, now)
+    _processed(mail, case)
+
+
+def _reply_takes_effect(
+    case: Case,
+    message: Message,
+    author: Any,
+    actor: User | None,
+    summary: str,
+    now: datetime,
+    *,
+    tell_assignee: bool = True,
+) -> bool:
+    """What a customer's reply does to its case: back to the agent (seed 002 Waiting), a
+    closed case reopened, and the assignee told. `author` has the `.name` mail shows.
+    True when the status changed (and the timeline says so)."""
+    changed = case.status in (CaseStatus.ANSWERED, CaseStatus.CLOSED)
     case.last_customer_reply_at = now
     if case.status in (CaseStatus.ANSWERED, CaseStatus.CLOSED):
         reopened = case.status == CaseStatus.CLOSED
         case.status = CaseStatus.WAITING
         case.awaiting_agent_since = now
         case.closed_at = case.closed_by_id = None
-        summary = "reopened" if reopened else "waiting for agent"
-        log_activity(
-            case, sender.user, ActivityKind.STATUS, f"Customer replied by e-mail: {summary}", now
+        outcome = "reopened" if reopened else "waiting for agent"
+        log_activity(case, actor, ActivityKind.STATUS, f"{summary}: {outcome}", now)
+    if tell_assignee:
+        cases.mail_assignee_of_reply(case, message, author)
+    return changed
+
+
+def accept_sender(
+    agent: User,
+    case: Case,
+    message_id: int,
+    *,
+    ip_address: str | None = None,
+    now: datetime | None = None,
+) -> Message:
+    """An agent vouches for a held e-mail: it becomes the customer's reply and takes effect
+    as one would have on arrival; audited; commit."""
+    now = now or utcnow()
+    # One conditional update: two agents accepting at once apply the reply once.
+    claimed = db.session.execute(
+        sa.update(Message)
+        .where(
+            Message.id == message_id,
+            Message.case_id == case.id,
+            Message.unverified_sender.is_(True),
         )
+        .values(unverified_sender=False)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise ServiceError("That e-mail is not waiting to be accepted (already accepted?).")
+    message = db.session.get(Message, message_id)
+    db.session.refresh(message)
+    address = message.author_email or (message.author.email if message.author else "")
+    author = SimpleNamespace(name=message.author.name if message.author else address)
+    summary = f"{agent.name} accepted the e-mail from {address} as the customer's reply"
+    changed = _reply_takes_effect(
+        case,
+        message,
+        author,
+        agent,
+        summary,
+        now,
+        tell_assignee=case.assignee_id != agent.id,  # who accepts it has read it
+    )
+    if not changed:
+        log_activity(case, agent, ActivityKind.MAIL, summary, now)
+    audit.record(
+        "message.accept_sender",
+        actor=agent,
+        obj=message,
+        organisation_id=case.organisation_id,
+        ip_address=ip_address,
+        case=case.number,
+        sender=address,
+    )
     touch(case, now)
-    cases.mail_assignee_of_reply(case, message, sender)
-    _processed(mail, case)
+    db.session.commit()
+    return message
 
 
 def _new_case(
@@ -471,7 +656,7 @@ def _answer_stranger(mail: InboundMail, parsed: ParsedMail, sender: Sender) -> N
 
 def retry(actor: User, mail_id: int, *, ip_address: str | None = None) -> InboundMail:
     """Run a stored message through routing again (after a fix or a new contact); audited."""
-    mail = db.session.get(InboundMail, mail_id)
+    mail = _locked(mail_id)
     if mail is None:
         raise ServiceError("That message no longer exists.")
     if mail.status == InboundStatus.PROCESSED:
@@ -499,7 +684,7 @@ def retry(actor: User, mail_id: int, *, ip_address: str | None = None) -> Inboun
 
 def discard(actor: User, mail_id: int, *, ip_address: str | None = None) -> InboundMail:
     """Set a quarantined message aside as ignored (the raw copy stays); audited."""
-    mail = db.session.get(InboundMail, mail_id)
+    mail = _locked(mail_id)
     if mail is None:
         raise ServiceError("That message no longer exists.")
     if mail.status not in (InboundStatus.QUARANTINED, InboundStatus.RECEIVED):
@@ -511,6 +696,52 @@ def discard(actor: User, mail_id: int, *, ip_address: str | None = None) -> Inbo
     mail.error = f"Discarded by {actor.name}. {mail.error or ''}".strip()[:2000]
     db.session.commit()
     return mail
+
+
+def _locked(mail_id: int) -> InboundMail | None:
+    """The row, read afresh under a row lock: if a process is routing it, wait for its end."""
+    return db.session.get(InboundMail, mail_id, with_for_update=True, populate_existing=True)
+
+
+# --- mail left unrouted by a crash ----------------------------------------------------------
+
+
+def stuck_after() -> timedelta:
+    """How long a row may stay "received" before the sweep takes it as abandoned."""
+    return timedelta(minutes=current_app.config["INBOUND_STUCK_MINUTES"])
+
+
+def is_stuck(mail: InboundMail, now: datetime) -> bool:
+    """Received long ago and never routed: the process storing it died (or is hung)."""
+    return mail.status == InboundStatus.RECEIVED and now - mail.created_at >= stuck_after()
+
+
+def sweep_stuck_mail(
+    now: datetime | None = None, *, limit: int = 100, policy: AttachmentPolicy | None = None
+) -> list[InboundMail]:
+    """Route the rows left "received" for longer than INBOUND_STUCK_MINUTES, oldest first.
+
+    Safe beside live deliveries and other sweeps: each row is claimed before it is routed.
+    """
+    cutoff = (now or i18n.now()) - stuck_after()
+    stuck_ids = db.session.scalars(
+        sa.select(InboundMail.id)
+        .where(InboundMail.status == InboundStatus.RECEIVED, InboundMail.created_at <= cutoff)
+        .order_by(InboundMail.created_at, InboundMail.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()  # end the read; each row gets its own transaction
+    policy = policy or attachment_policy()
+    return [_resume(mail_id, policy) for mail_id in stuck_ids]
+
+
+def _resume(mail_id: int, policy: AttachmentPolicy) -> InboundMail:
+    mail = db.session.get(InboundMail, mail_id)
+    try:
+        parsed = parse(mail.raw)
+    except ParseError as error:
+        return _quarantine(mail_id, str(error))
+    return _process(mail, parsed, policy)
 
 
 # --- IMAP -----------------------------------------------------------------------------------

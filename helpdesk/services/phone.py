@@ -29,6 +29,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules import priority as priority_rules
+from helpdesk.rules.numbers import parse_id
 from helpdesk.rules.phone_procedure import (
     ISSUE_LABELS,
     Issue,
@@ -528,9 +529,9 @@ def link_cases(actor: User, case: Case, other_number: int | str | None) -> CaseL
     """Link two cases of the same customer as related, e.g. a phone case and its e-mail;
     commit."""
     text = str(other_number or "").strip().lstrip("#")
-    if not text.isdigit() or len(text) > 12:
+    if (number := parse_id(text)) is None:
         raise ServiceError("Enter the number of the case to link.", field="other_number")
-    other = db.session.scalar(sa.select(Case).where(Case.number == int(text)))
+    other = db.session.scalar(sa.select(Case).where(Case.number == number))
     if other is None:
         raise ServiceError(f"There is no case #{text}.", field="other_number")
     if other.id == case.id:

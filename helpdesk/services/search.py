@@ -54,7 +54,7 @@ _CONTROL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x
 _MARKED = re.compile(f"{_START}(.*?){_STOP}", re.DOTALL)
 
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: what both tokenizers keep
-_CASE_NUMBER = re.compile(r"\s*#?\s*(\d{1,9})\s*")
+_CASE_NUMBER = re.compile(r"\s*#?\s*([0-9]{1,9})\s*")  # ASCII digits: int("٣") is 3
 MAX_TERMS = 12  # words past these are ignored: a pasted page must not become a huge query
 MAX_TERM_CHARS = 64
 MAX_LIMIT = 100

@@ -23,6 +23,7 @@ from helpdesk.config import Config
 from helpdesk.extensions import db
 from helpdesk.models import Holiday, Setting, User
 from helpdesk.rules.business_hours import WEEKDAY_NAMES, parse_clock, parse_weekdays
+from helpdesk.rules.numbers import LARGEST_ID, parse_int
 from helpdesk.services import ServiceError, audit
 
 INT = "int"
@@ -203,6 +204,19 @@ REGISTRY: tuple[SettingSpec, ...] = (
         EMAIL,
         hint="Where the caller can write to sales, read out to them on the phone.",
     ),
+    # -- inbound e-mail -- issue 16 item 7: only our own mail server's verdict counts.
+    SettingSpec(
+        "TRUSTED_AUTHSERV_IDS",
+        "Incoming e-mail",
+        "Trusted mail servers (authserv-id)",
+        TEXT,
+        maximum=500,
+        hint="The name your mail server puts first in the Authentication-Results header of "
+        "each received message, e.g. mx.example.com; several separated by commas. A message "
+        "such a server marks dmarc=fail (or spf=fail, when it checked no DMARC) goes to the "
+        "inbound mail quarantine instead of a case. Headers from other servers are ignored. "
+        "Empty (the default): no header is trusted.",
+    ),
     # -- feedback --
     SettingSpec(
         "FEEDBACK_LINK_DAYS",
@@ -275,10 +289,9 @@ def parse(spec: SettingSpec, entered: Any) -> Any:
 def _parse_int(spec: SettingSpec, entered: Any) -> int:
     if isinstance(entered, bool):
         raise ValueError("Enter a whole number.")
-    try:
-        number = int(str(entered).strip())
-    except (TypeError, ValueError):
-        raise ValueError("Enter a whole number.") from None
+    number = parse_int(str(entered), low=-LARGEST_ID, high=LARGEST_ID)
+    if number is None:
+        raise ValueError("Enter a whole number.")
     low, high = spec.minimum, spec.maximum
     if (low is not None and number < low) or (high is not None and number > high):
         raise ValueError(f"Enter a whole number from {low} to {high}.")

@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from helpdesk.rules.numbers import strict_int
 from helpdesk.services import customer_accounts
 from helpdesk.services.customers import ADDRESS_MAX, NAME_MAX, PARTNER_MAX, PHONE_MAX
 from helpdesk.services.fraud import REASON_MAX
@@ -55,7 +56,7 @@ class CustomerEditForm(FlaskForm):
 class ResetLinkForm(FlaskForm):
     """Mail a password-reset link to one of the customer's logins."""
 
-    user_id = SelectField("Login", coerce=int, validators=[DataRequired("Choose a login.")])
+    user_id = SelectField("Login", coerce=strict_int, validators=[DataRequired("Choose a login.")])
 
 
 class OpenAccountForm(FlaskForm):

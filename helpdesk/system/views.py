@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 
 from helpdesk.extensions import db
 from helpdesk.models import Organisation, Role
+from helpdesk.rules.numbers import parse_int
 from helpdesk.services import ServiceError, accounts, customer_accounts, customers, fraud
 from helpdesk.system.forms import (
     BlockCardForm,
@@ -38,6 +39,7 @@ from helpdesk.web.guards import gate_blueprint, role_required
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment
 from helpdesk.web.links import mail_link
 from helpdesk.web.paging import page_of
+from helpdesk.web.params import arg_page, form_id_or_400
 
 bp = Blueprint("system", __name__)
 gate_blueprint(bp, Role.BILLING, Role.ADMIN)
@@ -69,7 +71,7 @@ FRAUD_LISTS = {
 
 
 def _page_number(name: str) -> int:
-    return max(request.args.get(name, 1, type=int) or 1, 1)
+    return arg_page(name)
 
 
 def _paginate(spec: PagedList, page: int, *args) -> Pagination:
@@ -195,12 +197,9 @@ def _edit_data(organisation: Organisation) -> dict:
 def _number_edits(form: CustomerEditForm) -> list[customers.NumberEdit]:
     edits = []
     for entry in form.numbers.entries:
-        raw_id = (entry.form.id.data or "").strip()
-        if raw_id and not raw_id.isdigit():
-            abort(400)
         edits.append(
             customers.NumberEdit(
-                id=int(raw_id) if raw_id else None,
+                id=form_id_or_400(entry.form.id.data),
                 number=entry.form.number.data or "",
                 forward_to=entry.form.forward_to.data or "",
                 remove=bool(entry.form.remove.data),
@@ -211,8 +210,9 @@ def _number_edits(form: CustomerEditForm) -> list[customers.NumberEdit]:
 
 def _show_edit_error(form: CustomerEditForm, error: ServiceError) -> None:
     name, _, index = (error.field or "").partition("-")
-    if name == "numbers" and index.isdigit() and int(index) < len(form.numbers.entries):
-        form.numbers.entries[int(index)].form.number.errors.append(error.message)
+    position = parse_int(index, low=0)
+    if name == "numbers" and position is not None and position < len(form.numbers.entries):
+        form.numbers.entries[position].form.number.errors.append(error.message)
         return
     target = getattr(form, error.field or "", None) if error.field else None
     if target is not None and hasattr(target, "errors"):

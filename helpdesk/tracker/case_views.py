@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
@@ -27,7 +27,7 @@ from helpdesk.models import (
 from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.rules.send_status import AfterSend
 from helpdesk.rules.tier_fit import can_take
-from helpdesk.services import ServiceError, cases, feedback, fraud_flags, kb, tracker
+from helpdesk.services import ServiceError, cases, feedback, fraud_flags, inbound, kb, tracker
 from helpdesk.services.folders import TITLES
 from helpdesk.tracker.billing_case import billing_case_context, composer_form_class
 from helpdesk.tracker.blueprint import CASE_READERS, STAFF, bp
@@ -54,11 +54,12 @@ from helpdesk.tracker.forms import (
 )
 from helpdesk.tracker.intake_views import intake_context
 from helpdesk.tracker.macro_views import posted_macro_id
-from helpdesk.web.access import get_attachment_or_404, get_case_or_404
+from helpdesk.web.access import LARGEST_CASE_NUMBER, get_attachment_or_404, get_case_or_404
 from helpdesk.web.files import attachment_policy, request_uploads, send_attachment
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request
+from helpdesk.web.params import arg_int
 
 SUGGESTION_TEXT_MAX = 2000
 
@@ -223,7 +224,7 @@ def case_view(number: int):
 def case_thread(number: int):
     """Live thread poll: 204 while the case version is unchanged."""
     case = _case(number)
-    if request.args.get("v", type=int) == case.version:
+    if arg_int("v", low=0) == case.version:
         return "", 204
     if not is_htmx_request():
         return redirect(url_for("tracker.case_view", number=number))
@@ -403,6 +404,23 @@ def case_repost(number: int):
         PlainForm(),
         lambda case, f: tracker.repost(current_user, case),
         "The answer was mailed to the customer again.",
+    )
+
+
+@bp.route("/cases/<int:number>/messages/<int:message_id>/accept-sender", methods=["POST"])
+@role_required(*STAFF)
+def case_accept_sender(number: int, message_id: int):
+    """An e-mail held as from an unverified sender becomes the customer's reply (logged)."""
+    if not 0 < message_id <= LARGEST_CASE_NUMBER:  # ids are INTEGER: no larger one exists
+        abort(404)
+    return act(
+        number,
+        "plain_form",
+        PlainForm(),
+        lambda case, f: inbound.accept_sender(
+            current_user, case, message_id, ip_address=request.remote_addr
+        ),
+        "Accepted as the customer's reply.",
     )
 
 

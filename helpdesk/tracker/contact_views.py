@@ -17,6 +17,7 @@ from helpdesk.tracker.forms import ContactForm, CorrespondentForm, FormerForm
 from helpdesk.web.access import LARGEST_CASE_NUMBER, get_case_or_404, get_contact_or_404
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
+from helpdesk.web.params import arg_id
 
 USE_ORG_ADDRESS = "use_org_address"  # the submit button that copies the organisation's address
 
@@ -34,8 +35,8 @@ def _organisation_or_404(organisation_id: int) -> Organisation:
 
 def _from_case(organisation: Organisation) -> Case | None:
     """The case the agent came from (`?case=`), when it is this organisation's."""
-    number = request.args.get("case", type=int)
-    if not number or not 0 < number <= LARGEST_CASE_NUMBER:
+    number = arg_id("case")
+    if number is None:
         return None
     case = db.session.scalar(db.select(Case).where(Case.number == number))
     return case if case is not None and case.organisation_id == organisation.id else None

@@ -15,16 +15,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from helpdesk.rules.numbers import optional_int
 from helpdesk.rules.send_status import AfterSend
 from helpdesk.services.cases import BODY_MAX
 from helpdesk.web.forms import IntegerField
-
-
-def optional_int(value) -> int | None:
-    """Select values: "" means none."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 class MessageForm(FlaskForm):

@@ -17,10 +17,10 @@ from helpdesk.extensions import db
 from helpdesk.models import CannedResponse, CaseReason, CaseType, Role
 from helpdesk.rules import macros as rules
 from helpdesk.rules import priority as priority_rules
+from helpdesk.rules.numbers import optional_int, parse_id
 from helpdesk.services import ServiceError, macros
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import sidebar_context, staff_members
-from helpdesk.tracker.forms import optional_int
 from helpdesk.web.access import get_case_or_404
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
@@ -48,7 +48,7 @@ def posted_macro_id() -> int | None:
     raw = (request.form.get("macro_id") or "").strip()
     if not raw:
         return None
-    return int(raw) if raw.isdigit() else 0
+    return parse_id(raw) or 0
 
 
 class MacroForm(FlaskForm):

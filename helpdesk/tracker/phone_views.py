@@ -24,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from helpdesk import i18n
 from helpdesk.models import Origin, utcnow
 from helpdesk.rules import priority as priority_rules
+from helpdesk.rules.numbers import optional_int, parse_id
 from helpdesk.rules.phone_procedure import (
     ISSUE_LABELS,
     LEVEL_LABELS,
@@ -35,7 +36,6 @@ from helpdesk.services import ServiceError, callers, phone, settings
 from helpdesk.services.cases import BODY_MAX, SUBJECT_MAX
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import sidebar_context, staff_members
-from helpdesk.tracker.forms import optional_int
 from helpdesk.web.access import get_case_or_404
 from helpdesk.web.forms import IntegerField
 from helpdesk.web.guards import role_required
@@ -335,9 +335,10 @@ def _as_utc(local: datetime | None) -> datetime | None:
 def _intake_account() -> callers.Account | None:
     raw = request.form.get("organisation_id") if request.method == "POST" else None
     raw = raw or request.args.get("organisation_id", "")
-    if not raw.isdigit() or len(raw) > 12:
+    organisation_id = parse_id(raw)
+    if organisation_id is None:
         return None
-    return callers.account(int(raw), utcnow().date())
+    return callers.account(organisation_id, utcnow().date())
 
 
 @bp.route("/intake", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from helpdesk import i18n
 from helpdesk.extensions import db
 from helpdesk.models import Role, User, utcnow
+from helpdesk.rules.numbers import parse_id
 from helpdesk.services import ServiceError, clone, escalation, handover, queue_health, team
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.case_views import act
@@ -138,7 +139,7 @@ def end_of_day():
 
 
 def _leaving_agent() -> User:
-    agent_id = request.values.get("agent_id", type=int)
+    agent_id = parse_id(request.values.get("agent_id"))
     if agent_id is None or agent_id == current_user.id:
         return current_user
     if current_user.role != Role.ADMIN:
@@ -158,11 +159,10 @@ def handover_screen():
     if form.validate_on_submit():
         plan = {}
         for key, value in request.form.items():
-            if match := re.fullmatch(r"assignee_(\d+)", key):
-                case_id = int(match.group(1))
+            match = re.fullmatch(r"assignee_([0-9]+)", key)
+            if match and (case_id := parse_id(match.group(1))) is not None:
                 plan[case_id] = (
-                    # A user id fits the database integer; anything longer is no choice.
-                    int(value) if value.isdigit() and len(value) <= 9 else None,
+                    parse_id(value),  # anything but a user id is no choice
                     request.form.get(f"note_{case_id}", ""),
                 )
         try:

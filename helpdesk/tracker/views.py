@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from helpdesk.extensions import db, limiter
 from helpdesk.models import Case, CaseType, Order, Organisation, Origin, utcnow
 from helpdesk.rules.folders import Folder
+from helpdesk.rules.numbers import parse_id
 from helpdesk.services import ServiceError, change_stamp, folders, fraud_flags, tracker
 from helpdesk.services import search as case_search
 from helpdesk.services.sla import sla_state_of
@@ -30,6 +31,7 @@ from helpdesk.tracker.forms import BulkForm
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment
 from helpdesk.web.paging import page_of
+from helpdesk.web.params import arg_page, form_ids
 
 __all__ = ["bp"]
 
@@ -39,17 +41,17 @@ FILTERS = ("type", "tier", "origin", "assignee", "organisation", "product", "fla
 
 def _filter_conditions(args) -> list:
     conditions = []
-    if (type_id := args.get("type", type=int)) is not None:
+    if (type_id := parse_id(args.get("type"))) is not None:
         conditions.append(Case.case_type_id == type_id)
-    if (tier := args.get("tier", type=int)) is not None:
+    if (tier := parse_id(args.get("tier"))) is not None:
         conditions.append(Case.tier == tier)
     if (origin := args.get("origin")) in {o.value for o in Origin}:
         conditions.append(Case.origin == origin)
     assignee = args.get("assignee", "")
     if assignee == "none":
         conditions.append(Case.assignee_id.is_(None))
-    elif assignee.isdigit():
-        conditions.append(Case.assignee_id == int(assignee))
+    elif (assignee_id := parse_id(assignee)) is not None:
+        conditions.append(Case.assignee_id == assignee_id)
     if organisation := args.get("organisation", "").strip()[:100]:
         matching = sa.select(Organisation.id).where(
             Organisation.name.ilike(f"%{_escape_like(organisation)}%", escape="\\")
@@ -193,7 +195,7 @@ def bulk():
     back = request.form.get("back") or url_for("tracker.home")
     if not back.startswith("/tracker/"):
         back = url_for("tracker.home")
-    numbers = [n for n in request.form.getlist("cases") if n.isdigit()]
+    numbers = form_ids("cases")
     if not form.validate_on_submit() or not numbers:
         flash("Select at least one case and what to do with it.", "error")
         return redirect(back)
@@ -214,12 +216,11 @@ def bulk():
 def search():
     """Jump straight to a case by its number, or search subjects, threads and customers."""
     text = request.args.get("q", "").strip()[:200]
-    number = text.lstrip("#")
-    if number.isdigit() and len(number) < 12:
-        case = db.session.scalar(sa.select(Case.number).where(Case.number == int(number)))
+    if (number := parse_id(text.lstrip("#"))) is not None:
+        case = db.session.scalar(sa.select(Case.number).where(Case.number == number))
         if case is not None:
             return redirect(url_for("tracker.case_view", number=case))
-    page_number = max(request.args.get("page", 1, type=int) or 1, 1)
+    page_number = arg_page()
     results = case_search.search_cases(text, limit=25, offset=(page_number - 1) * 25)
     contacts = case_search.search_contacts(text) if page_number == 1 else []
     return render_page_or_fragment(

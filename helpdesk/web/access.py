@@ -31,13 +31,14 @@ def can_see_case(case: Case, actor: User) -> bool:
 
 
 def get_attachment_or_404(case: Case, attachment_id: int, actor: User) -> Attachment:
-    """An attachment of `case` the actor may download (customers: not on private notes)."""
+    """An attachment of `case` the actor may download (customers: not on private notes, nor
+    on mail held as from an unverified sender)."""
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.case_id != case.id:
         abort(404)
     if actor.role == Role.CUSTOMER and attachment.message_id is not None:
         message = db.session.get(Message, attachment.message_id)
-        if message is None or message.kind != MessageKind.REPLY:
+        if message is None or message.kind != MessageKind.REPLY or message.unverified_sender:
             abort(404)
     return attachment
 

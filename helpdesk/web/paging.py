@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import request
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.sql import Select
 
 from helpdesk.extensions import db
+from helpdesk.web.params import arg_page
 
 PER_PAGE = 25
 # Rows counted past the page's start. Counting a million matches costs more than showing a
@@ -17,7 +17,7 @@ COUNT_AHEAD = 10_000
 
 def page_of(query: Select, per_page: int = PER_PAGE) -> Pagination:
     """The page named by `?page=` (bad values fall back to page 1)."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = arg_page()
     pagination = db.paginate(
         query, page=page, per_page=per_page, error_out=False, max_per_page=100, count=False
     )

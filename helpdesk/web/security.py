@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
 from flask_login import current_user
-from werkzeug.routing import IntegerConverter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -20,14 +19,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-
-
-class DatabaseIntConverter(IntegerConverter):
-    """`<int:...>` that fits a database integer: a guessed 2**31 is a 404, not a 500."""
-
-    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 (werkzeug's name)
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
 
 
 def register(app: Flask) -> None:

@@ -287,6 +287,12 @@ TABLE: list[Row] = [
     Row("tracker.case_call", "POST", POST_CASE_PAGE, CASE_A),
     Row("tracker.case_action", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_repost", "POST", POST_SUPPORT, CASE_A),
+    Row(
+        "tracker.case_accept_sender",
+        "POST",
+        POST_SUPPORT,
+        {"number": Ref("case_a"), "message_id": Ref("held_reply_a")},
+    ),
     Row("tracker.case_presence", "POST", POST_CASE_PAGE, CASE_A),
     Row(
         "tracker.case_refund",

@@ -113,6 +113,19 @@ def build_world(app: Flask) -> World:
         db.session.add(note)
         db.session.flush()
         private = _file(app, case, "private.txt", b"secret\n", note)
+        # An e-mail from an address not the case's, held for an agent to accept.
+        held = Message(
+            case_id=case.id,
+            author_email="someone-else@example.test",
+            kind=MessageKind.REPLY,
+            from_customer=True,
+            origin=Origin.EMAIL,
+            body="held",
+            body_html="<p>held</p>",
+            unverified_sender=True,
+        )
+        db.session.add(held)
+        db.session.flush()
         foreign_case = db.session.scalar(
             sa.select(Case)
             .where(Case.organisation_id != customer.organisation_id)
@@ -144,6 +157,7 @@ def build_world(app: Flask) -> World:
             "private_attachment_id": private.id,
             "organisation_id": customer.organisation_id,
             "mail_id": mail.id,
+            "message_id": held.id,
             "holiday_id": db.session.scalar(sa.select(Holiday.id)),
             "revision_id": revision.id,
             "article_id": article.id,

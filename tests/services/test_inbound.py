@@ -129,14 +129,18 @@ def test_a_former_employee_is_a_stranger(app, people, policy):
 
 
 def answered_case(people, **overrides):
+    """Ann's case, answered by the agent (Ann is its requester, so her replies count)."""
     organisation = db.session.get(Organisation, people["organisation"])
     case = make_case(
         organisation,
-        status=CaseStatus.ANSWERED,
-        assignee_id=people["agent"],
-        awaiting_agent_since=None,
-        last_agent_reply_at=utcnow(),
-        **overrides,
+        **{
+            "status": CaseStatus.ANSWERED,
+            "assignee_id": people["agent"],
+            "awaiting_agent_since": None,
+            "last_agent_reply_at": utcnow(),
+            "requester_id": people["customer"],
+            **overrides,
+        },
     )
     db.session.commit()
     return case

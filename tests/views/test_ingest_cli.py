@@ -96,3 +96,51 @@ def test_an_unreachable_mailbox_is_a_clear_error(app, monkeypatch):
     result = run(app, "fetch-mail")
     assert result.exit_code == 1
     assert "Mailbox not reachable: connection refused" in result.output
+
+
+def _left_unrouted(app, raw: bytes, at) -> int:
+    from helpdesk.rules.inbound import parse
+
+    with app.app_context():
+        mail = inbound._store(raw, parse(raw))  # what a process killed after storing leaves
+        mail.created_at = at
+        db.session.commit()
+        return mail.id
+
+
+def test_sweep_mail_routes_stored_mail_a_crash_left_unrouted(app, customer_email, monkeypatch):
+    from datetime import datetime, timedelta
+
+    stored_at = datetime(2026, 3, 2, 9, 0)
+    mail_id = _left_unrouted(app, make_mail(customer_email, "Cannot log in"), stored_at)
+    monkeypatch.setitem(app.config, "CLOCK", lambda: stored_at + timedelta(minutes=4))
+    early = run(app, "sweep-mail")
+    assert early.exit_code == 0 and early.output == ""
+    monkeypatch.setitem(app.config, "CLOCK", lambda: stored_at + timedelta(minutes=5))
+    result = run(app, "sweep-mail")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case))
+        assert db.session.get(InboundMail, mail_id).case_id == case.id
+    assert f"inbound mail {mail_id}: processed (case #{case.number})" in result.output
+    assert "1 unrouted message resumed." in result.output
+
+
+def test_fetch_mail_also_routes_stuck_mail_when_the_mailbox_is_down(
+    app, customer_email, monkeypatch
+):
+    from datetime import datetime, timedelta
+
+    stored_at = datetime(2026, 3, 2, 9, 0)
+    mail_id = _left_unrouted(app, make_mail(customer_email, "Cannot log in"), stored_at)
+    monkeypatch.setitem(app.config, "CLOCK", lambda: stored_at + timedelta(hours=1))
+
+    def refused(config):
+        raise ConnectionRefusedError("connection refused")
+
+    monkeypatch.setattr(inbound, "imap_client", refused)
+    result = run(app, "fetch-mail")
+    assert result.exit_code == 1  # the mailbox error is still reported
+    assert f"inbound mail {mail_id}: processed (case #" in result.output
+    with app.app_context():
+        assert db.session.get(InboundMail, mail_id).status == InboundStatus.PROCESSED

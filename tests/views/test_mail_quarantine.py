@@ -186,3 +186,27 @@ def test_actions_need_the_csrf_token_and_an_existing_message(app, client, people
 def test_the_admin_home_links_to_the_quarantine(app, client, people):
     html = as_user(app, client, people["admin"]).get("/admin/").get_data(as_text=True)
     assert f'href="{URL}"' in html
+
+
+def test_a_row_left_unrouted_shows_as_stuck_after_the_setting(app, client, people, monkeypatch):
+    from datetime import datetime, timedelta
+
+    from helpdesk.rules.inbound import parse
+
+    stored_at = datetime(2026, 3, 2, 9, 0)
+    with app.app_context():
+        raw = make_mail("ann@oldtown.test", "Killed mid-way")
+        mail = inbound._store(raw, parse(raw))  # what a process killed after storing leaves
+        mail.created_at = stored_at
+        db.session.commit()
+        row = f'id="inbound-mail-{mail.id}"'
+    as_user(app, client, people["admin"])
+
+    def status_cell(minutes: int) -> str:
+        monkeypatch.setitem(app.config, "CLOCK", lambda: stored_at + timedelta(minutes=minutes))
+        html = client.get(URL, headers=HTMX).get_data(as_text=True)
+        return html.split(row, 1)[1].split("</tr>", 1)[0]
+
+    assert "being routed" in status_cell(1) and "stuck" not in status_cell(1)
+    stuck = status_cell(5)
+    assert ">stuck<" in stuck and "routing never finished" in stuck
