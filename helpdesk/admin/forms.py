@@ -204,7 +204,7 @@ class AuditFilterForm(Form):
     action = StringField(
         "Action starts with",
         validators=[Optional(), Length(max=60)],
-        description='e.g. "refund." or "fraud."',
+        description='e.g. "refund.", "fraud." or "refused."',
     )
     object_type = StringField("Object type", validators=[Optional(), Length(max=40)])
     since = DateField(

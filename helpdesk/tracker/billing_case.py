@@ -26,7 +26,7 @@ from helpdesk.tracker.blueprint import CASE_READERS, bp
 from helpdesk.tracker.forms import MessageForm
 from helpdesk.web.access import get_case_or_404
 from helpdesk.web.forms import show_service_error
-from helpdesk.web.guards import role_required
+from helpdesk.web.guards import refuse, role_required
 
 ALREADY_RESHIPPED = "Already queued: this replacement was requested before."
 
@@ -98,7 +98,7 @@ def _money_case(number: int) -> Case:
     if not may_handle_money(
         current_user.role, current_user.billing_permission, current_user.active
     ):
-        abort(403)
+        refuse("no billing permission")
     return case
 
 

@@ -31,7 +31,11 @@ def _render(code: int, detail: str | None = None):
 
 
 def register(app: Flask) -> None:
-    """Install handlers for HTTP errors, CSRF failures and unexpected exceptions."""
+    """Install handlers for HTTP errors, CSRF failures and unexpected exceptions, and the
+    audit of refused money and permission actions."""
+    from helpdesk.web import refusals
+
+    refusals.register(app)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):

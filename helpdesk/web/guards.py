@@ -6,18 +6,30 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, g
 from flask_login import current_user
 
 from helpdesk.extensions import login_manager
 from helpdesk.models import Role
 
 
+def refuse(reason: str) -> None:
+    """Answer 403, keeping why for the audit of refused actions (helpdesk.web.refusals)."""
+    g.refusal_reason = reason
+    abort(403)
+
+
+def refusal_reason() -> str | None:
+    """Why this request was refused, when a guard said so."""
+    return g.get("refusal_reason")
+
+
 def _check(roles: frozenset[Role]) -> Any:
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if current_user.role not in roles:
-        abort(403)
+        allowed = ", ".join(sorted(role.value for role in roles))
+        refuse(f"role {current_user.role.value} is not one of: {allowed}")
     return None
 
 

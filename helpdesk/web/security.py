@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
+from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -36,6 +37,13 @@ def register(app: Flask) -> None:
                     abort(400)
 
     @app.after_request
+    def keep_signed_in_responses_out_of_caches(response: Response) -> Response:
+        # Static files stay cacheable, and anonymous pages (help centre) are left as they are.
+        if request.endpoint != "static" and current_user.is_authenticated:
+            set_no_store(response)
+        return response
+
+    @app.after_request
     def add_security_headers(response: Response) -> Response:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -47,6 +55,16 @@ def register(app: Flask) -> None:
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+def set_no_store(response: Response) -> None:
+    """No cache may keep a signed-in user's response: a shared computer's back button, a proxy.
+
+    Downloads (attachments, CSV exports) are `private, no-store` as well.
+    """
+    download = response.headers.get("Content-Disposition", "").lower().startswith("attachment")
+    response.headers["Cache-Control"] = "private, no-store" if download else "no-store"
+    response.headers["Pragma"] = "no-cache"  # HTTP/1.0 caches
 
 
 def is_safe_next(target: str | None) -> bool:

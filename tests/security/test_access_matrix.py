@@ -6,9 +6,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, url_for
+from flask.testing import FlaskClient
 
 from tests.conftest import as_user, csrf_from
-from tests.security.access_table import LOGIN, OK, REDIRECT, ROLES, TABLE, resolve
+from tests.security.access_table import LOGIN, OK, REDIRECT, ROLES, TABLE, Row, resolve
 from tests.security.world import build_world
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -51,8 +52,8 @@ def _mismatch(response, expected) -> str | None:
     return None if ok else f"got {status}{f' -> {location}' if location else ''}"
 
 
-def test_access_matrix(app, capsys):
-    world = build_world(app)
+def role_clients(app: Flask, world: dict) -> dict[str, tuple[FlaskClient, str]]:
+    """A test client per role, signed in as the world's user, with its CSRF token."""
     clients = {}
     for index, role in enumerate(ROLES):
         client = app.test_client()
@@ -62,14 +63,25 @@ def test_access_matrix(app, capsys):
             as_user(app, client, world["users"][role])
         token = csrf_from(client.get("/help").get_data(as_text=True))
         clients[role] = (client, token)
+    return clients
+
+
+def url_of(app: Flask, row: Row, world: dict) -> str:
+    """The row's URL with the world's ids filled in."""
+    args, query = resolve(row, world)
+    with app.test_request_context():
+        return url_for(row.endpoint, **args, **query)
+
+
+def test_access_matrix(app, capsys):
+    world = build_world(app)
+    clients = role_clients(app, world)
 
     # Pages first, then the posts (some change what later rows see: close, delete ...).
     rows = [r for r in TABLE if r.method == "GET"] + [r for r in TABLE if r.method != "GET"]
     problems, checks = [], 0
     for row in rows:
-        args, query = resolve(row, world)
-        with app.test_request_context():
-            url = url_for(row.endpoint, **args, **query)
+        url = url_of(app, row, world)
         headers = {"HX-Request": "true"} if row.htmx else {}
         for role in ROLES:
             client, token = clients[role]
