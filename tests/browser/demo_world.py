@@ -28,6 +28,7 @@ from helpdesk.models import (
     Visibility,
 )
 from helpdesk.services import accounts, feedback, kb
+from tests.factories import REGISTRATION_TOKEN, make_pending_registration
 
 CUSTOMER_EMAIL = "anna@northwind.example"
 OTHER_AGENT_EMAIL = "agent3@example.com"
@@ -88,6 +89,12 @@ def _quarantined_mail() -> int:
     return mail.id
 
 
+def _pending_registration() -> str:
+    """A self-registration waiting for its mailed link: the link's token."""
+    make_pending_registration(REGISTRATION_TOKEN)
+    return REGISTRATION_TOKEN
+
+
 def _feedback_token(organisation_id: int) -> str:
     """The Yes link of the first reply mailed on the customer's cases (the demo sends some)."""
     question = db.session.scalar(
@@ -134,6 +141,8 @@ def demo_world(app: Flask) -> dict:
             "internal_revision": _revision(internal),
             "reset_token": accounts.make_reset_token(customer, app.config["SECRET_KEY"]),
             "feedback_token": _feedback_token(org),
+            "registration_token": _pending_registration(),
         }
+        db.session.commit()
         db.session.remove()
     return world
