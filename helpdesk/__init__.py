@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from helpdesk import clock
 from helpdesk import config as settings
 from helpdesk.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -58,6 +59,7 @@ def _init_extensions(app: Flask) -> None:
     # Their session listeners keep the search index and the live polls' change stamp current.
     from helpdesk.services import change_stamp, search  # noqa: F401
 
+    clock.init_app(app)
     db.init_app(app)
     migrate.init_app(
         app, db, directory=os.path.normpath(os.path.join(app.root_path, "..", "migrations"))

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
-from helpdesk import create_app
+from helpdesk import clock, create_app
 from helpdesk.extensions import db, limiter
 from helpdesk.models import User
 from helpdesk.services import accounts
@@ -81,14 +81,41 @@ def _empty_all_tables() -> None:
     db.session.commit()
 
 
+class FrozenClock:
+    """A clock that stands still until the test moves it: cached values expire when the test
+    says, never because the machine was slow or a minute happened to end mid-test."""
+
+    EPOCH = 1_800_000_030.0  # 30 seconds into a minute (2027-01-15 08:00:30 UTC)
+
+    def __init__(self) -> None:
+        self.elapsed = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self.elapsed += seconds
+
+    def monotonic(self) -> float:
+        return self.elapsed
+
+    def time(self) -> float:
+        return self.EPOCH + self.elapsed
+
+
 @pytest.fixture
 def app(_app: Flask) -> Iterator[Flask]:
-    """The app, with an empty database and fresh rate-limit counters."""
+    """The app, with an empty database, fresh rate-limit counters and a frozen clock."""
+    _app.extensions[clock.EXTENSION] = FrozenClock()
+    _app.extensions.pop("change_stamp", None)  # a counter read in an earlier test
     yield _app
     with _app.app_context():
         db.session.rollback()
         _empty_all_tables()
     limiter.reset()
+
+
+@pytest.fixture
+def frozen_clock(app: Flask) -> FrozenClock:
+    """The clock the app's caches read in this test; `advance()` moves it."""
+    return app.extensions[clock.EXTENSION]
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +19,6 @@ from helpdesk.models import (
     Refund,
     Role,
     User,
-    utcnow,
 )
 from helpdesk.rules.eligibility import OrderFacts, SupportLevel, account_eligibility
 from helpdesk.rules.folders import CaseClock, Folder, FolderSettings, folder_of
@@ -61,50 +60,72 @@ def test_demo_staff_cover_every_role_and_tier(app, demo_loaded):
     assert {Role.BILLING, Role.ADMIN, Role.CUSTOMER} <= {role for role, _ in staff}
 
 
+EXPECTED_LEVELS = {
+    "Northwind Outfitters": SupportLevel.ACTIVE,
+    "Harbor Theatre": SupportLevel.NO_PLAN,
+    "Cedar Books": SupportLevel.ACTIVE,
+    "Lakeside Crafts": SupportLevel.SEND_TO_SALES,
+    "Summit Hosting Co": SupportLevel.ACTIVE,
+    "Pinecrest Festival": SupportLevel.ACTIVE,
+    "Oldtown Hardware": SupportLevel.UNSUPPORTED,
+    "Redwood Kiosks": SupportLevel.NO_ACCOUNT,  # a recurring payment on a blocked card
+}
+
+
+def demo_folders_at(app, now: datetime) -> set[Folder]:
+    expiry = FolderSettings(app.config["EXPIRED1_DAYS"], app.config["EXPIRED2_DAYS"])
+    return {
+        folder_of(
+            CaseClock(
+                c.status,
+                c.assignee_id,
+                c.awaiting_agent_since,
+                c.last_agent_reply_at,
+                c.customer_viewed_at,
+            ),
+            now,
+            expiry,
+        )
+        for c in db.session.scalars(sa.select(Case))
+    }
+
+
+def demo_levels_on(today: date) -> dict[str, SupportLevel]:
+    levels = {}
+    for organisation in db.session.scalars(sa.select(Organisation)):
+        orders = db.session.scalars(
+            sa.select(Order).where(Order.organisation_id == organisation.id)
+        )
+        facts = [OrderFacts(o.kind, o.version, o.ordered_at.date(), o.expires_on) for o in orders]
+        levels[organisation.name] = account_eligibility(facts, today).level
+    return levels
+
+
+# The test looks from the moment the demo counted its ages back from, not from its own clock:
+# a run that crosses midnight (or a machine whose local date is not UTC's) sees the same.
 def test_demo_cases_fill_every_folder(app, demo_loaded):
     with app.app_context():
-        cases = db.session.scalars(sa.select(Case)).all()
-        now = utcnow()
-        folders = {
-            folder_of(
-                CaseClock(
-                    c.status,
-                    c.assignee_id,
-                    c.awaiting_agent_since,
-                    c.last_agent_reply_at,
-                    c.customer_viewed_at,
-                ),
-                now,
-                FolderSettings(app.config["EXPIRED1_DAYS"], app.config["EXPIRED2_DAYS"]),
-            )
-            for c in cases
-        }
-    assert folders == set(Folder)
-    assert len({c.number for c in cases}) == len(cases)
+        numbers = db.session.scalars(sa.select(Case.number)).all()
+        assert demo_folders_at(app, demo.loaded_at()) == set(Folder)
+    assert len(set(numbers)) == len(numbers)
 
 
 def test_demo_orders_cover_every_eligibility_case(app, demo_loaded):
-    today = date.today()
     with app.app_context():
-        levels = {}
-        for organisation in db.session.scalars(sa.select(Organisation)):
-            orders = db.session.scalars(
-                sa.select(Order).where(Order.organisation_id == organisation.id)
-            )
-            facts = [
-                OrderFacts(o.kind, o.version, o.ordered_at.date(), o.expires_on) for o in orders
-            ]
-            levels[organisation.name] = account_eligibility(facts, today).level
-    assert levels == {
-        "Northwind Outfitters": SupportLevel.ACTIVE,
-        "Harbor Theatre": SupportLevel.NO_PLAN,
-        "Cedar Books": SupportLevel.ACTIVE,
-        "Lakeside Crafts": SupportLevel.SEND_TO_SALES,
-        "Summit Hosting Co": SupportLevel.ACTIVE,
-        "Pinecrest Festival": SupportLevel.ACTIVE,
-        "Oldtown Hardware": SupportLevel.UNSUPPORTED,
-        "Redwood Kiosks": SupportLevel.NO_ACCOUNT,  # a recurring payment on a blocked card
-    }
+        assert demo_levels_on(demo.loaded_at().date()) == EXPECTED_LEVELS
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [datetime(2026, 1, 31, 23, 59, 59), datetime(2026, 3, 1, 0, 0, 1)],
+    ids=["last second of a month", "first second of a month"],
+)
+def test_the_demo_counts_every_age_back_from_the_moment_it_is_loaded_at(app, moment):
+    with app.app_context():
+        assert demo.load(app.config["CARD_HASH_KEY"].encode(), now=moment)
+        assert demo.loaded_at() == moment
+        assert demo_folders_at(app, moment) == set(Folder)
+        assert demo_levels_on(moment.date()) == EXPECTED_LEVELS
 
 
 def test_every_demo_case_keeps_the_eligibility_it_was_opened_with(app, demo_loaded):

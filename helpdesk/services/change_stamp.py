@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
@@ -24,6 +23,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from helpdesk.clock import clock
 from helpdesk.extensions import db
 from helpdesk.models import Case, Counter
 from helpdesk.services import search  # noqa: F401  (its listeners first: the bump comes last)
@@ -47,15 +47,16 @@ def current(max_age: float = 0) -> str:
     """The stamp now: the counter and the minute.
 
     With `max_age`, a counter this process read less than that many seconds ago is good enough
-    (the idle poll: a change is then seen up to that much later, on a 10-second poll)."""
+    (the idle poll: a change is then seen up to that much later, on a 10-second poll). Both
+    times come from the app's clock, which tests can hold still."""
     cache = current_app.extensions.setdefault("change_stamp", {})
-    now = time.monotonic()
+    now = clock().monotonic()
     if max_age > 0 and "read_at" in cache and now - cache["read_at"] < max_age:
         value = cache["value"]
     else:
         value = db.session.scalar(_COUNTER_VALUE) or 0
         cache.update(value=value, read_at=now)
-    return f"{value}.{int(time.time() // CLOCK_SECONDS)}"
+    return f"{value}.{int(clock().time() // CLOCK_SECONDS)}"
 
 
 def bump() -> None:

@@ -187,34 +187,46 @@ def is_loaded() -> bool:
     return db.session.get(Setting, MARKER) is not None
 
 
-def load(card_key: bytes, progress: Callable[[Iterable], Iterable] = iter) -> bool:
-    """Load the demo data once; False (and no change) when it is already there."""
+def loaded_at() -> datetime | None:
+    """The moment the demo's ages count back from (when it was loaded), if it is there."""
+    marker = db.session.get(Setting, MARKER)
+    return datetime.fromisoformat(marker.value) if marker else None
+
+
+def load(
+    card_key: bytes,
+    progress: Callable[[Iterable], Iterable] = iter,
+    now: datetime | None = None,
+) -> bool:
+    """Load the demo data once, every age counted back from one `now` (default: this
+    moment); False (and no change) when it is already there."""
     if is_loaded():
         return False
+    now = now or utcnow()
     password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")
     staff = {login.email: _staff(login, password_hash) for login in STAFF}
     customers = [
-        _customer(spec, card_key, password_hash, index) for index, spec in enumerate(CUSTOMERS)
+        _customer(spec, card_key, password_hash, index, now) for index, spec in enumerate(CUSTOMERS)
     ]
     _extra_contacts(customers)
     _reference_data()
     _macros(staff)
     _routing(staff)
-    _cases(staff, customers, progress)
-    _money(staff["billing@example.com"], customers, card_key)
-    _catalogue(staff["billing@example.com"], customers)
+    _cases(staff, customers, progress, now)
+    _money(staff["billing@example.com"], customers, card_key, now)
+    _catalogue(staff["billing@example.com"], customers, now)
     _fraud_stop(staff["admin@example.com"], card_key)
     agents = [staff[f"agent{n}@example.com"] for n in (1, 2, 3)]
-    demo_history.load(agents, customers)
-    demo_routing.load(staff, customers)
-    demo_eligibility.load()
-    demo_intake.load(staff["agent1@example.com"], customers)
+    demo_history.load(agents, customers, now)
+    demo_routing.load(staff, customers, now)
+    demo_eligibility.load(now)
+    demo_intake.load(staff["agent1@example.com"], customers, now)
     demo_contacts.load(customers)
-    demo_searchfraud.load()
-    demo_billingcase.load(customers, card_key, BLOCKED_TEST_CARD)
+    demo_searchfraud.load(now)
+    demo_billingcase.load(customers, card_key, BLOCKED_TEST_CARD, now)
     demo_feedback.load(agents)
     _eligibility_at_opening()
-    db.session.add(Setting(key=MARKER, value=utcnow().isoformat()))
+    db.session.add(Setting(key=MARKER, value=now.isoformat()))
     db.session.commit()
     return True
 
@@ -248,8 +260,9 @@ def _staff(login: Login, password_hash: str) -> User:
     )
 
 
-def _customer(spec: DemoCustomer, card_key: bytes, password_hash: str, index: int) -> User:
-    now = utcnow()
+def _customer(
+    spec: DemoCustomer, card_key: bytes, password_hash: str, index: int, now: datetime
+) -> User:
     organisation = Organisation(
         name=spec.company,
         customer_number=f"C{next_number('customer')}",
@@ -477,8 +490,7 @@ CASES = [
 ]
 
 
-def _cases(staff: dict[str, User], customers: list[User], progress) -> None:
-    now = utcnow()
+def _cases(staff: dict[str, User], customers: list[User], progress, now: datetime) -> None:
     for index, subject, status, assignee_email, age, extra in progress(CASES):
         customer = customers[index]
         created = now - timedelta(days=age, hours=1)
@@ -594,8 +606,7 @@ def _message(case: Case, author: User, body: str, at: datetime, *, from_customer
     )
 
 
-def _money(clerk: User, customers: list[User], card_key: bytes) -> None:
-    now = utcnow()
+def _money(clerk: User, customers: list[User], card_key: bytes, now: datetime) -> None:
     orders = db.session.scalars(sa.select(Order).where(Order.amount_cents > 0)).all()
     cards = {c.organisation_id: c for c in db.session.scalars(sa.select(PaymentCard))}
     payments = []
@@ -729,7 +740,7 @@ PRODUCTS = [
 PREPAID_TOP_UP = 50000  # Summit Hosting Co pays ahead: prepaid orders work out of the box
 
 
-def _catalogue(clerk: User, customers: list[User]) -> None:
+def _catalogue(clerk: User, customers: list[User], now: datetime) -> None:
     """The product catalogue, a prepaid top-up and an invoiced order still open to a promotion."""
     for code, name, version, kind, unit_cents, physical in PRODUCTS:
         db.session.add(
@@ -755,7 +766,6 @@ def _catalogue(clerk: User, customers: list[User]) -> None:
     db.session.flush()
     # Cedar Books is invoiced for hosting and has not paid: WINTER26 can still be assigned.
     hosting = db.session.scalar(sa.select(Product).where(Product.code == "AC-HOST"))
-    now = utcnow()
     order = Order(
         number=f"O{next_number('order')}",
         organisation_id=customers[2].organisation_id,

@@ -9,7 +9,7 @@ FRAUD-STOP blocked.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -27,7 +27,6 @@ from helpdesk.models import (
     Shipment,
     ShipmentStatus,
     User,
-    utcnow,
 )
 from helpdesk.rules.cards import card_brand, card_fingerprint, last_four
 from helpdesk.services.counters import next_number
@@ -46,9 +45,8 @@ def demo_case_number() -> int | None:
     )
 
 
-def load(customers: list[User], card_key: bytes, blocked_card_number: str) -> None:
+def load(customers: list[User], card_key: bytes, blocked_card_number: str, now: datetime) -> None:
     """Add the rows above (called once from demo.load)."""
-    now = utcnow()
     today = now.date()
     case = db.session.scalar(
         sa.select(Case)

@@ -5,7 +5,7 @@ plan who opens a case on the web and gets the acknowledgement for that level."""
 from __future__ import annotations
 
 from collections import ChainMap
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,7 +22,6 @@ from helpdesk.models import (
     Order,
     Origin,
     User,
-    utcnow,
 )
 from helpdesk.rules.tiers import initial_tier
 from helpdesk.services import cases, settings, sla
@@ -36,9 +35,9 @@ NO_PLAN = "ben@harbortheatre.example"  # purchased 200 days ago: no active plan
 TIER_TWO = "agent2@example.com"
 
 
-def load() -> None:
+def load(now: datetime) -> None:
     """Add the two demo cases; the web one commits through the portal's own service."""
-    _opened_while_evaluating()
+    _opened_while_evaluating(now)
     _opened_without_a_plan()
 
 
@@ -61,10 +60,9 @@ def _message(case: Case, author: User, body: str, at, *, from_customer: bool) ->
     )
 
 
-def _opened_while_evaluating() -> None:
+def _opened_while_evaluating(now: datetime) -> None:
     """45 days ago the evaluation was 85 days old: active, so tier II took it."""
     customer, agent = _user(EVALUATOR), _user(TIER_TWO)
-    now = utcnow()
     opened = now - timedelta(days=45, hours=3)
     answered, replied = opened + timedelta(hours=5), now - timedelta(days=2)
     order = db.session.scalars(

@@ -5,7 +5,7 @@ FRAUD-STOP refusals."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -26,7 +26,6 @@ from helpdesk.models import (
     Order,
     Origin,
     User,
-    utcnow,
 )
 from helpdesk.services import sla
 from helpdesk.services.counters import next_number
@@ -63,10 +62,9 @@ ARTICLE_COUNTS = {  # slug: (linked in replies, deflected a case)
 }
 
 
-def load(agents: list[User], customers: list[User]) -> None:
+def load(agents: list[User], customers: list[User], now: datetime) -> None:
     """Add the history (the reference data and articles must exist); no commit."""
     reasons = _reasons()
-    now = utcnow()
     for index, (subject, type_name, reason_name) in enumerate(FINISHED * 2):
         customer = customers[index % len(customers)]
         agent = agents[index % len(agents)]

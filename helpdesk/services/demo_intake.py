@@ -4,7 +4,7 @@ procedure names (seed 000 and 003, issues 5, 6 and 12)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -17,7 +17,6 @@ from helpdesk.models import (
     Origin,
     Setting,
     User,
-    utcnow,
 )
 from helpdesk.services import sla
 from helpdesk.services.casework import log_activity
@@ -32,7 +31,7 @@ SALES_CONTACT = {
 }
 
 
-def load(agent: User, customers: list[User]) -> None:
+def load(agent: User, customers: list[User], now: datetime) -> None:
     """Add the intake demo rows (the main demo's cases must exist); no commit."""
     for key, value in SALES_CONTACT.items():
         db.session.add(Setting(key=key, value=value))
@@ -44,13 +43,12 @@ def load(agent: User, customers: list[User]) -> None:
         voice_mail.operating_system = "Windows 11"
         voice_mail.estimate_minutes = 20
         voice_mail.product_version = voice_mail.product_version or "9.0"
-    _email_case(agent, customers[0])
+    _email_case(agent, customers[0], now)
 
 
-def _email_case(agent: User, customer: User) -> None:
+def _email_case(agent: User, customer: User, now: datetime) -> None:
     """A customer wrote to the agent's own address; the agent typed it in as a call by
     mistake and corrected the origin: the timeline shows both steps."""
-    now = utcnow()
     arrived = now - timedelta(hours=3)
     typed = arrived + timedelta(minutes=40)
     body = (

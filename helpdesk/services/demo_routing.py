@@ -11,7 +11,7 @@ for an agent to classify it (and see where routing sends it).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -29,7 +29,6 @@ from helpdesk.models import (
     Origin,
     RoutingRule,
     User,
-    utcnow,
 )
 from helpdesk.services import routing, sla
 from helpdesk.services.counters import next_number
@@ -79,9 +78,8 @@ def _opened(case: Case, customer: User, summary: str) -> None:
     )
 
 
-def load(staff: dict[str, User], customers: list[User]) -> None:
+def load(staff: dict[str, User], customers: list[User], now: datetime) -> None:
     """Add the routing demo to the freshly loaded demo data; no commit."""
-    now = utcnow()
     lena, tomas, priya = (staff[f"agent{n}@example.com"] for n in (1, 2, 3))
     billing = db.session.scalar(sa.select(CaseType).where(CaseType.name == "Billing"))
     db.session.add(CustomerTopic(label=BILLING_TOPIC, case_type_id=billing.id, position=1))

@@ -8,21 +8,20 @@ and "Omar" or "Hannah" finds those contacts.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import BlockedCard, BlockedIP, SeenAddress, User, utcnow
+from helpdesk.models import BlockedCard, BlockedIP, SeenAddress, User
 from helpdesk.services import fraud_flags
 
 FLAGGED_LOGIN = "dan@lakeside.example"
 FLAGGED_ADDRESS = "203.0.113.45"  # inside the demo's blocked 203.0.113.0/24
 
 
-def load() -> None:
+def load(now: datetime) -> None:
     """Add the shared address and flag the cases of every active demo block; no commit."""
-    now = utcnow()
     user = db.session.scalar(sa.select(User).where(User.email == FLAGGED_LOGIN))
     if user is not None:
         db.session.add(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
@@ -32,8 +32,10 @@ from helpdesk.models import (
     Payment,
     Shipment,
     User,
+    utcnow,
 )
 from helpdesk.services import demo, inbound
+from helpdesk.services.recurring_charges import business_day
 from helpdesk.web.markup import render_markup
 from tests.conftest import _empty_all_tables, login_as
 from tests.security.xss_payloads import (
@@ -184,7 +186,8 @@ def _one(stmt):
 
 def _store_everything(w: World) -> None:
     app = w.app
-    today = date.today()
+    with app.app_context():
+        today = business_day(utcnow())  # the day the shop's forms mean
 
     # Registration: name and company, in as many sign-ups as the lengths need.
     names, companies = chunks(120, ONE_LINE), chunks(200, ONE_LINE)

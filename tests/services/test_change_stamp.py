@@ -68,12 +68,27 @@ def test_a_rolled_back_change_does_not_move_it():
     assert counter() == before
 
 
-def test_the_stamp_carries_the_minute(monkeypatch):
-    monkeypatch.setattr(change_stamp.time, "time", lambda: 600.0)
-    first = change_stamp.current()
-    monkeypatch.setattr(change_stamp.time, "time", lambda: 660.0)
+def test_the_stamp_carries_the_minute_of_the_apps_clock(frozen_clock):
+    first = change_stamp.current()  # the frozen clock stands 30 seconds into a minute
+    frozen_clock.advance(29.9)
+    same_minute = change_stamp.current()
+    frozen_clock.advance(0.1)
 
-    assert change_stamp.current() != first
+    assert same_minute == first != change_stamp.current()
+
+
+def test_a_fresh_enough_counter_expires_by_the_apps_clock(frozen_clock):
+    make_case(make_organisation())
+    db.session.commit()
+    read = change_stamp.current()
+    db.session.execute(sa.update(Case).values(tier=2))  # moves the counter
+    db.session.commit()
+
+    frozen_clock.advance(0.9)
+    assert change_stamp.current(max_age=1) == read  # within its second: not read again
+    frozen_clock.advance(0.1)
+    fresh = change_stamp.current(max_age=1)
+    assert fresh != read and fresh == change_stamp.current()
 
 
 def test_remembered_values_last_while_the_stamp_holds():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -30,6 +30,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
+from helpdesk.services.recurring_charges import business_day
 from tests.conftest import as_user, csrf_from
 from tests.factories import make_case, make_order, make_user
 from tests.services.test_refunds import make_payment
@@ -396,8 +397,8 @@ def test_the_plans_page_shows_the_last_charge_and_its_outcome(app, desk):
             kind=RecurringKind.FLAT_RATE,
             description="Business Flat 100",
             amount_cents=2900,
-            effective_on=date.today() - timedelta(days=60),
-            next_charge_on=date.today() + timedelta(days=20),
+            effective_on=business_day(utcnow()) - timedelta(days=60),
+            next_charge_on=business_day(utcnow()) + timedelta(days=20),
         )
         db.session.add(row)
         db.session.flush()
@@ -405,7 +406,7 @@ def test_the_plans_page_shows_the_last_charge_and_its_outcome(app, desk):
             RecurringCharge(
                 recurring_payment_id=row.id,
                 organisation_id=desk["organisation"],
-                period_on=date.today() - timedelta(days=10),
+                period_on=business_day(utcnow()) - timedelta(days=10),
                 amount_cents=2900,
                 outcome=ChargeOutcome.REFUSED,
                 detail="The card is blocked by FRAUD-STOP.",

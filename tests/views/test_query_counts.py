@@ -86,7 +86,8 @@ def small_desk(app) -> dict:
         }
 
 
-def test_busy_pages_cost_the_same_at_10_and_1000_cases(app, small_desk):
+def test_busy_pages_cost_the_same_at_10_and_1000_cases(app, small_desk, frozen_clock):
+    """The clock stands still: a minute ending mid-test would recount the sidebar once."""
     agent, customer, billing = app.test_client(), app.test_client(), app.test_client()
     as_user(app, agent, small_desk["agent"])
     as_user(app, customer, small_desk["customer"])
@@ -137,3 +138,33 @@ def test_a_busy_idle_poll_rereads_the_stamp_at_most_once_a_second(app, small_des
     statements_for(app, agent, url, expected=204)  # reads the stamp
 
     assert statements_for(app, agent, url, expected=204) == 1  # the login only
+
+
+def test_the_sidebar_counts_are_counted_again_only_when_the_minute_ends(
+    app, small_desk, frozen_clock
+):
+    agent = app.test_client()
+    as_user(app, agent, small_desk["agent"])
+    counted = statements_for(app, agent, "/tracker/folders/all")
+    remembered = statements_for(app, agent, "/tracker/folders/all")
+    frozen_clock.advance(29)  # still the same minute (the clock stands 30 s into one)
+    still_remembered = statements_for(app, agent, "/tracker/folders/all")
+    frozen_clock.advance(1)
+
+    assert remembered == still_remembered < counted
+    assert statements_for(app, agent, "/tracker/folders/all") == counted
+
+
+def test_a_busy_idle_poll_reads_the_stamp_again_after_its_seconds(
+    app, small_desk, monkeypatch, frozen_clock
+):
+    monkeypatch.setitem(app.config, "CHANGE_STAMP_CACHE_SECONDS", 5)
+    agent = app.test_client()
+    as_user(app, agent, small_desk["agent"])
+    url = poll_url(agent)
+    statements_for(app, agent, url, expected=204)  # reads the stamp
+    frozen_clock.advance(4.9)
+
+    assert statements_for(app, agent, url, expected=204) == 1  # the login only
+    frozen_clock.advance(0.1)
+    assert statements_for(app, agent, url, expected=204) == 2  # the login and the stamp
