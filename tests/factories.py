@@ -17,6 +17,8 @@ from helpdesk.models import (
     Case,
     CaseStatus,
     Category,
+    Message,
+    MessageKind,
     Order,
     OrderKind,
     Organisation,
@@ -143,3 +145,20 @@ def make_product(**overrides):
     db.session.add(product)
     db.session.flush()
     return product
+
+
+def make_held_reply(case: Case, body: str = "A held e-mail") -> Message:
+    """An e-mail reply from an address not the case's, waiting for an agent to accept it."""
+    held = Message(
+        case_id=case.id,
+        author_email="someone-else@example.test",
+        kind=MessageKind.REPLY,
+        from_customer=True,
+        origin=Origin.EMAIL,
+        body=body,
+        body_html=f"<p>{body}</p>",
+        unverified_sender=True,
+    )
+    db.session.add(held)
+    db.session.flush()
+    return held

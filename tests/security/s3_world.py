@@ -33,7 +33,7 @@ from helpdesk.models import (
 )
 from helpdesk.services import accounts, demo, feedback
 from tests.conftest import _empty_all_tables, login_as
-from tests.factories import REGISTRATION_TOKEN, make_pending_registration
+from tests.factories import REGISTRATION_TOKEN, make_held_reply, make_pending_registration
 
 ROLES = (Role.ADMIN, Role.AGENT, Role.BILLING, Role.CUSTOMER)
 
@@ -114,19 +114,7 @@ def build_world(app: Flask) -> World:
         db.session.add(note)
         db.session.flush()
         private = _file(app, case, "private.txt", b"secret\n", note)
-        # An e-mail from an address not the case's, held for an agent to accept.
-        held = Message(
-            case_id=case.id,
-            author_email="someone-else@example.test",
-            kind=MessageKind.REPLY,
-            from_customer=True,
-            origin=Origin.EMAIL,
-            body="held",
-            body_html="<p>held</p>",
-            unverified_sender=True,
-        )
-        db.session.add(held)
-        db.session.flush()
+        held = make_held_reply(case, "held")
         foreign_case = db.session.scalar(
             sa.select(Case)
             .where(Case.organisation_id != customer.organisation_id)

@@ -49,6 +49,7 @@ from helpdesk.services.attachments import AttachmentPolicy, Upload
 from tests.factories import (
     REGISTRATION_TOKEN,
     make_case,
+    make_held_reply,
     make_order,
     make_organisation,
     make_pending_registration,
@@ -175,19 +176,7 @@ def build_world(app: Flask) -> dict:
                 app, case, reply, users["agent_t1"], f"public-{name}.txt"
             )
             if name == "a":
-                # An e-mail from an address not the case's, waiting for an agent to accept it.
-                held = Message(
-                    case_id=case.id,
-                    author_email="someone-else@example.test",
-                    kind=MessageKind.REPLY,
-                    from_customer=True,
-                    origin=Origin.EMAIL,
-                    body="A held e-mail",
-                    body_html="<p>A held e-mail</p>",
-                    unverified_sender=True,
-                )
-                db.session.add(held)
-                db.session.flush()
+                held = make_held_reply(case)
                 w["held_reply_a"] = held.id
                 note = _message(case, users["agent_t1"], MessageKind.NOTE, "A private note")
                 w["note_attachment_a"] = _attachment_id(
