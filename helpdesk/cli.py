@@ -171,13 +171,16 @@ def queue_check() -> None:
     help="Seconds between batches with --loop.",
 )
 def send_mail(loop: bool, interval: float) -> None:
-    """Deliver due outbox mail over SMTP (one batch, or --loop), retrying with back-off."""
+    """Deliver due outbox mail over SMTP (one batch, or --loop), retrying with back-off.
+
+    Without HELPDESK_MAIL_HOST outside production, mail is captured for /admin/sent-mail.
+    """
     try:
         settings = MailSettings.from_config(current_app.config)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     if not loop:
-        _echo_mail_counts(send_batch(settings))
+        _echo_mail_counts(send_batch(settings), settings)
         return
     stop = threading.Event()
     total = BatchResult()
@@ -186,14 +189,20 @@ def send_mail(loop: bool, interval: float) -> None:
             result = send_batch(settings, should_stop=stop.is_set)
             total.add(result)
             if result.claimed:
-                _echo_mail_counts(result)
+                _echo_mail_counts(result, settings)
             if result.claimed < settings.batch_size:  # a full batch: more may be due right now
                 stop.wait(interval)
     click.echo("Stopped.")
-    _echo_mail_counts(total)
+    _echo_mail_counts(total, settings)
 
 
-def _echo_mail_counts(result: BatchResult) -> None:
+def _echo_mail_counts(result: BatchResult, settings: MailSettings) -> None:
+    if settings.capture:
+        click.echo(
+            f"Captured {result.sent} (no SMTP host set: read them at /admin/sent-mail), "
+            f"failed {result.failed}."
+        )
+        return
     click.echo(f"Sent {result.sent}, retried {result.retried}, failed {result.failed}.")
 
 

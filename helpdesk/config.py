@@ -51,7 +51,9 @@ class Config:
     BASE_URL = "http://127.0.0.1:5000"  # links in e-mail are built from this, never from Host
     TRUSTED_HOSTS: list[str] | None = None  # e.g. ["support.example.com"]: other Hosts get 400
 
-    MAIL_HOST = "localhost"
+    # Empty: outside production, mail is captured in the outbox (read at /admin/sent-mail)
+    # instead of sent; in production it goes to localhost, as before.
+    MAIL_HOST = ""
     MAIL_PORT = 25
     MAIL_SECURITY = "none"  # none | starttls | tls
     MAIL_USERNAME = ""

@@ -70,6 +70,7 @@ class MailSettings:
     timeout: float
     max_attempts: int
     batch_size: int
+    capture: bool = False  # keep the mail in the outbox, readable in the app, instead of sending
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
@@ -80,7 +81,7 @@ class MailSettings:
         if "@" not in parseaddr(config["MAIL_FROM"])[1]:
             raise ValueError("HELPDESK_MAIL_FROM needs an address")
         return cls(
-            host=config["MAIL_HOST"],
+            host=config["MAIL_HOST"] or "localhost",
             port=int(config["MAIL_PORT"]),
             security=security,
             username=config["MAIL_USERNAME"] or "",
@@ -89,6 +90,7 @@ class MailSettings:
             timeout=float(config["MAIL_TIMEOUT"]),
             max_attempts=max(1, int(config["MAIL_MAX_ATTEMPTS"])),
             batch_size=max(1, int(config["MAIL_BATCH_SIZE"])),
+            capture=captures_mail(config),
         )
 
     @property
@@ -114,6 +116,11 @@ class BatchResult:
 
 class PermanentFailure(Exception):
     """Sending this row again cannot succeed (refused recipient, unbuildable message)."""
+
+
+def captures_mail(config: Mapping[str, Any]) -> bool:
+    """Development without an SMTP host: mail is kept for reading in the app, never sent."""
+    return not config["MAIL_HOST"] and config["HELPDESK_ENV"] != "production"
 
 
 # --- pure helpers -------------------------------------------------------------------------------
@@ -273,6 +280,16 @@ class SmtpConnection:
         self.client = None
 
 
+class CapturingConnection:
+    """Stands in for SMTP in capture mode: the row is marked sent and its mail stays readable."""
+
+    def send(self, message: EmailMessage, recipient: str) -> None:
+        """Accept the message without sending it anywhere."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
 # --- claiming and marking -----------------------------------------------------------------------
 
 
@@ -392,6 +409,11 @@ def _thread_of(mail: OutboxMail) -> tuple[str | None, list[str]]:
     return thread_headers(ids, mail.in_reply_to)
 
 
+def message_of(mail: OutboxMail, sender: str) -> EmailMessage:
+    """The message as the sender builds it (dated when it was sent, else when queued)."""
+    return build_message(mail, sender, thread=_thread_of(mail), now=mail.sent_at or mail.created_at)
+
+
 # --- the batch ----------------------------------------------------------------------------------
 
 
@@ -415,7 +437,7 @@ def send_batch(
     claimed_at = clock()
     ids = claim(claimed_at, settings.batch_size)
     result = BatchResult(claimed=len(ids))
-    connection = SmtpConnection(settings)
+    connection = CapturingConnection() if settings.capture else SmtpConnection(settings)
     try:
         for position, mail_id in enumerate(ids):
             if should_stop():
@@ -436,7 +458,7 @@ def send_batch(
 def _deliver(
     mail_id: int,
     claimed_at: datetime,
-    connection: SmtpConnection,
+    connection: SmtpConnection | CapturingConnection,
     settings: MailSettings,
     clock: Callable[[], datetime],
 ) -> OutboxStatus | None:

@@ -427,6 +427,8 @@ TABLE: list[Row] = [
     Row("admin.holiday_list", "GET", ADMIN),
     Row("admin.inbound_mail_list", "GET", ADMIN),
     Row("admin.inbound_mail_raw", "GET", ADMIN, {"mail_id": Ref("inbound_mail")}),
+    Row("admin.sent_mail_list", "GET", ADMIN),
+    Row("admin.sent_mail_view", "GET", ADMIN, {"mail_id": Ref("outbox_mail")}),
     Row("admin.priority_weights", "GET", ADMIN),
     Row("admin.routing_rules", "GET", ADMIN),
     Row("admin.settings_edit", "GET", ADMIN),

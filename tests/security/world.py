@@ -29,6 +29,7 @@ from helpdesk.models import (
     Message,
     MessageKind,
     Origin,
+    OutboxMail,
     Payment,
     PaymentMethod,
     Promotion,
@@ -240,6 +241,7 @@ def build_world(app: Flask) -> dict:
         )
         w["users"] = {role: user.id for role, user in users.items()}
         w["feedback_token"] = _feedback_token(users["agent_t1"], w["case_a"])
+        w["outbox_mail"] = db.session.scalar(sa.select(sa.func.max(OutboxMail.id)))
         db.session.commit()
 
         editor = db.session.get(User, w["users"]["admin"])
