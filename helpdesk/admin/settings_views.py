@@ -16,6 +16,7 @@ from helpdesk.extensions import db
 from helpdesk.formatting import when
 from helpdesk.models import Holiday, Role
 from helpdesk.services import ServiceError, settings
+from helpdesk.services.mail_sender import captures_mail
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request
 from helpdesk.web.paging import page_of
@@ -39,7 +40,9 @@ SECRETS_SHOWN = (("MAIL_PASSWORD", "SMTP password"), ("IMAP_PASSWORD", "IMAP pas
 def mail_settings() -> list[tuple[str, str]]:
     """(label, text) of each mail setting the app has; a password only as set or not set."""
     config = current_app.config
-    shown = [(label, str(config.get(key) or "")) for key, label in MAIL_SHOWN if key in config]
+    delivery = "captured, not sent (read it under Sent mail)" if captures_mail(config) else "SMTP"
+    shown = [("Outgoing mail", delivery)]
+    shown += [(label, str(config.get(key) or "")) for key, label in MAIL_SHOWN if key in config]
     shown += [
         (label, "set" if config.get(key) else "not set")
         for key, label in SECRETS_SHOWN

@@ -158,3 +158,11 @@ def test_mail_is_captured_only_without_a_host_outside_production(app, host, env,
     settings = MailSettings.from_config({**app.config, "MAIL_HOST": host, "HELPDESK_ENV": env})
     assert settings.capture is captured
     assert settings.host == (host or "localhost")
+
+
+def test_the_settings_page_says_whether_mail_is_captured(app, client, people, monkeypatch):
+    as_user(app, client, people["admin"])
+    monkeypatch.setitem(app.config, "MAIL_HOST", "")
+    assert "Outgoing mail</dt><dd>captured, not sent" in client.get("/admin/settings").text
+    monkeypatch.setitem(app.config, "MAIL_HOST", "smtp.example.test")
+    assert "Outgoing mail</dt><dd>SMTP</dd>" in client.get("/admin/settings").text
