@@ -23,7 +23,7 @@ run: $(VENV)/.run-installed
 	$(BIN)/flask install-defaults
 	$(BIN)/flask demo-data
 	@echo "Serving on http://127.0.0.1:5000  (Ctrl-C stops)"
-	@[ -n "$$HELPDESK_MAIL_HOST" ] || echo "Mail is captured, not sent: read it at http://127.0.0.1:5000/admin/sent-mail (log in as admin@example.com)"
+	@[ -n "$$HELPDESK_MAIL_HOST" ] || [ "$$HELPDESK_ENV" = production ] || echo "Mail is captured, not sent: read it at http://127.0.0.1:5000/admin/sent-mail (log in as admin@example.com)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # The suite runs on every core (pytest-xdist; an idle worker takes tests queued for a busy one);
