@@ -17,6 +17,7 @@ from helpdesk.models import OutboxMail, OutboxStatus, Role
 from helpdesk.services.mail_sender import MailSettings
 from tests.conftest import as_user, post_form
 from tests.factories import make_user
+from tests.services.test_mail_sender import point_mail_at, running_smtp_server
 
 RESET_LINK = re.compile(r'<a href="(https?://[^/"]+/auth/reset/[^"]+)"')
 
@@ -166,3 +167,20 @@ def test_the_settings_page_says_whether_mail_is_captured(app, client, people, mo
     assert "Outgoing mail</dt><dd>captured, not sent" in client.get("/admin/settings").text
     monkeypatch.setitem(app.config, "MAIL_HOST", "smtp.example.test")
     assert "Outgoing mail</dt><dd>SMTP</dd>" in client.get("/admin/settings").text
+
+
+def test_with_an_smtp_host_mail_is_really_sent_and_still_listed(app, client, people, monkeypatch):
+    ask_for_reset(app)
+    with running_smtp_server() as smtp:
+        point_mail_at(app, monkeypatch, smtp.port)
+        result = app.test_cli_runner().invoke(args=["send-mail"])
+    assert result.output == "Sent 1, retried 0, failed 0.\n"
+    [received] = smtp.received
+    assert received.recipients == ["noor@example.test"]
+    mail = only_mail(app)
+    assert received.message["Message-ID"] == mail.message_id
+    as_user(app, client, people["admin"])
+    listing = client.get("/admin/sent-mail").text
+    assert "Mail is captured" not in listing and f'id="sent-mail-{mail.id}"' in listing
+    page = client.get(f"/admin/sent-mail/{mail.id}").text
+    assert "<strong>sent</strong>" in page and len(RESET_LINK.findall(page)) == 1
