@@ -54,7 +54,10 @@ def _parts(message: EmailMessage) -> tuple[list[Markup], list[str], list[tuple[s
 @role_required(Role.ADMIN)
 def sent_mail_list() -> ResponseReturnValue:
     """Every outbox mail, newest first, whatever its delivery status."""
-    page = page_of(sa.select(OutboxMail).order_by(OutboxMail.id.desc()))
+    newest_first = sa.select(OutboxMail).order_by(
+        OutboxMail.created_at.desc(), OutboxMail.id.desc()
+    )
+    page = page_of(newest_first)
     return render_page_or_fragment(
         "admin/sent_mail.html",
         "admin/_sent_mail_list.html",

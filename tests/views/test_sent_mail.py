@@ -4,6 +4,7 @@ an administrator reads it in full at /admin/sent-mail, links and all."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email.message import EmailMessage
 from html import unescape
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ from helpdesk.models import OutboxMail, OutboxStatus, Role
 from helpdesk.services.mail_sender import MailSettings
 from tests.conftest import as_user, post_form
 from tests.factories import make_user
-from tests.services.test_mail_sender import point_mail_at, running_smtp_server
+from tests.services.test_mail_sender import point_mail_at, queue_rows, running_smtp_server
 
 RESET_LINK = re.compile(r'<a href="(https?://[^/"]+/auth/reset/[^"]+)"')
 
@@ -184,3 +185,11 @@ def test_with_an_smtp_host_mail_is_really_sent_and_still_listed(app, client, peo
     assert "Mail is captured" not in listing and f'id="sent-mail-{mail.id}"' in listing
     page = client.get(f"/admin/sent-mail/{mail.id}").text
     assert "<strong>sent</strong>" in page and len(RESET_LINK.findall(page)) == 1
+
+
+def test_the_list_is_newest_first_by_when_the_mail_was_written(app, client, people):
+    [later] = queue_rows(app, 1, created_at=datetime(2026, 3, 2, 9, 0))
+    [earlier] = queue_rows(app, 1, created_at=datetime(2026, 3, 1, 9, 0))
+    as_user(app, client, people["admin"])
+    listing = client.get("/admin/sent-mail").text
+    assert listing.index(f'id="sent-mail-{later}"') < listing.index(f'id="sent-mail-{earlier}"')
