@@ -29,6 +29,7 @@ from helpdesk.models import (
     InboundMail,
     Order,
     Organisation,
+    OutboxMail,
     Payment,
     Shipment,
     User,
@@ -450,7 +451,15 @@ def _read_everything(w: World) -> None:
             sa.select(Organisation.id).where(Organisation.name.contains("XSS_"))
         ).all()
         mails = db.session.scalars(sa.select(InboundMail.id)).all()
-    assert slugs and orgs and mails, (slugs, orgs, mails)
+        written = db.session.scalars(
+            sa.select(OutboxMail.id)
+            .where(
+                sa.or_(OutboxMail.subject.contains("XSS_"), OutboxMail.body_text.contains("XSS_"))
+            )
+            .order_by(OutboxMail.id.desc())
+            .limit(10)
+        ).all()
+    assert slugs and orgs and mails and written, (slugs, orgs, mails, written)
     case = w.ids["case"]
 
     # The customer.
@@ -513,6 +522,9 @@ def _read_everything(w: World) -> None:
     w.view("admin", "audit log filtered", "/admin/audit?actor=Bob", admin)
     w.view("admin", "mail quarantine", "/admin/mail-quarantine?show=all", admin)
     w.view("admin", "mail quarantine default", "/admin/mail-quarantine", admin)
+    w.view("admin", "sent mail", "/admin/sent-mail", admin)
+    for mail_id in written:
+        w.view("admin", f"sent mail {mail_id}", f"/admin/sent-mail/{mail_id}", admin)
     w.view("admin", "canned list", "/admin/canned", admin)
     w.view("admin", "canned edit", f"/admin/canned/{w.ids['canned']}", admin)
     w.view("admin", "holidays", "/admin/holidays", admin)
