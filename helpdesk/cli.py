@@ -1,5 +1,5 @@
 """Flask CLI commands: `flask demo-data`, `flask create-user`, `flask search-reindex`,
-`flask send-mail`, `flask ingest-mail`, `flask fetch-mail`, `flask sweep-mail` ..."""
+`flask rerender-markup`, `flask send-mail`, `flask ingest-mail`, `flask fetch-mail` ..."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(create_user)
     app.cli.add_command(search_reindex)
+    app.cli.add_command(rerender_markup)
     app.cli.add_command(ingest_mail)
     app.cli.add_command(fetch_mail)
     app.cli.add_command(sweep_mail)
@@ -120,6 +121,18 @@ def search_reindex(batch: int) -> None:
     from helpdesk.services import kb
 
     click.echo(f"Indexed {kb.reindex_all_articles()} help articles.")
+
+
+@click.command("rerender-markup")
+@with_appcontext
+@click.option("--batch", type=click.IntRange(1), default=500, show_default=True)
+def rerender_markup(batch: int) -> None:
+    """Rebuild the stored HTML of cases, messages and articles from their text (after an
+    upgrade that changed how text is made safe); a second run changes nothing."""
+    from helpdesk.services import rerender
+
+    for count in rerender.rerender_all(batch):
+        click.echo(f"{count.table}: {count.checked} checked, {count.rewritten} rewritten.")
 
 
 @click.command("install-defaults")
