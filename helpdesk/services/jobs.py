@@ -150,17 +150,26 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def ensure_rows(jobs: Iterable[Job] = JOBS) -> None:
-    """Give every job its row; a row another worker inserted meanwhile is fine."""
-    existing = set(db.session.scalars(sa.select(WorkerJob.name)))
+def ensure_rows(jobs: Iterable[Job] = JOBS) -> dict[str, tuple[str | None, datetime | None]]:
+    """Give every job its row (one another worker inserted meanwhile is fine); returns each
+    job's finished tick and lease end as read, so a pass writes nothing for jobs not due."""
+    seen = {
+        name: (last_tick, lease_until)
+        for name, last_tick, lease_until in db.session.execute(
+            sa.select(WorkerJob.name, WorkerJob.last_tick, WorkerJob.lease_until)
+        )
+    }
+    db.session.commit()  # end the read: a long pass must not hold a snapshot open
     for job in jobs:
-        if job.name in existing:
+        if job.name in seen:
             continue
+        seen[job.name] = (None, None)
         db.session.add(WorkerJob(name=job.name))
         try:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
+    return seen
 
 
 def claim(job: Job, tick: str, worker_id: str, now: datetime) -> bool:
@@ -226,13 +235,13 @@ def run_due(
     from helpdesk.services import sla
 
     jobs = [job for job in jobs if job.enabled(current_app.config)]
-    ensure_rows(jobs)
+    seen = ensure_rows(jobs)
     calendar = sla.current_calendar(now or utcnow())
     runs = []
     for job in jobs:
         if should_stop():
             break
-        run = _run_if_due(job, worker_id, now, calendar, should_stop)
+        run = _run_if_due(job, worker_id, now, calendar, should_stop, seen[job.name])
         if run is not None:
             runs.append(run)
     return runs
@@ -244,10 +253,13 @@ def _run_if_due(
     now: datetime | None,
     calendar: BusinessCalendar,
     should_stop: Callable[[], bool],
+    seen: tuple[str | None, datetime | None],
 ) -> Run | None:
     started = now or utcnow()
     tick = current_tick(job.name, job.cadence, started, calendar)
-    if tick is None or not claim(job, tick.key, worker_id, started):
+    if tick is None or _done_or_held(seen, tick.key, started):
+        return None
+    if not claim(job, tick.key, worker_id, started):
         return None
     _set_current_job(worker_id, job.name)
     began = time.monotonic()
@@ -274,6 +286,12 @@ def _run_if_due(
         outcome.summary,
     )
     return Run(job.name, tick.key, outcome, seconds)
+
+
+def _done_or_held(seen: tuple[str | None, datetime | None], tick: str, now: datetime) -> bool:
+    """What the pass read already rules the claim out (the claim itself still decides)."""
+    last_tick, lease_until = seen
+    return last_tick == tick or (lease_until is not None and lease_until >= now)
 
 
 # --- heartbeats -----------------------------------------------------------------------------
