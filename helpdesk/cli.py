@@ -369,6 +369,8 @@ def worker(once: bool, interval: float, now_text: str | None) -> None:
     from helpdesk.models import utcnow
     from helpdesk.services import jobs
 
+    if now_text and not once:
+        raise click.UsageError("--now goes with --once: a loop on a stopped clock would idle.")
     now = _parse_utc(now_text) if now_text else None
     worker_id = jobs.new_worker_id()
     started_at = now or utcnow()

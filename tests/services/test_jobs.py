@@ -209,3 +209,22 @@ def test_heartbeats_show_live_workers(app):
 
         live = jobs.live_workers(AFTER_CLOSE + timedelta(minutes=5, seconds=30))
         assert [beat.worker_id for beat in live] == ["worker-a"]
+
+
+def test_a_stop_request_ends_the_pass_after_the_job_in_hand(app):
+    first, second = counting_job("first"), counting_job("second")
+    with app.app_context():
+        runs = jobs.run_due(
+            "worker-a", now=AFTER_CLOSE, jobs=[first, second], should_stop=lambda: bool(first.calls)
+        )
+
+        assert [run.job for run in runs] == ["first"]
+        assert second.calls == []
+        assert row("second").last_tick is None  # not claimed: the next worker runs it
+
+
+def test_now_without_once_is_refused(app):
+    result = app.test_cli_runner().invoke(args=["worker", "--now", AFTER_CLOSE.isoformat()])
+
+    assert result.exit_code == 2
+    assert "--now goes with --once" in result.output
