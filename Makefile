@@ -18,12 +18,16 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.run-installed
 
+RUN_PORT ?= 5000
 run: $(VENV)/.run-installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask install-defaults
 	$(BIN)/flask demo-data
-	@echo "Serving on http://127.0.0.1:5000  (Ctrl-C stops)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://127.0.0.1:$(RUN_PORT) with one worker for the scheduled jobs  (Ctrl-C stops both)"
+	@# Ctrl-C reaches the server; the trap then stops the worker (a background job ignores it).
+	@$(BIN)/flask worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(BIN)/flask run --host 127.0.0.1 --port $(RUN_PORT)
 
 # The suite runs on every core (pytest-xdist; an idle worker takes tests queued for a busy one);
 # TEST_WORKERS=0 runs it in one process.

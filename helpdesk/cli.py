@@ -9,7 +9,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app
@@ -37,6 +37,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(send_mail)
     app.cli.add_command(bench_data_command)
     app.cli.add_command(charge_recurring)
+    app.cli.add_command(worker)
 
 
 def _old_name(command: click.Command, name: str) -> click.Command:
@@ -349,21 +350,63 @@ def _arm_test_pause() -> None:
 )
 def charge_recurring(now_text: str | None) -> None:
     """Charge every recurring payment period due by now, once each (safe to run twice; cron)."""
-    from datetime import datetime
-
     from helpdesk.models import utcnow
     from helpdesk.services import recurring_charges
 
-    if now_text:
-        try:
-            now = datetime.fromisoformat(now_text)
-        except ValueError as error:
-            raise click.BadParameter("use YYYY-MM-DDTHH:MM (UTC)", param_hint="--now") from error
-        if now.tzinfo is not None:
-            now = now.astimezone(UTC).replace(tzinfo=None)
-    else:
-        now = utcnow()
+    now = _parse_utc(now_text) if now_text else utcnow()
     run = recurring_charges.charge_due(now)
     for line in run.lines:
         click.echo(line)
     click.echo(f"Charged {run.charged}, refused {run.refused}.")
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Run one pass of the due jobs, then stop.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=1.0,
+    show_default=True,
+    help="Seconds between passes.",
+)
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    metavar="YYYY-MM-DDTHH:MM",
+    help="With --once: run as of this UTC time instead of the clock (a test, catching up).",
+)
+def worker(once: bool, interval: float, now_text: str | None) -> None:
+    """Run every periodic job on its schedule (mail, queue health, end of day, charges...)."""
+    from helpdesk.models import utcnow
+    from helpdesk.services import jobs
+
+    if now_text and not once:
+        raise click.UsageError("--now goes with --once: a loop on a stopped clock would idle.")
+    now = _parse_utc(now_text) if now_text else None
+    worker_id = jobs.new_worker_id()
+    started_at = now or utcnow()
+    stop = threading.Event()
+    click.echo(f"Worker {worker_id} started.")
+    with _stop_on_signals(stop):
+        while True:
+            jobs.beat(worker_id, started_at, now)
+            for run in jobs.run_due(worker_id, now=now, should_stop=stop.is_set):
+                state = "ok" if run.outcome.ok else "failed"
+                click.echo(f"{run.tick} {state} in {run.seconds:.2f}s: {run.outcome.summary}")
+            if once or stop.wait(interval):
+                break
+    jobs.stopped(worker_id)
+    click.echo("Stopped.")
+
+
+def _parse_utc(text: str) -> datetime:
+    """A --now value as naive UTC."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise click.BadParameter("use YYYY-MM-DDTHH:MM (UTC)", param_hint="--now") from error
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed

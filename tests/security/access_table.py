@@ -411,6 +411,7 @@ TABLE: list[Row] = [
     # --- administration -------------------------------------------------------------------------
     Row("admin.home", "GET", ADMIN),
     Row("admin.audit_log", "GET", ADMIN),
+    Row("admin.job_list", "GET", ADMIN),
     Row("admin.user_list", "GET", ADMIN),
     Row("admin.user_create", "GET", ADMIN),
     Row("admin.user_edit", "GET", ADMIN, {"user_id": Ref("other_agent")}),
