@@ -22,6 +22,8 @@ bind = _bind()
 # Sync workers: each request holds one process, so a slow page never starves the others
 # through a shared event loop. Two per core is gunicorn's usual starting point.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
+# The app reads the count from here to warn when login limits are kept in each worker apart.
+os.environ["WEB_CONCURRENCY"] = str(workers)
 worker_class = "sync"
 
 # A request still running after `timeout` seconds is killed (and its transaction rolled back);
