@@ -6,6 +6,7 @@ import os
 import re
 import runpy
 import shlex
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -170,3 +171,16 @@ def test_licence_is_an_spdx_string_with_a_setuptools_that_reads_it():
     for pattern in pyproject["project"]["license-files"]:
         assert list(ROOT.glob(pattern))
     assert "setuptools>=77.0.3" in pyproject["build-system"]["requires"]
+
+
+def test_settings_example_reads_the_same_in_a_shell():
+    """README's set-up steps source the file with `sh`: quoted values come through whole."""
+    shell = subprocess.run(
+        ["sh", "-c", f'set -a && . "{ENV_EXAMPLE}" && printf %s "$HELPDESK_MAIL_FROM"'],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"]},
+        check=True,
+    )
+
+    assert shell.stdout == "Helpdesk <support@example.com>"
