@@ -1,18 +1,20 @@
 """Readiness for a load balancer: a pluggable list of named checks, each passing or failing
-with a short detail. The database and migration checks are built in; the worker registers
-its heartbeat check with `register_readiness_check("worker", fn)`."""
+with a short detail. The database and migration checks are built in; any part adds
+another check with `register_readiness_check(name, fn)`. The worker check reads the newest
+row of `worker_heartbeats` when that table exists."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 
+from helpdesk.clock import clock
 from helpdesk.extensions import db
 
 
@@ -23,6 +25,13 @@ class CheckResult:
 
 
 Check = Callable[[], CheckResult]
+
+
+class NotReporting:
+    """No worker has a heartbeat row to judge."""
+
+
+NOT_REPORTING = NotReporting()
 _CHECKS: dict[str, Check] = {}
 
 
@@ -72,9 +81,35 @@ def check_migrations() -> CheckResult:
     )
 
 
-def check_worker_not_reporting() -> CheckResult:
-    # Until a worker registers its heartbeat check there is nothing to judge: not a failure.
-    return CheckResult(True, "not checked")
+HEARTBEAT_TABLE = "worker_heartbeats"  # written by `flask worker`: one row per live worker
+
+
+def latest_heartbeat() -> datetime | NotReporting:
+    """The newest worker heartbeat; NOT_REPORTING before any worker has a row (none installed,
+    or the last one stopped cleanly, taking its row with it)."""
+    if not sa.inspect(db.engine).has_table(HEARTBEAT_TABLE):
+        return NOT_REPORTING
+    # Table and column by name: readiness must not depend on the worker's models.
+    beat_at = sa.column("beat_at", sa.DateTime())
+    latest = db.session.scalar(
+        sa.select(sa.func.max(beat_at)).select_from(sa.table(HEARTBEAT_TABLE))
+    )
+    db.session.rollback()
+    return NOT_REPORTING if latest is None else latest
+
+
+def check_worker() -> CheckResult:
+    last = latest_heartbeat()
+    if last is NOT_REPORTING:
+        # A crashed worker leaves a stale row (a failure); no row at all is nothing to judge.
+        return CheckResult(True, "not checked")
+    max_age = timedelta(seconds=current_app.config["WORKER_HEARTBEAT_MAX_AGE"])
+    return judge_heartbeat(last, app_now(), max_age)
+
+
+def app_now() -> datetime:
+    """Naive UTC from the app's clock, which a test can hold still."""
+    return datetime.fromtimestamp(clock().time(), UTC).replace(tzinfo=None)
 
 
 def heartbeat_check(
@@ -101,4 +136,4 @@ def judge_heartbeat(last: datetime | None, now: datetime, max_age: timedelta) ->
 
 register_readiness_check("database", check_database)
 register_readiness_check("migrations", check_migrations)
-register_readiness_check("worker", check_worker_not_reporting)
+register_readiness_check("worker", check_worker)

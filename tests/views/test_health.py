@@ -7,18 +7,24 @@ import io
 import json
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
 
+from helpdesk import clock, create_app, logging_setup
 from helpdesk import config as settings
-from helpdesk import create_app, logging_setup
 from helpdesk.extensions import db
 from helpdesk.models import Role
 from helpdesk.services import readiness
-from tests.conftest import PG_SERVER_URL, as_user, config_for_tests, throwaway_database
+from tests.conftest import (
+    PG_SERVER_URL,
+    FrozenClock,
+    as_user,
+    config_for_tests,
+    throwaway_database,
+)
 from tests.factories import make_user
 
 
@@ -106,7 +112,7 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
     response = app.test_client().get("/readyz")
 
     assert response.status_code == 503
-    assert response.json["failing"] == ["database", "migrations"]
+    assert response.json["failing"] == ["database", "migrations", "worker"]
     assert response.json["checks"]["database"].startswith("error: ")
 
 
@@ -202,3 +208,44 @@ def test_a_failed_job_run_is_logged_as_failed(json_lines):
         raise RuntimeError("down")
     [line] = parsed(json_lines)
     assert line["level"] == "WARNING" and line["failed"] is True
+
+
+def test_readyz_judges_the_newest_worker_heartbeat_once_workers_report(tmp_path):
+    heartbeats = sa.Table(
+        "worker_heartbeats",
+        sa.MetaData(),
+        sa.Column("worker_id", sa.String(120), primary_key=True),
+        sa.Column("beat_at", sa.DateTime(), nullable=False),
+    )
+    with throwaway_database(tmp_path) as url:
+        app = create_app(config_for_tests(url, tmp_path))
+        app.extensions[clock.EXTENSION] = FrozenClock()
+        now = datetime.fromtimestamp(FrozenClock.EPOCH, UTC).replace(tzinfo=None)
+        client = app.test_client()
+
+        def worker_check() -> str:
+            return client.get("/readyz").json["checks"]["worker"]
+
+        try:
+            with app.app_context():
+                heartbeats.create(db.engine)
+            assert worker_check() == "not checked"  # no worker has reported yet
+            with app.app_context(), db.engine.begin() as conn:
+                conn.execute(
+                    heartbeats.insert(),
+                    [
+                        {"worker_id": "old", "beat_at": now - timedelta(seconds=500)},
+                        {"worker_id": "new", "beat_at": now - timedelta(seconds=100)},
+                    ],
+                )
+            assert worker_check() == "ok"
+            with app.app_context(), db.engine.begin() as conn:
+                conn.execute(heartbeats.delete().where(heartbeats.c.worker_id == "new"))
+            response = client.get("/readyz")
+            assert response.status_code == 503
+            assert response.json["checks"]["worker"] == "last heartbeat 500s ago"
+            assert "worker" in response.json["failing"]
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
