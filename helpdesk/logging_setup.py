@@ -66,12 +66,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class PlainFormatter(logging.Formatter):
+    """Text lines; "-" where a line was written outside a request."""
+
+    def __init__(self) -> None:
+        super().__init__(PLAIN_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = "-"
+        return super().format(record)
+
+
 def make_handler(log_format: str, stream: IO[str]) -> logging.Handler:
     """A handler writing `log_format` ("plain" or "json") lines, request ids included."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(
-        JsonFormatter() if log_format == "json" else logging.Formatter(PLAIN_FORMAT)
-    )
+    handler.setFormatter(JsonFormatter() if log_format == "json" else PlainFormatter())
     handler.addFilter(RequestIdFilter())
     return handler
 

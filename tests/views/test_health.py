@@ -179,7 +179,8 @@ def test_log_format_comes_from_the_environment(tmp_path, helpdesk_logger):
         settings.from_environment({"HELPDESK_LOG_FORMAT": "xml"})
     plain = create_app(config_for_tests(f"sqlite:///{tmp_path}/p.db", tmp_path))
     [handler] = helpdesk_logger.handlers
-    assert type(handler.formatter) is logging.Formatter and plain.config["LOG_FORMAT"] == "plain"
+    assert isinstance(handler.formatter, logging_setup.PlainFormatter)
+    assert plain.config["LOG_FORMAT"] == "plain"
     create_app({**config_for_tests(f"sqlite:///{tmp_path}/j.db", tmp_path), "LOG_FORMAT": "json"})
     [handler] = helpdesk_logger.handlers
     assert isinstance(handler.formatter, logging_setup.JsonFormatter)
@@ -249,3 +250,14 @@ def test_readyz_judges_the_newest_worker_heartbeat_once_workers_report(tmp_path)
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+def test_plain_lines_name_the_request_or_a_dash(app, helpdesk_logger):
+    stream = io.StringIO()
+    helpdesk_logger.addHandler(logging_setup.make_handler("plain", stream))
+    with app.test_request_context(headers={"X-Request-Id": "req-plain-1"}):
+        logging.getLogger("helpdesk.web").warning("inside")
+    logging.getLogger("helpdesk.web").warning("outside")
+    inside, outside = stream.getvalue().splitlines()
+    assert inside.endswith("WARNING helpdesk.web [req-plain-1] inside")
+    assert outside.endswith("WARNING helpdesk.web [-] outside")
