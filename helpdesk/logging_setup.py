@@ -3,6 +3,7 @@ HELPDESK_LOG_FORMAT=json; every line written during a request carries its reques
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -74,6 +75,7 @@ class PlainFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         if getattr(record, "request_id", None) is None:
+            record = copy.copy(record)  # other handlers see the record unchanged
             record.request_id = "-"
         return super().format(record)
 
