@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from helpdesk.bench_cli import bench_data_command
+from helpdesk.logging_setup import timed_job
 from helpdesk.models import Organisation, Role
 from helpdesk.services import ServiceError, accounts, demo, search
 from helpdesk.services.mail_sender import BatchResult, MailSettings, send_batch
@@ -159,7 +160,8 @@ def end_of_day(agent_email: str | None) -> None:
         if agent is None or not agent.is_staff:
             raise click.ClickException(f"No agent with the e-mail {agent_email}.")
         agent_id = agent.id
-    moved = handover.end_of_day(None, agent_id)
+    with timed_job("end-of-day") as counts:
+        moved = counts["returned"] = handover.end_of_day(None, agent_id)
     click.echo(f"{moved} unanswered case{'' if moved == 1 else 's'} returned to the support queue.")
 
 
@@ -170,7 +172,8 @@ def queue_check() -> None:
     from helpdesk.models import utcnow
     from helpdesk.services import queue_health
 
-    mailed = queue_health.notify_director(utcnow())
+    with timed_job("queue-check") as counts:
+        mailed = counts["mailed"] = queue_health.notify_director(utcnow())
     click.echo(f"{mailed} new queue alert{'' if mailed == 1 else 's'} mailed.")
 
 
@@ -191,20 +194,28 @@ def send_mail(loop: bool, interval: float) -> None:
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     if not loop:
-        _echo_mail_counts(send_batch(settings))
+        with timed_job("send-mail") as counts:
+            result = send_batch(settings)
+            counts.update(_mail_counts(result))
+        _echo_mail_counts(result)
         return
     stop = threading.Event()
     total = BatchResult()
-    with _stop_on_signals(stop):
+    with _stop_on_signals(stop), timed_job("send-mail --loop") as counts:
         while not stop.is_set():
             result = send_batch(settings, should_stop=stop.is_set)
             total.add(result)
+            counts.update(_mail_counts(total))
             if result.claimed:
                 _echo_mail_counts(result)
             if result.claimed < settings.batch_size:  # a full batch: more may be due right now
                 stop.wait(interval)
     click.echo("Stopped.")
     _echo_mail_counts(total)
+
+
+def _mail_counts(result: BatchResult) -> dict[str, int]:
+    return {"sent": result.sent, "retried": result.retried, "failed": result.failed}
 
 
 def _echo_mail_counts(result: BatchResult) -> None:
@@ -264,11 +275,13 @@ def fetch_mail(limit: int) -> None:
     """Poll the HELPDESK_IMAP_* mailbox; each message is deleted there once it is stored."""
     from helpdesk.services import inbound
 
-    _sweep(limit)  # first: an unreachable mailbox must not keep stored mail waiting
-    try:
-        result = inbound.fetch_mail(current_app.config, limit=limit)
-    except (OSError, inbound.imaplib.IMAP4.error) as error:
-        raise click.ClickException(f"Mailbox not reachable: {error}") from error
+    with timed_job("fetch-mail") as counts:
+        counts["resumed"] = _sweep(limit)  # first: an unreachable mailbox must not keep mail
+        try:
+            result = inbound.fetch_mail(current_app.config, limit=limit)
+        except (OSError, inbound.imaplib.IMAP4.error) as error:
+            raise click.ClickException(f"Mailbox not reachable: {error}") from error
+        counts.update(fetched=len(result.mails), deleted=result.deleted)
     for mail in result.mails:
         click.echo(_outcome(mail))
     click.echo(f"{len(result.mails)} fetched, {result.deleted} deleted from the mailbox.")
@@ -281,10 +294,11 @@ def fetch_mail(limit: int) -> None:
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
 def sweep_mail(limit: int) -> None:
     """Route stored mail that a crashed process left unrouted (cron, with an MTA pipe)."""
-    _sweep(limit)
+    with timed_job("sweep-mail") as counts:
+        counts["resumed"] = _sweep(limit)
 
 
-def _sweep(limit: int) -> None:
+def _sweep(limit: int) -> int:
     from helpdesk.services import inbound
 
     resumed = inbound.sweep_stuck_mail(limit=limit)
@@ -292,6 +306,7 @@ def _sweep(limit: int) -> None:
         click.echo(_outcome(mail))
     if resumed:
         click.echo(f"{len(resumed)} unrouted message{'' if len(resumed) == 1 else 's'} resumed.")
+    return len(resumed)
 
 
 # Crash tests stop `ingest-mail` at these points: the process writes the marker file and
@@ -354,7 +369,9 @@ def charge_recurring(now_text: str | None) -> None:
     from helpdesk.services import recurring_charges
 
     now = _parse_utc(now_text) if now_text else utcnow()
-    run = recurring_charges.charge_due(now)
+    with timed_job("charge-recurring") as counts:
+        run = recurring_charges.charge_due(now)
+        counts.update(charged=run.charged, refused=run.refused)
     for line in run.lines:
         click.echo(line)
     click.echo(f"Charged {run.charged}, refused {run.refused}.")
