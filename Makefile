@@ -18,13 +18,17 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.run-installed
 
+RUN_PORT ?= 5000
 run: $(VENV)/.run-installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask install-defaults
 	$(BIN)/flask demo-data
-	@echo "Serving on http://127.0.0.1:5000  (Ctrl-C stops)"
-	@[ -n "$$HELPDESK_MAIL_HOST" ] || [ "$$HELPDESK_ENV" = production ] || echo "Mail is captured, not sent: read it at http://127.0.0.1:5000/admin/sent-mail (log in as admin@example.com)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://127.0.0.1:$(RUN_PORT) with one worker for the scheduled jobs  (Ctrl-C stops both)"
+	@[ -n "$$HELPDESK_MAIL_HOST" ] || [ "$$HELPDESK_ENV" = production ] || echo "Mail is captured, not sent: read it at http://127.0.0.1:$(RUN_PORT)/admin/sent-mail (log in as admin@example.com)"
+	@# Ctrl-C reaches the server; the trap then stops the worker (a background job ignores it).
+	@$(BIN)/flask worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(BIN)/flask run --host 127.0.0.1 --port $(RUN_PORT)
 
 # The suite runs on every core (pytest-xdist; an idle worker takes tests queued for a busy one);
 # TEST_WORKERS=0 runs it in one process.

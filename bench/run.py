@@ -147,7 +147,9 @@ class Gunicorn:
                 "warning",
                 app,
             ],
-            env={**os.environ, **env},
+            # gunicorn reads ./gunicorn.conf.py by itself: keep its per-request access log out of
+            # the figures (the ceiling server, started elsewhere, has none either).
+            env={**os.environ, "HELPDESK_ACCESS_LOG": "", **env},
             cwd=chdir,
         )
         deadline = time.monotonic() + 60

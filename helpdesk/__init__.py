@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from helpdesk import clock
+from helpdesk import clock, logging_setup
 from helpdesk import config as settings
 from helpdesk.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     settings.finalise(app.config, app.instance_path)
+    logging_setup.configure(app)  # first: the request id exists before any other hook logs
     settings.warn_if_limits_per_process(app.config, os.environ, sys.argv, app.logger)
     from helpdesk.web.params import DatabaseIntConverter
 
@@ -91,9 +92,11 @@ def _register_blueprints(app: Flask) -> None:
     from helpdesk.reports.views import bp as reports_bp
     from helpdesk.system.views import bp as system_bp
     from helpdesk.tracker.views import bp as tracker_bp
+    from helpdesk.web.health import bp as health_bp
     from helpdesk.web.home import index
 
     app.add_url_rule("/", "index", index)
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(portal_bp)
     app.register_blueprint(tracker_bp, url_prefix="/tracker")

@@ -1,5 +1,5 @@
 """Flask CLI commands: `flask demo-data`, `flask create-user`, `flask search-reindex`,
-`flask send-mail`, `flask ingest-mail`, `flask fetch-mail`, `flask sweep-mail` ..."""
+`flask rerender-markup`, `flask send-mail`, `flask ingest-mail`, `flask fetch-mail` ..."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from helpdesk.bench_cli import bench_data_command
+from helpdesk.logging_setup import timed_job
 from helpdesk.models import Organisation, Role
 from helpdesk.services import ServiceError, accounts, demo, search
 from helpdesk.services.mail_sender import BatchResult, MailSettings, send_batch
@@ -28,6 +29,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(create_user)
     app.cli.add_command(search_reindex)
+    app.cli.add_command(rerender_markup)
     app.cli.add_command(ingest_mail)
     app.cli.add_command(fetch_mail)
     app.cli.add_command(sweep_mail)
@@ -36,6 +38,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(send_mail)
     app.cli.add_command(bench_data_command)
     app.cli.add_command(charge_recurring)
+    app.cli.add_command(worker)
 
 
 def _old_name(command: click.Command, name: str) -> click.Command:
@@ -122,6 +125,18 @@ def search_reindex(batch: int) -> None:
     click.echo(f"Indexed {kb.reindex_all_articles()} help articles.")
 
 
+@click.command("rerender-markup")
+@with_appcontext
+@click.option("--batch", type=click.IntRange(1), default=500, show_default=True)
+def rerender_markup(batch: int) -> None:
+    """Rebuild the stored HTML of cases, messages and articles from their text (after an
+    upgrade that changed how text is made safe); a second run changes nothing."""
+    from helpdesk.services import rerender
+
+    for count in rerender.rerender_all(batch):
+        click.echo(f"{count.table}: {count.checked} checked, {count.rewritten} rewritten.")
+
+
 @click.command("install-defaults")
 @with_appcontext
 def install_defaults() -> None:
@@ -145,7 +160,8 @@ def end_of_day(agent_email: str | None) -> None:
         if agent is None or not agent.is_staff:
             raise click.ClickException(f"No agent with the e-mail {agent_email}.")
         agent_id = agent.id
-    moved = handover.end_of_day(None, agent_id)
+    with timed_job("end-of-day") as counts:
+        moved = counts["returned"] = handover.end_of_day(None, agent_id)
     click.echo(f"{moved} unanswered case{'' if moved == 1 else 's'} returned to the support queue.")
 
 
@@ -156,7 +172,8 @@ def queue_check() -> None:
     from helpdesk.models import utcnow
     from helpdesk.services import queue_health
 
-    mailed = queue_health.notify_director(utcnow())
+    with timed_job("queue-check") as counts:
+        mailed = counts["mailed"] = queue_health.notify_director(utcnow())
     click.echo(f"{mailed} new queue alert{'' if mailed == 1 else 's'} mailed.")
 
 
@@ -180,20 +197,28 @@ def send_mail(loop: bool, interval: float) -> None:
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     if not loop:
-        _echo_mail_counts(send_batch(settings), settings)
+        with timed_job("send-mail") as counts:
+            result = send_batch(settings)
+            counts.update(_mail_counts(result))
+        _echo_mail_counts(result, settings)
         return
     stop = threading.Event()
     total = BatchResult()
-    with _stop_on_signals(stop):
+    with _stop_on_signals(stop), timed_job("send-mail --loop") as counts:
         while not stop.is_set():
             result = send_batch(settings, should_stop=stop.is_set)
             total.add(result)
+            counts.update(_mail_counts(total))
             if result.claimed:
                 _echo_mail_counts(result, settings)
             if result.claimed < settings.batch_size:  # a full batch: more may be due right now
                 stop.wait(interval)
     click.echo("Stopped.")
     _echo_mail_counts(total, settings)
+
+
+def _mail_counts(result: BatchResult) -> dict[str, int]:
+    return {"sent": result.sent, "retried": result.retried, "failed": result.failed}
 
 
 def _echo_mail_counts(result: BatchResult, settings: MailSettings) -> None:
@@ -259,11 +284,13 @@ def fetch_mail(limit: int) -> None:
     """Poll the HELPDESK_IMAP_* mailbox; each message is deleted there once it is stored."""
     from helpdesk.services import inbound
 
-    _sweep(limit)  # first: an unreachable mailbox must not keep stored mail waiting
-    try:
-        result = inbound.fetch_mail(current_app.config, limit=limit)
-    except (OSError, inbound.imaplib.IMAP4.error) as error:
-        raise click.ClickException(f"Mailbox not reachable: {error}") from error
+    with timed_job("fetch-mail") as counts:
+        counts["resumed"] = _sweep(limit)  # first: an unreachable mailbox must not keep mail
+        try:
+            result = inbound.fetch_mail(current_app.config, limit=limit)
+        except (OSError, inbound.imaplib.IMAP4.error) as error:
+            raise click.ClickException(f"Mailbox not reachable: {error}") from error
+        counts.update(fetched=len(result.mails), deleted=result.deleted)
     for mail in result.mails:
         click.echo(_outcome(mail))
     click.echo(f"{len(result.mails)} fetched, {result.deleted} deleted from the mailbox.")
@@ -276,10 +303,11 @@ def fetch_mail(limit: int) -> None:
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
 def sweep_mail(limit: int) -> None:
     """Route stored mail that a crashed process left unrouted (cron, with an MTA pipe)."""
-    _sweep(limit)
+    with timed_job("sweep-mail") as counts:
+        counts["resumed"] = _sweep(limit)
 
 
-def _sweep(limit: int) -> None:
+def _sweep(limit: int) -> int:
     from helpdesk.services import inbound
 
     resumed = inbound.sweep_stuck_mail(limit=limit)
@@ -287,6 +315,7 @@ def _sweep(limit: int) -> None:
         click.echo(_outcome(mail))
     if resumed:
         click.echo(f"{len(resumed)} unrouted message{'' if len(resumed) == 1 else 's'} resumed.")
+    return len(resumed)
 
 
 # Crash tests stop `ingest-mail` at these points: the process writes the marker file and
@@ -345,21 +374,65 @@ def _arm_test_pause() -> None:
 )
 def charge_recurring(now_text: str | None) -> None:
     """Charge every recurring payment period due by now, once each (safe to run twice; cron)."""
-    from datetime import datetime
-
     from helpdesk.models import utcnow
     from helpdesk.services import recurring_charges
 
-    if now_text:
-        try:
-            now = datetime.fromisoformat(now_text)
-        except ValueError as error:
-            raise click.BadParameter("use YYYY-MM-DDTHH:MM (UTC)", param_hint="--now") from error
-        if now.tzinfo is not None:
-            now = now.astimezone(UTC).replace(tzinfo=None)
-    else:
-        now = utcnow()
-    run = recurring_charges.charge_due(now)
+    now = _parse_utc(now_text) if now_text else utcnow()
+    with timed_job("charge-recurring") as counts:
+        run = recurring_charges.charge_due(now)
+        counts.update(charged=run.charged, refused=run.refused)
     for line in run.lines:
         click.echo(line)
     click.echo(f"Charged {run.charged}, refused {run.refused}.")
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Run one pass of the due jobs, then stop.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=1.0,
+    show_default=True,
+    help="Seconds between passes.",
+)
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    metavar="YYYY-MM-DDTHH:MM",
+    help="With --once: run as of this UTC time instead of the clock (a test, catching up).",
+)
+def worker(once: bool, interval: float, now_text: str | None) -> None:
+    """Run every periodic job on its schedule (mail, queue health, end of day, charges...)."""
+    from helpdesk.models import utcnow
+    from helpdesk.services import jobs
+
+    if now_text and not once:
+        raise click.UsageError("--now goes with --once: a loop on a stopped clock would idle.")
+    now = _parse_utc(now_text) if now_text else None
+    worker_id = jobs.new_worker_id()
+    started_at = now or utcnow()
+    stop = threading.Event()
+    click.echo(f"Worker {worker_id} started.")
+    with _stop_on_signals(stop):
+        while True:
+            jobs.beat(worker_id, started_at, now)
+            for run in jobs.run_due(worker_id, now=now, should_stop=stop.is_set):
+                state = "ok" if run.outcome.ok else "failed"
+                click.echo(f"{run.tick} {state} in {run.seconds:.2f}s: {run.outcome.summary}")
+            if once or stop.wait(interval):
+                break
+    jobs.stopped(worker_id)
+    click.echo("Stopped.")
+
+
+def _parse_utc(text: str) -> datetime:
+    """A --now value as naive UTC."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise click.BadParameter("use YYYY-MM-DDTHH:MM (UTC)", param_hint="--now") from error
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed

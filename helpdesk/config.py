@@ -74,6 +74,10 @@ class Config:
     # crashed process: `flask fetch-mail` and `flask sweep-mail` route it then.
     INBOUND_STUCK_MINUTES = 5
 
+    LOG_FORMAT = "plain"  # or "json": one JSON object a line, for a log collector
+    LOG_LEVEL = "INFO"
+    # /readyz fails when the worker's last heartbeat is older than this (once a worker reports).
+    WORKER_HEARTBEAT_MAX_AGE = 120
     HELPDESK_LOCALE = "en"  # the language of pages and e-mail (catalogues in helpdesk/translations)
     CLOCK = None  # a callable giving naive-UTC "now" for relative times; tests inject one
     BUSINESS_TIME_ZONE = "America/Denver"  # seed 003: 8:00-17:00 mountain time
@@ -110,6 +114,24 @@ class Config:
     FEEDBACK_LINK_DAYS = 30  # "Did this solve it?" links in mail answer for this long
     FEEDBACK_FLAG_MIN_ANSWERS = 5  # the report flags an e-mail or article after this many ...
     FEEDBACK_FLAG_PERCENT = 50  # ... answers, when at least this share of them said "No"
+
+
+def _log_format(raw: str) -> str:
+    if raw.lower() not in ("plain", "json"):
+        raise ValueError(raw)
+    return raw.lower()
+
+
+_log_format.__name__ = "log format (plain or json)"
+
+
+def _log_level(raw: str) -> str:
+    if raw.upper() not in logging.getLevelNamesMapping():
+        raise ValueError(raw)
+    return raw.upper()
+
+
+_log_level.__name__ = "log level (DEBUG, INFO, WARNING, ERROR)"
 
 
 # Environment variable -> (config key, parser). DATABASE_URL and SECRET_KEY keep their common names.
@@ -166,6 +188,9 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_FEEDBACK_LINK_DAYS": ("FEEDBACK_LINK_DAYS", int),
     "HELPDESK_FEEDBACK_FLAG_MIN_ANSWERS": ("FEEDBACK_FLAG_MIN_ANSWERS", int),
     "HELPDESK_FEEDBACK_FLAG_PERCENT": ("FEEDBACK_FLAG_PERCENT", int),
+    "HELPDESK_LOG_FORMAT": ("LOG_FORMAT", _log_format),
+    "HELPDESK_LOG_LEVEL": ("LOG_LEVEL", _log_level),
+    "HELPDESK_WORKER_HEARTBEAT_MAX_AGE": ("WORKER_HEARTBEAT_MAX_AGE", int),
 }
 
 

@@ -73,6 +73,7 @@ bp.add_url_rule(
 
 import helpdesk.admin.audit_views  # noqa: E402,F401  (audit log viewer routes on bp)
 import helpdesk.admin.catalogue_views  # noqa: E402,F401  (case catalogue routes on bp)
+import helpdesk.admin.jobs_views  # noqa: E402,F401  (scheduled jobs page on bp)
 import helpdesk.admin.mail_views  # noqa: E402,F401  (inbound mail quarantine routes on bp)
 import helpdesk.admin.sent_mail_views  # noqa: E402,F401  (outbound mail reader routes on bp)
 import helpdesk.admin.settings_views  # noqa: E402,F401  (settings and holidays routes on bp)

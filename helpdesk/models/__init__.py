@@ -67,7 +67,7 @@ from helpdesk.models.fraud import (
 )
 from helpdesk.models.kb import Article, ArticleRevision, CannedResponse, MacroUse, Visibility
 from helpdesk.models.mail import InboundMail, InboundStatus, OutboxMail, OutboxStatus
-from helpdesk.models.system import AuditLog, Holiday, Setting
+from helpdesk.models.system import AuditLog, Holiday, Setting, WorkerHeartbeat, WorkerJob
 from helpdesk.models.topics import CustomerTopic
 from helpdesk.rules.eligibility import OrderKind
 from helpdesk.rules.folders import CaseStatus
@@ -145,5 +145,7 @@ __all__ = [
     "Tier2Kind",
     "User",
     "Visibility",
+    "WorkerHeartbeat",
+    "WorkerJob",
     "utcnow",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,3 +53,35 @@ class Holiday(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
+
+
+class WorkerJob(db.Model):
+    """A periodic job of `flask worker`: the tick it last finished, who holds it, how it went."""
+
+    __tablename__ = "worker_jobs"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    last_tick: Mapped[str | None] = mapped_column(sa.String(80))
+    # The tick being run and the worker running it; the lease lets another take a dead one's.
+    running_tick: Mapped[str | None] = mapped_column(sa.String(80))
+    lease_holder: Mapped[str | None] = mapped_column(sa.String(120))
+    lease_until: Mapped[datetime | None]
+    last_started_at: Mapped[datetime | None]
+    last_finished_at: Mapped[datetime | None]
+    last_ok: Mapped[bool | None]
+    last_result: Mapped[str | None] = mapped_column(sa.String(500))
+    last_counts: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    next_run_at: Mapped[datetime | None]
+
+
+class WorkerHeartbeat(db.Model):
+    """A live `flask worker` process: where it runs and when it last said so."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker_id: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    host: Mapped[str] = mapped_column(sa.String(255))
+    pid: Mapped[int]
+    started_at: Mapped[datetime]
+    beat_at: Mapped[datetime] = mapped_column(index=True)
+    current_job: Mapped[str | None] = mapped_column(sa.String(40))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Case, Message, User
-from helpdesk.rules.uploads import content_type_for, display_name, upload_problem
+from helpdesk.rules.uploads import HEAD_BYTES, content_type_for, display_name, upload_problem
 from helpdesk.services import ServiceError
 
 
@@ -49,7 +49,11 @@ def check_uploads(uploads: list[Upload], policy: AttachmentPolicy) -> None:
         for upload in uploads
         if (
             problem := upload_problem(
-                upload.filename, len(upload.data), policy.max_bytes, policy.extensions
+                upload.filename,
+                len(upload.data),
+                policy.max_bytes,
+                policy.extensions,
+                head=upload.data[:HEAD_BYTES],
             )
         )
     ]

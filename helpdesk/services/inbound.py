@@ -51,7 +51,7 @@ from helpdesk.models import (
 from helpdesk.rules.inbound import ParsedMail, ParseError, parse, reply_text
 from helpdesk.rules.mail_auth import SenderCheck, check_sender, trusted_ids
 from helpdesk.rules.subjects import clean_subject
-from helpdesk.rules.uploads import upload_problem
+from helpdesk.rules.uploads import HEAD_BYTES, upload_problem
 from helpdesk.services import ServiceError, audit, cases, outbox, queue_health, settings
 from helpdesk.services.attachments import AttachmentPolicy, Upload, store_uploads
 from helpdesk.services.casework import committed, log_activity, touch
@@ -409,7 +409,11 @@ def _accepted_files(parsed: ParsedMail, policy: AttachmentPolicy) -> tuple[list[
     notes: list[str] = []
     for attachment in parsed.attachments:
         problem = upload_problem(
-            attachment.filename, len(attachment.data), policy.max_bytes, policy.extensions
+            attachment.filename,
+            len(attachment.data),
+            policy.max_bytes,
+            policy.extensions,
+            head=attachment.data[:HEAD_BYTES],
         )
         if problem is None and len(accepted) >= policy.per_message:
             problem = f"{attachment.filename}: more than {policy.per_message} files in one e-mail."

@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from helpdesk.extensions import db
+from helpdesk.logging_setup import current_request_id
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Please go back and try again."),
@@ -23,10 +24,17 @@ MESSAGES = {
 
 def _render(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500])
+    # A 500 shows the request id, so a report to support finds the logged traceback.
+    reference = current_request_id() if code >= 500 else None
     if request_ctx.url_adapter is None:
         # The request was refused before routing (e.g. an untrusted Host): no URLs to build.
-        return f"{code} {title}: {detail or message}", code, {"Content-Type": "text/plain"}
-    html = render_template("errors/error.html", code=code, title=title, message=detail or message)
+        text = f"{code} {title}: {detail or message}"
+        if reference:
+            text += f" Reference: {reference}"
+        return text, code, {"Content-Type": "text/plain"}
+    html = render_template(
+        "errors/error.html", code=code, title=title, message=detail or message, reference=reference
+    )
     return html, code
 
 

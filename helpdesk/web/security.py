@@ -20,6 +20,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+SESSIONLESS_ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
+
 
 def register(app: Flask) -> None:
     """Add the security headers (and Vary: HX-Request) to every response."""
@@ -39,6 +41,9 @@ def register(app: Flask) -> None:
     @app.after_request
     def keep_signed_in_responses_out_of_caches(response: Response) -> Response:
         # Static files stay cacheable, and anonymous pages (help centre) are left as they are.
+        # Health probes never read the session: no user lookup, no database.
+        if request.endpoint in SESSIONLESS_ENDPOINTS:
+            return response
         if request.endpoint != "static" and current_user.is_authenticated:
             set_no_store(response)
         return response

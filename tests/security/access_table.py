@@ -92,6 +92,8 @@ TYPES = {"kind": "types", "entry_id": Ref("case_type")}
 TABLE: list[Row] = [
     # --- root and accounts ----------------------------------------------------------------
     Row("index", "GET", roles(LOGIN, *[REDIRECT] * 6), note="each role to its home"),
+    Row("health.healthz", "GET", EVERYONE, note="load balancers: public, no session"),
+    Row("health.readyz", "GET", EVERYONE, note="load balancers: public, no session"),
     Row("auth.login", "GET", GUEST_FORM),
     Row("auth.login", "POST", roles(OK, *[REDIRECT] * 6)),
     Row("auth.register", "GET", GUEST_FORM),
@@ -411,6 +413,7 @@ TABLE: list[Row] = [
     # --- administration -------------------------------------------------------------------------
     Row("admin.home", "GET", ADMIN),
     Row("admin.audit_log", "GET", ADMIN),
+    Row("admin.job_list", "GET", ADMIN),
     Row("admin.user_list", "GET", ADMIN),
     Row("admin.user_create", "GET", ADMIN),
     Row("admin.user_edit", "GET", ADMIN, {"user_id": Ref("other_agent")}),

@@ -106,6 +106,38 @@ def test_over_size_files_are_refused_with_a_form_error(app, client, people, staf
     assert count(app, Attachment) == 0
 
 
+# A ZIP archive and a program renamed to look like a picture or a document.
+RENAMED_FILES = [
+    ("screen.png", b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "not a .png file"),
+    ("invoice.pdf", b"<!doctype html><script>alert(1)</script>", "not a .pdf file"),
+    ("notes.txt", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00", "not plain text"),
+]
+
+
+@pytest.mark.parametrize("staff", [False, True], ids=["portal-reply", "tracker-message"])
+@pytest.mark.parametrize("filename, data, message", RENAMED_FILES)
+def test_a_file_whose_content_is_not_its_type_is_refused_with_a_form_error(
+    app, client, people, filename, data, message, staff
+):
+    as_user(app, client, people["agent" if staff else "anna"])
+    messages = count(app, Message)
+    response = reply(client, people["mine"], filename, data, staff=staff)
+    assert response.status_code == 422
+    assert f"{filename}: the content is {message}" in response.text
+    assert "See the file." in response.text  # what was typed is kept
+    assert (count(app, Attachment), count(app, Message)) == (0, messages)
+
+
+@pytest.mark.parametrize("staff", [False, True], ids=["portal-reply", "tracker-message"])
+def test_a_file_whose_content_matches_its_type_is_stored(app, client, people, staff):
+    as_user(app, client, people["agent" if staff else "anna"])
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+    response = reply(client, people["mine"], "screen.png", png, staff=staff)
+    assert response.status_code in (200, 204, 302, 303)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Attachment.original_name)) == "screen.png"
+
+
 @pytest.mark.parametrize(
     "filename, shown",
     [

@@ -370,6 +370,36 @@ def test_attachments_go_through_the_upload_policy(app, people, policy):
         assert len(list(policy.directory.iterdir())) == 1  # the .exe was never written
 
 
+RENAMED = b"""From: ann@oldtown.test
+Subject: Screenshot
+Message-ID: <renamed@oldtown.test>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b"
+
+--b
+Content-Type: text/plain; charset=utf-8
+
+The screenshot is attached.
+--b
+Content-Type: image/png
+Content-Disposition: attachment; filename="screen.png"
+Content-Transfer-Encoding: base64
+
+TVqQAAMAAAAEAAAA
+--b--
+""".replace(b"\n", b"\r\n")
+
+
+def test_an_attachment_whose_content_is_not_its_type_is_noted_not_stored(app, people, policy):
+    with app.app_context():
+        mail = inbound.ingest(RENAMED, policy=policy)
+        case = db.session.get(Case, mail.case_id)
+        assert "The screenshot is attached." in case.body
+        assert "screen.png: the content is not a .png file (it looks like a .exe file)" in case.body
+        assert count(Attachment) == 0
+        assert not policy.directory.exists() or not list(policy.directory.iterdir())
+
+
 HTML_ONLY = b"""From: ann@oldtown.test
 Subject: Look at this
 MIME-Version: 1.0

@@ -298,7 +298,7 @@ def test_reply_moves_an_answered_case_to_waiting_and_notifies_the_agent(app, cli
         data={
             "csrf_token": token,
             "body": "Still broken after the checklist.",
-            "attachments": [(io.BytesIO(b"screenshot"), "after.png")],
+            "attachments": [(io.BytesIO(b"\x89PNG\r\n\x1a\nscreenshot"), "after.png")],
         },
         content_type="multipart/form-data",
     )

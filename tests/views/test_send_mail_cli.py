@@ -4,6 +4,7 @@ SIGTERM, delivering to a real SMTP server (aiosmtpd) started by the test."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -198,3 +199,16 @@ def test_sigterm_while_idle_stops_at_once(app):
     assert out.endswith("Stopped.\nSent 1, retried 0, failed 0.\n")
     with app.app_context():
         assert smtp.message_ids() == [db.session.get(OutboxMail, mail_id).message_id]
+
+
+def test_send_mail_logs_the_run_with_its_counts(app, smtp, caplog):
+    caplog.set_level(logging.INFO, logger="helpdesk.jobs")
+    busy, _sent = queue_rows(app, 2)
+    with app.app_context():
+        smtp.refuse[db.session.get(OutboxMail, busy).to_address] = "452 4.2.2 Mailbox full"
+
+    app.test_cli_runner().invoke(args=["send-mail"])
+
+    [run] = [record for record in caplog.records if record.name == "helpdesk.jobs"]
+    assert run.job == "send-mail" and run.counts == {"sent": 1, "retried": 1, "failed": 0}
+    assert run.duration_seconds >= 0 and run.request_id is None
