@@ -45,6 +45,8 @@ ROLES: dict[str, tuple[str | None, str]] = {
 # GET routes that are not pages a person looks at: files, CSV exports and the small fragments
 # that htmx polls or fetches into a page (those are checked inside the page that loads them).
 NOT_PAGES = {
+    "health.healthz": "a JSON probe for load balancers",
+    "health.readyz": "a JSON probe for load balancers",
     "portal.attachment_download": "a file download",
     "tracker.attachment_download": "a file download",
     "reports.cases_csv": "a CSV export",
