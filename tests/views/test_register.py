@@ -97,7 +97,13 @@ def strip_csrf(html: str) -> str:
 
 
 # The session cookie holds the CSRF token; the limiter's reset time follows the clock.
-VARYING_HEADERS = {"Set-Cookie", "Date", "Retry-After", "X-RateLimit-Reset"}
+VARYING_HEADERS = {
+    "Set-Cookie",
+    "Date",
+    "Retry-After",
+    "X-RateLimit-Reset",
+    "X-Request-Id",
+}  # per request, not per address
 
 
 def answer(app, email: str, ip: str) -> tuple:
