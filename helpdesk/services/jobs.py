@@ -25,6 +25,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from helpdesk.extensions import db
+from helpdesk.logging_setup import log_job_run
 from helpdesk.models import WorkerHeartbeat, WorkerJob, utcnow
 from helpdesk.rules.business_hours import BusinessCalendar
 from helpdesk.rules.schedule import Cadence, at_close, current_tick, daily, every, next_run
@@ -276,15 +277,7 @@ def _run_if_due(
             "job %s (%s): the lease was taken over before the run ended", job.name, tick.key
         )
     _set_current_job(worker_id, None)
-    log.info(
-        "job %s (%s) %s in %.3fs %s: %s",
-        job.name,
-        tick.key,
-        "ok" if outcome.ok else "failed",
-        seconds,
-        outcome.counts,
-        outcome.summary,
-    )
+    log_job_run(job.name, seconds, outcome.counts, failed=not outcome.ok)  # as the CLI jobs log
     return Run(job.name, tick.key, outcome, seconds)
 
 
