@@ -28,6 +28,7 @@ from helpdesk.models import (
     MessageKind,
     Organisation,
     Origin,
+    OutboxMail,
     Role,
     User,
 )
@@ -159,6 +160,8 @@ def build_world(app: Flask) -> World:
         world.ids["feedback_token"] = _feedback_token()
         make_pending_registration(REGISTRATION_TOKEN)
         world.ids["registration_token"] = REGISTRATION_TOKEN
+        # Sent mail is an outbox row: its own id, not the inbound mail's under the same name.
+        world.ids["outbox_mail_id"] = db.session.scalar(sa.select(sa.func.min(OutboxMail.id)))
         world.foreign = {
             "number": foreign_case.number,
             "attachment_id": foreign_file.id,
@@ -335,6 +338,8 @@ def url_values(app: Flask, world: World, rule) -> dict[str, object]:
             values[arg] = world.ids["feedback_token"]
         elif arg == "token" and rule.endpoint == "auth.register_confirm":
             values[arg] = world.ids["registration_token"]
+        elif arg == "mail_id" and rule.endpoint.startswith("admin.sent_mail"):
+            values[arg] = world.ids["outbox_mail_id"]
         elif arg in world.ids:
             values[arg] = world.ids[arg]
         elif arg in ids:
