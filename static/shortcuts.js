@@ -193,6 +193,10 @@
     if (handle(event.key)) event.preventDefault();
   });
 
+  // Tests (and anyone curious) can tell the keys are live: the script is deferred, so a key
+  // pressed before it ran would do nothing.
+  document.documentElement.setAttribute("data-shortcuts", "ready");
+
   // The footer's "Keyboard shortcuts" button opens the same list, for those who don't know "?".
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-shortcuts-open]") && dialog()) toggleHelp();

@@ -29,8 +29,14 @@ def agent(browser_page: Page) -> Page:
     log_in(browser_page, AGENT.email, "Issue tracker")
     browser_page.goto("/tracker/folders/all")
     expect(rows(browser_page).first).to_be_visible()
+    keys_ready(browser_page)
     yield browser_page
     assert errors == []
+
+
+def keys_ready(page: Page) -> None:
+    """Wait until the deferred shortcut script has bound its keys on the current page."""
+    expect(page.locator("html[data-shortcuts=ready]")).to_have_count(1)
 
 
 def rows(page: Page) -> Locator:
@@ -105,7 +111,7 @@ def test_r_and_n_focus_the_composer_as_reply_or_note(agent: Page):
     body = agent.locator("#composer textarea[name=body]")
     expect(body).to_be_visible()
     # A key opened this page, so nothing waited for its deferred scripts (the shortcuts) yet.
-    agent.wait_for_load_state("load")
+    keys_ready(agent)
 
     agent.keyboard.press("r")
     expect(body).to_be_focused()
@@ -160,6 +166,7 @@ def test_slash_focuses_search_where_j_is_typed_not_obeyed(agent: Page):
 
 def test_escape_leaves_the_caller_lookup_with_its_results_and_j_enter_opens_one(agent: Page):
     agent.goto("/tracker/callers")
+    keys_ready(agent)
     box = agent.get_by_role("searchbox", name="Find the caller's account")
     box.press_sequentially("harbor", delay=30)
     result = agent.locator(".caller-list > li").first
@@ -184,6 +191,7 @@ def test_a_customer_moves_through_their_cases_but_has_no_agent_keys(browser_page
     log_in(page, CUSTOMER.email, "My cases")
     first = page.locator("table.list tbody tr").first
     href = first.locator("a[href]").first.get_attribute("href")
+    keys_ready(page)
 
     page.keyboard.press("?")
     dialog = page.get_by_role("dialog", name="Keyboard shortcuts")

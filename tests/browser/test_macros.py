@@ -120,6 +120,8 @@ def test_slash_still_goes_to_the_case_search_not_the_macro_search(
     page = browser_page
     _open_the_case_as_the_agent(app, page)
     expect(page.get_by_label("Insert a macro")).to_be_visible()
+    # The shortcut script is deferred: wait until it has bound its keys.
+    expect(page.locator("html[data-shortcuts=ready]")).to_have_count(1)
     page.keyboard.press("/")
     expect(page.locator("#tracker-search")).to_be_focused()
 
