@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import (
     ActivityKind,
     Case,
@@ -46,7 +47,6 @@ from helpdesk.services.casework import (
 )
 from helpdesk.services.counters import next_number
 from helpdesk.services.eligibility import record_at_opening
-from helpdesk.web.markup import render_markup
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000

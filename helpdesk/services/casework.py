@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import (
     Activity,
     ActivityKind,
@@ -20,7 +21,6 @@ from helpdesk.models import (
 )
 from helpdesk.services import ServiceError, attachments
 from helpdesk.services.attachments import AttachmentPolicy, Upload
-from helpdesk.web.markup import render_markup
 
 T = TypeVar("T")
 

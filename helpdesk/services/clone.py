@@ -9,6 +9,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import (
     ActivityKind,
     Case,
@@ -23,7 +24,6 @@ from helpdesk.services import ServiceError, fraud_flags
 from helpdesk.services.casework import clean_text, log_activity, touch
 from helpdesk.services.counters import next_number
 from helpdesk.services.eligibility import record_at_opening
-from helpdesk.web.markup import render_markup
 
 MAX_ORDERS = 500
 

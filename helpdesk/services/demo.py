@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import (
     Activity,
     ActivityKind,
@@ -73,7 +74,6 @@ from helpdesk.services.accounts import add_user
 from helpdesk.services.canned_defaults import DEFAULTS
 from helpdesk.services.counters import next_number
 from helpdesk.services.eligibility import record_at_opening
-from helpdesk.web.markup import render_markup
 
 DEMO_PASSWORD = "support-demo-2026"  # noqa: S105 (printed on purpose: demo only)
 MARKER = "demo_data_loaded"

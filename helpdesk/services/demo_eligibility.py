@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import (
     Activity,
     ActivityKind,
@@ -28,7 +29,6 @@ from helpdesk.services import cases, settings, sla
 from helpdesk.services.attachments import AttachmentPolicy
 from helpdesk.services.counters import next_number
 from helpdesk.services.eligibility import record_at_opening
-from helpdesk.web.markup import render_markup
 
 EVALUATOR = "dan@lakeside.example"  # evaluating for 130 days: send to Sales today
 NO_PLAN = "ben@harbortheatre.example"  # purchased 200 days ago: no active plan

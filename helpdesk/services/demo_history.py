@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import (
     Article,
     BlockedAttempt,
@@ -29,7 +30,6 @@ from helpdesk.models import (
 )
 from helpdesk.services import sla
 from helpdesk.services.counters import next_number
-from helpdesk.web.markup import render_markup
 
 REASONS = {
     "Licensing": ["Key rejected", "Domain change"],

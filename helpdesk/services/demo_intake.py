@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import (
     ActivityKind,
     Case,
@@ -21,7 +22,6 @@ from helpdesk.models import (
 from helpdesk.services import sla
 from helpdesk.services.casework import log_activity
 from helpdesk.services.counters import next_number
-from helpdesk.web.markup import render_markup
 
 OVERNIGHT_SUBJECT = "Voice mail: box office printer down before the matinee"
 SALES_CONTACT = {

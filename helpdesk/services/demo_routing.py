@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import (
     Activity,
     ActivityKind,
@@ -32,7 +33,6 @@ from helpdesk.models import (
 )
 from helpdesk.services import routing, sla
 from helpdesk.services.counters import next_number
-from helpdesk.web.markup import render_markup
 
 # Shown in the demo's case subjects and on the routing page.
 BILLING_TOPIC = "Billing or payment"

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from helpdesk import i18n
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import (
     ActivityKind,
     Case,
@@ -57,7 +58,6 @@ from helpdesk.services.attachments import AttachmentPolicy, Upload, store_upload
 from helpdesk.services.casework import committed, log_activity, touch
 from helpdesk.services.counters import next_number
 from helpdesk.web.files import attachment_policy
-from helpdesk.web.markup import render_markup
 
 HOW_TO_TEMPLATE = "how_to_open_case"  # the answer to a stranger's e-mail
 HOW_TO_SUBJECT = "How to open a support case"

@@ -26,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import Article, ArticleRevision, User, Visibility, utcnow
 from helpdesk.rules.canned import SLUG
 from helpdesk.rules.phone_procedure import subject_words
@@ -42,7 +43,6 @@ from helpdesk.services.search import (
     parse_query,
 )
 from helpdesk.web.links import mail_link
-from helpdesk.web.markup import render_markup
 
 TITLE_MAX = 200
 BODY_MAX = 100_000

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import (
     Activity,
     ActivityKind,
@@ -47,7 +48,6 @@ from helpdesk.services.casework import clean_text, committed, log_activity, touc
 from helpdesk.services.counters import next_number
 from helpdesk.services.eligibility import record_at_opening
 from helpdesk.web.links import mail_link
-from helpdesk.web.markup import render_markup
 
 PRIORITY_RANGE = range(-50, 101)
 ESTIMATE_MAX_MINUTES = 100_000

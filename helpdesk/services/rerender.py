@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import Article, Case, Message
-from helpdesk.web.markup import render_markup
 
 # Through the ORM, so the search indexes and the live-poll stamp follow the new HTML.
 RENDERED_MODELS = (("cases", Case), ("messages", Message), ("articles", Article))
