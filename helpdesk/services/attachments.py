@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import ChainMap
 from dataclasses import dataclass
 from pathlib import Path
+
+from flask import current_app
 
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Case, Message, User
 from helpdesk.rules.uploads import HEAD_BYTES, content_type_for, display_name, upload_problem
-from helpdesk.services import ServiceError
+from helpdesk.services import ServiceError, settings
 
 
 @dataclass(frozen=True)
@@ -103,3 +106,8 @@ def remove_files(paths: list[Path]) -> None:
 def path_of(attachment: Attachment, policy: AttachmentPolicy) -> Path:
     """Where an attachment's bytes are (the stored name is ours: no traversal possible)."""
     return policy.directory / attachment.stored_name
+
+
+def current_policy() -> AttachmentPolicy:
+    """The running app's policy: the administrator's settings over the configuration."""
+    return AttachmentPolicy.from_config(ChainMap(settings.values(), current_app.config))

@@ -53,11 +53,18 @@ from helpdesk.rules.inbound import ParsedMail, ParseError, parse, reply_text
 from helpdesk.rules.mail_auth import SenderCheck, check_sender, trusted_ids
 from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.uploads import HEAD_BYTES, upload_problem
-from helpdesk.services import ServiceError, audit, cases, outbox, queue_health, settings
+from helpdesk.services import (
+    ServiceError,
+    attachments,
+    audit,
+    cases,
+    outbox,
+    queue_health,
+    settings,
+)
 from helpdesk.services.attachments import AttachmentPolicy, Upload, store_uploads
 from helpdesk.services.casework import committed, log_activity, touch
 from helpdesk.services.counters import next_number
-from helpdesk.web.files import attachment_policy
 
 HOW_TO_TEMPLATE = "how_to_open_case"  # the answer to a stranger's e-mail
 HOW_TO_SUBJECT = "How to open a support case"
@@ -95,7 +102,7 @@ def ingest(raw: bytes, *, policy: AttachmentPolicy | None = None) -> InboundMail
     Raises only when the raw message itself could not be stored: the caller must then keep
     its copy (an MTA defers, the IMAP fetcher leaves it on the server).
     """
-    policy = policy or attachment_policy()
+    policy = policy or attachments.current_policy()
     try:
         parsed = parse(raw)
     except ParseError as error:
@@ -684,7 +691,7 @@ def retry(actor: User, mail_id: int, *, ip_address: str | None = None) -> Inboun
         mail.message_id = _storable_id(parsed)
         mail.from_address, mail.subject = parsed.from_address[:ADDRESS_MAX], parsed.subject[:ID_MAX]
         db.session.commit()
-    return _process(mail, parsed, attachment_policy())
+    return _process(mail, parsed, attachments.current_policy())
 
 
 def discard(actor: User, mail_id: int, *, ip_address: str | None = None) -> InboundMail:
@@ -736,7 +743,7 @@ def sweep_stuck_mail(
         .limit(limit)
     ).all()
     db.session.commit()  # end the read; each row gets its own transaction
-    policy = policy or attachment_policy()
+    policy = policy or attachments.current_policy()
     return [_resume(mail_id, policy) for mail_id in stuck_ids]
 
 
@@ -783,7 +790,7 @@ def fetch_mail(
     mailbox = (connect or imap_client)(config)
     try:
         mailbox.login(config["IMAP_USERNAME"], config["IMAP_PASSWORD"])
-        return _drain(mailbox, config["IMAP_FOLDER"], limit, attachment_policy())
+        return _drain(mailbox, config["IMAP_FOLDER"], limit, attachments.current_policy())
     finally:
         try:
             mailbox.logout()
