@@ -18,7 +18,8 @@ from flask.cli import with_appcontext
 from helpdesk.bench_cli import bench_data_command
 from helpdesk.logging_setup import timed_job
 from helpdesk.models import Organisation, Role
-from helpdesk.services import ServiceError, accounts, demo, search
+from helpdesk.sample_data import demo
+from helpdesk.services import ServiceError, accounts, search
 from helpdesk.services.mail_sender import BatchResult, MailSettings, send_batch
 
 

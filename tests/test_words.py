@@ -34,7 +34,8 @@ from helpdesk.rules.phone_procedure import (
     Issue,
     recommend,
 )
-from helpdesk.services import accounts, canned, demo
+from helpdesk.sample_data import demo
+from helpdesk.services import accounts, canned
 from helpdesk.services.canned_defaults import DEFAULTS
 from helpdesk.services.folders import EXPLANATIONS
 from helpdesk.services.settings import REGISTRY

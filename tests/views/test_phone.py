@@ -30,7 +30,8 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.phone_procedure import Issue
-from helpdesk.services import ServiceError, demo, phone
+from helpdesk.sample_data import demo
+from helpdesk.services import ServiceError, phone
 from tests.conftest import as_user, csrf_from, login_as
 from tests.factories import make_case, make_order, make_organisation, make_user
 

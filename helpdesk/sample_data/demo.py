@@ -57,9 +57,7 @@ from helpdesk.models import (
 from helpdesk.rules.business_hours import last_close
 from helpdesk.rules.cards import card_brand, card_fingerprint, last_four
 from helpdesk.rules.network import network_range
-from helpdesk.services import (
-    audit,
-    canned,
+from helpdesk.sample_data import (
     demo_billingcase,
     demo_contacts,
     demo_eligibility,
@@ -68,8 +66,8 @@ from helpdesk.services import (
     demo_intake,
     demo_routing,
     demo_searchfraud,
-    sla,
 )
+from helpdesk.services import audit, canned, sla
 from helpdesk.services.accounts import add_user
 from helpdesk.services.canned_defaults import DEFAULTS
 from helpdesk.services.counters import next_number
