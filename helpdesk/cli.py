@@ -132,7 +132,7 @@ def search_reindex(batch: int) -> None:
 def rerender_markup(batch: int) -> None:
     """Rebuild the stored HTML of cases, messages and articles from their text (after an
     upgrade that changed how text is made safe); a second run changes nothing."""
-    from helpdesk.services import rerender
+    from helpdesk.services.core import rerender
 
     for count in rerender.rerender_all(batch):
         click.echo(f"{count.table}: {count.checked} checked, {count.rewritten} rewritten.")
@@ -407,7 +407,7 @@ def charge_recurring(now_text: str | None) -> None:
 def worker(once: bool, interval: float, now_text: str | None) -> None:
     """Run every periodic job on its schedule (mail, queue health, end of day, charges...)."""
     from helpdesk.models import utcnow
-    from helpdesk.services import jobs
+    from helpdesk.services.core import jobs
 
     if now_text and not once:
         raise click.UsageError("--now goes with --once: a loop on a stopped clock would idle.")

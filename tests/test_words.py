@@ -37,8 +37,8 @@ from helpdesk.rules.phone_procedure import (
 from helpdesk.sample_data import demo
 from helpdesk.services import accounts, canned
 from helpdesk.services.canned_defaults import DEFAULTS
+from helpdesk.services.core.settings import REGISTRY
 from helpdesk.services.folders import EXPLANATIONS
-from helpdesk.services.settings import REGISTRY
 from tests.conftest import login_as
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,7 +29,7 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.rules.cards import card_brand, card_fingerprint, last_four
-from helpdesk.services.counters import next_number
+from helpdesk.services.core.counters import next_number
 
 BILLING_AGENT_EMAIL = "agent2@example.com"  # granted the billing permission
 

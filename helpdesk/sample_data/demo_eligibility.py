@@ -25,9 +25,10 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.rules.tiers import initial_tier
-from helpdesk.services import cases, settings, sla
+from helpdesk.services import cases, sla
 from helpdesk.services.attachments import AttachmentPolicy
-from helpdesk.services.counters import next_number
+from helpdesk.services.core import settings
+from helpdesk.services.core.counters import next_number
 from helpdesk.services.eligibility import record_at_opening
 
 EVALUATOR = "dan@lakeside.example"  # evaluating for 130 days: send to Sales today

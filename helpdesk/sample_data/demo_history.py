@@ -29,7 +29,7 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.services import sla
-from helpdesk.services.counters import next_number
+from helpdesk.services.core.counters import next_number
 
 REASONS = {
     "Licensing": ["Key rejected", "Domain change"],

@@ -21,7 +21,7 @@ from helpdesk.models import (
 )
 from helpdesk.services import sla
 from helpdesk.services.casework import log_activity
-from helpdesk.services.counters import next_number
+from helpdesk.services.core.counters import next_number
 
 OVERNIGHT_SUBJECT = "Voice mail: box office printer down before the matinee"
 SALES_CONTACT = {

@@ -32,7 +32,7 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.services import routing, sla
-from helpdesk.services.counters import next_number
+from helpdesk.services.core.counters import next_number
 
 # Shown in the demo's case subjects and on the routing page.
 BILLING_TOPIC = "Billing or payment"

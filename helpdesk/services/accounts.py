@@ -29,8 +29,9 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.passwords import password_problems
-from helpdesk.services import ServiceError, audit, fraud, fraud_flags
-from helpdesk.services.counters import next_number
+from helpdesk.services import ServiceError, fraud, fraud_flags
+from helpdesk.services.core import audit
+from helpdesk.services.core.counters import next_number
 from helpdesk.services.outbox import queue_mail
 
 NAME_MAX_LENGTH = 120

@@ -13,7 +13,8 @@ from flask import current_app
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Case, Message, User
 from helpdesk.rules.uploads import HEAD_BYTES, content_type_for, display_name, upload_problem
-from helpdesk.services import ServiceError, settings
+from helpdesk.services import ServiceError
+from helpdesk.services.core import settings
 
 
 @dataclass(frozen=True)

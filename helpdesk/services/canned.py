@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Article, CannedResponse, User, Visibility, utcnow
 from helpdesk.rules import canned as rules
-from helpdesk.services import ServiceError, audit
+from helpdesk.services import ServiceError
 from helpdesk.services.canned_defaults import DEFAULTS
 from helpdesk.services.casework import clean_text, committed
+from helpdesk.services.core import audit
 from helpdesk.services.kb import article_url
 
 TITLE_MAX = 120

@@ -45,7 +45,7 @@ from helpdesk.services.casework import (
     mark_closed,
     touch,
 )
-from helpdesk.services.counters import next_number
+from helpdesk.services.core.counters import next_number
 from helpdesk.services.eligibility import record_at_opening
 
 SUBJECT_MAX = 200

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Activity, Case, CaseAction, CaseReason, CaseType, RoutingRule, User
-from helpdesk.services import ServiceError, audit
+from helpdesk.services import ServiceError
+from helpdesk.services.core import audit
 
 NAME_MAX = 80
 Entry = CaseType | CaseReason | CaseAction

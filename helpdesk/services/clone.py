@@ -22,7 +22,7 @@ from helpdesk.models import (
 from helpdesk.rules.subjects import clean_subject
 from helpdesk.services import ServiceError, fraud_flags
 from helpdesk.services.casework import clean_text, log_activity, touch
-from helpdesk.services.counters import next_number
+from helpdesk.services.core.counters import next_number
 from helpdesk.services.eligibility import record_at_opening
 
 MAX_ORDERS = 500

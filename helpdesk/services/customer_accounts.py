@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from helpdesk.extensions import db
 from helpdesk.models import BlockedAttemptKind, Contact, Organisation, Role, User
-from helpdesk.services import ServiceError, accounts, audit, fraud
+from helpdesk.services import ServiceError, accounts, fraud
+from helpdesk.services.core import audit
 from helpdesk.services.customers import phone_number
 from helpdesk.services.outbox import queue_mail
 

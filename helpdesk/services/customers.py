@@ -33,8 +33,9 @@ from helpdesk.models import (
     SeenAddress,
     User,
 )
-from helpdesk.services import ServiceError, accounts, audit, fraud
+from helpdesk.services import ServiceError, accounts, fraud
 from helpdesk.services.callers import escape_like
+from helpdesk.services.core import audit
 
 MAX_QUERY = 100
 NAME_MAX = 200

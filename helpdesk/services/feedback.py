@@ -34,7 +34,7 @@ from helpdesk.models import (
 from helpdesk.rules import feedback as rules
 from helpdesk.rules.canned import SLUG
 from helpdesk.rules.feedback import Outcome
-from helpdesk.services import settings
+from helpdesk.services.core import settings
 from helpdesk.web.links import mail_link
 
 SALT = "did-this-solve-it"

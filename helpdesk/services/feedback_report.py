@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Article, CannedResponse, Feedback, FeedbackArticle, User
 from helpdesk.rules.feedback import often_unsolved, solved_percent
-from helpdesk.services import settings
+from helpdesk.services.core import settings
 from helpdesk.services.reports import Period, Table, _count_if, _in_period
 
 ROWS_MAX = 50

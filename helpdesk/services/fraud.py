@@ -29,7 +29,8 @@ from helpdesk.models import (
 )
 from helpdesk.rules.cards import card_brand, card_fingerprint, luhn_valid, normalise_pan
 from helpdesk.rules.network import address_key, network_range
-from helpdesk.services import ServiceError, audit, fraud_flags
+from helpdesk.services import ServiceError, fraud_flags
+from helpdesk.services.core import audit
 
 log = logging.getLogger(__name__)
 

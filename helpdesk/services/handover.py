@@ -7,8 +7,9 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import ActivityKind, Case, CaseStatus, MessageKind, User, utcnow
 from helpdesk.rules.folders import AWAITING_AGENT
-from helpdesk.services import ServiceError, audit
+from helpdesk.services import ServiceError
 from helpdesk.services.casework import add_message, log_activity, touch
+from helpdesk.services.core import audit
 
 
 def unanswered_personal_cases(agent_id: int | None = None) -> sa.Select:

@@ -50,8 +50,9 @@ from helpdesk.rules.promotions import (
     normalise_code,
     terms_problem,
 )
-from helpdesk.services import ServiceError, audit, fraud, locking
-from helpdesk.services.counters import next_number
+from helpdesk.services import ServiceError, fraud, locking
+from helpdesk.services.core import audit
+from helpdesk.services.core.counters import next_number
 from helpdesk.services.outbox import queue_mail
 
 ORDER_STAFF = frozenset({Role.BILLING, Role.ADMIN})

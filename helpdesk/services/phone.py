@@ -45,7 +45,7 @@ from helpdesk.services.accounts import normalise_email
 from helpdesk.services.callers import Account, Person
 from helpdesk.services.canned import render as render_canned
 from helpdesk.services.casework import clean_text, committed, log_activity, touch
-from helpdesk.services.counters import next_number
+from helpdesk.services.core.counters import next_number
 from helpdesk.services.eligibility import record_at_opening
 from helpdesk.web.links import mail_link
 

@@ -28,7 +28,8 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.rules import recurring as recurring_rules
-from helpdesk.services import ServiceError, audit
+from helpdesk.services import ServiceError
+from helpdesk.services.core import audit
 
 KIND_LABELS = {
     RecurringKind.FLAT_RATE: "Flat-rate plan",

@@ -40,7 +40,8 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.rules import recurring as rules
-from helpdesk.services import audit, fraud, locking, orders, settings
+from helpdesk.services import fraud, locking, orders
+from helpdesk.services.core import audit, settings
 from helpdesk.services.outbox import queue_mail
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Activity, ActivityKind, Case, Organisation, User, utcnow
 from helpdesk.rules.remote_check import IdentityCheck, as_case_number, check_identity
-from helpdesk.services import ServiceError, audit
+from helpdesk.services import ServiceError
 from helpdesk.services.casework import committed, touch
+from helpdesk.services.core import audit
 
 DETAIL = "remote_session"  # Activity.details key marking the remote-session steps
 RECENT_ACTIVITIES = 200  # how far back the timeline is read for a session in progress

@@ -45,7 +45,8 @@ from helpdesk.models import (
 )
 from helpdesk.rules.business_hours import BusinessCalendar
 from helpdesk.rules.folders import AWAITING_AGENT, FolderSettings
-from helpdesk.services import folders, settings, sla, team
+from helpdesk.services import folders, sla, team
+from helpdesk.services.core import settings
 
 STAFF = (Role.AGENT, Role.ADMIN)
 DEFAULT_DAYS = 30

@@ -22,7 +22,8 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.tier_fit import staff_tier
-from helpdesk.services import ServiceError, audit
+from helpdesk.services import ServiceError
+from helpdesk.services.core import audit
 
 POSITION_MIN = 0
 POSITION_MAX = 9999

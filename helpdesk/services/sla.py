@@ -29,7 +29,7 @@ from helpdesk.rules.business_hours import (
     parse_weekdays,
     sla_state,
 )
-from helpdesk.services import settings
+from helpdesk.services.core import settings
 
 # Holidays loaded around "now": enough for any first-response clock (a few business days
 # ahead) and for finding the last close of business behind us.

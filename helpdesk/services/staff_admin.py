@@ -12,7 +12,8 @@ from typing import Any
 
 from helpdesk.extensions import db
 from helpdesk.models import AgentStatus, Role, User
-from helpdesk.services import ServiceError, accounts, audit
+from helpdesk.services import ServiceError, accounts
+from helpdesk.services.core import audit
 from helpdesk.services.outbox import queue_mail
 
 STAFF_ROLES = (Role.AGENT, Role.BILLING, Role.ADMIN)

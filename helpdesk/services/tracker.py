@@ -28,7 +28,7 @@ from helpdesk.models import (
 )
 from helpdesk.rules.send_status import AfterSend, SendRefused, status_after_send
 from helpdesk.rules.tier_fit import can_take, staff_tier
-from helpdesk.services import ServiceError, attachments, audit, outbox, routing
+from helpdesk.services import ServiceError, attachments, outbox, routing
 from helpdesk.services.attachments import AttachmentPolicy, Upload
 from helpdesk.services.cases import BODY_MAX
 from helpdesk.services.casework import (
@@ -39,6 +39,7 @@ from helpdesk.services.casework import (
     mark_closed,
     touch,
 )
+from helpdesk.services.core import audit
 
 STAFF_ROLES = (Role.AGENT, Role.ADMIN)
 PRIORITY_RANGE = range(-50, 101)

@@ -58,7 +58,7 @@ def shop(app: Flask) -> dict:
 
 def _refund_then_die(setup: dict, crash: str, results) -> None:
     """A worker process: post the refund form, and die just before or just after the commit."""
-    from helpdesk.services import audit
+    from helpdesk.services.core import audit
 
     app = create_app(config_for_tests(setup["url"], Path(setup["tmp"])))
     armed = False

@@ -24,7 +24,8 @@ from helpdesk.extensions import db
 from helpdesk.models import Holiday, Setting, User
 from helpdesk.rules.business_hours import WEEKDAY_NAMES, parse_clock, parse_weekdays
 from helpdesk.rules.numbers import LARGEST_ID, parse_int
-from helpdesk.services import ServiceError, audit
+from helpdesk.services import ServiceError
+from helpdesk.services.core import audit
 
 INT = "int"
 EMAIL = "email"
