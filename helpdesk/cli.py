@@ -20,7 +20,7 @@ from helpdesk.logging_setup import timed_job
 from helpdesk.models import Organisation, Role
 from helpdesk.sample_data import demo
 from helpdesk.services import ServiceError, accounts, search
-from helpdesk.services.mail_sender import BatchResult, MailSettings, send_batch
+from helpdesk.services.mail.mail_sender import BatchResult, MailSettings, send_batch
 
 
 def register(app: Flask) -> None:
@@ -142,7 +142,7 @@ def rerender_markup(batch: int) -> None:
 @with_appcontext
 def install_defaults() -> None:
     """Install any of the eight standard system e-mails that are missing (edited ones are kept)."""
-    from helpdesk.services import canned
+    from helpdesk.services.mail import canned
 
     added = canned.seed_defaults()
     click.echo(f"{added} system e-mail{'' if added == 1 else 's'} added.")
@@ -265,7 +265,7 @@ def _outcome(mail) -> str:
 @click.argument("source", type=click.File("rb"), default="-")
 def ingest_mail(source) -> None:
     """Read one e-mail from standard input (an MTA pipe) and route it; exit 0 once stored."""
-    from helpdesk.services import inbound
+    from helpdesk.services.mail import inbound
 
     raw = source.read()
     _arm_test_pause()
@@ -283,7 +283,7 @@ def ingest_mail(source) -> None:
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
 def fetch_mail(limit: int) -> None:
     """Poll the HELPDESK_IMAP_* mailbox; each message is deleted there once it is stored."""
-    from helpdesk.services import inbound
+    from helpdesk.services.mail import inbound
 
     with timed_job("fetch-mail") as counts:
         counts["resumed"] = _sweep(limit)  # first: an unreachable mailbox must not keep mail
@@ -309,7 +309,7 @@ def sweep_mail(limit: int) -> None:
 
 
 def _sweep(limit: int) -> int:
-    from helpdesk.services import inbound
+    from helpdesk.services.mail import inbound
 
     resumed = inbound.sweep_stuck_mail(limit=limit)
     for mail in resumed:

@@ -32,7 +32,7 @@ from helpdesk.rules.passwords import password_problems
 from helpdesk.services import ServiceError, fraud, fraud_flags
 from helpdesk.services.core import audit
 from helpdesk.services.core.counters import next_number
-from helpdesk.services.outbox import queue_mail
+from helpdesk.services.mail.outbox import queue_mail
 
 NAME_MAX_LENGTH = 120
 PHONE_MAX_LENGTH = 40

@@ -30,7 +30,6 @@ from helpdesk.services import (
     attachments,
     fraud_flags,
     kb,
-    outbox,
     priority,
     queue_health,
     routing,
@@ -47,6 +46,7 @@ from helpdesk.services.casework import (
 )
 from helpdesk.services.core.counters import next_number
 from helpdesk.services.eligibility import record_at_opening
+from helpdesk.services.mail import outbox
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000

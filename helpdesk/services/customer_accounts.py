@@ -18,7 +18,7 @@ from helpdesk.models import BlockedAttemptKind, Contact, Organisation, Role, Use
 from helpdesk.services import ServiceError, accounts, fraud
 from helpdesk.services.core import audit
 from helpdesk.services.customers import phone_number
-from helpdesk.services.outbox import queue_mail
+from helpdesk.services.mail.outbox import queue_mail
 
 NAME_MAX = accounts.NAME_MAX_LENGTH
 EMAIL_MAX = 254

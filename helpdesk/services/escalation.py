@@ -15,8 +15,9 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.tier_fit import escalation_target, staff_tier
-from helpdesk.services import ServiceError, outbox
+from helpdesk.services import ServiceError
 from helpdesk.services.casework import add_message, clean_text, log_activity, touch
+from helpdesk.services.mail import outbox
 
 NOTE_MAX = 2000
 

@@ -53,7 +53,7 @@ from helpdesk.rules.promotions import (
 from helpdesk.services import ServiceError, fraud, locking
 from helpdesk.services.core import audit
 from helpdesk.services.core.counters import next_number
-from helpdesk.services.outbox import queue_mail
+from helpdesk.services.mail.outbox import queue_mail
 
 ORDER_STAFF = frozenset({Role.BILLING, Role.ADMIN})
 # Never says which list matched: telling a fraudster whether the address or the card is

@@ -12,8 +12,8 @@ from helpdesk.extensions import db
 from helpdesk.models import Case, CaseStatus, Role, Setting, User
 from helpdesk.rules.folders import AWAITING_AGENT
 from helpdesk.rules.queue_health import subject_clusters
-from helpdesk.services import outbox
 from helpdesk.services.core import settings
+from helpdesk.services.mail import outbox
 
 SENT_KEY = "queue_alerts_mailed"
 RECENT_LIMIT = 500

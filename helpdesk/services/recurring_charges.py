@@ -42,7 +42,7 @@ from helpdesk.models import (
 from helpdesk.rules import recurring as rules
 from helpdesk.services import fraud, locking, orders
 from helpdesk.services.core import audit, settings
-from helpdesk.services.outbox import queue_mail
+from helpdesk.services.mail.outbox import queue_mail
 
 log = logging.getLogger(__name__)
 

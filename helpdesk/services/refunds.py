@@ -37,7 +37,7 @@ from helpdesk.models import (
 from helpdesk.rules.billing_access import may_handle_money
 from helpdesk.services import ServiceError, locking
 from helpdesk.services.core import audit
-from helpdesk.services.outbox import queue_mail
+from helpdesk.services.mail.outbox import queue_mail
 
 REASON_MAX = 500  # refunds.reason is VARCHAR(500)
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,64}")  # refunds.idempotency_key is VARCHAR(64)

@@ -14,7 +14,7 @@ from helpdesk.extensions import db
 from helpdesk.models import AgentStatus, Role, User
 from helpdesk.services import ServiceError, accounts
 from helpdesk.services.core import audit
-from helpdesk.services.outbox import queue_mail
+from helpdesk.services.mail.outbox import queue_mail
 
 STAFF_ROLES = (Role.AGENT, Role.BILLING, Role.ADMIN)
 TIERS = (1, 2, 3)

@@ -28,7 +28,7 @@ from helpdesk.models import (
 )
 from helpdesk.rules.send_status import AfterSend, SendRefused, status_after_send
 from helpdesk.rules.tier_fit import can_take, staff_tier
-from helpdesk.services import ServiceError, attachments, outbox, routing
+from helpdesk.services import ServiceError, attachments, routing
 from helpdesk.services.attachments import AttachmentPolicy, Upload
 from helpdesk.services.cases import BODY_MAX
 from helpdesk.services.casework import (
@@ -40,6 +40,7 @@ from helpdesk.services.casework import (
     touch,
 )
 from helpdesk.services.core import audit
+from helpdesk.services.mail import outbox
 
 STAFF_ROLES = (Role.AGENT, Role.ADMIN)
 PRIORITY_RANGE = range(-50, 101)

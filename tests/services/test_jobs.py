@@ -183,7 +183,7 @@ def test_a_failing_job_is_recorded_and_the_others_still_run(app):
 
 
 def test_fetch_mail_runs_only_with_a_mailbox(app, monkeypatch):
-    from helpdesk.services import inbound
+    from helpdesk.services.mail import inbound
 
     fetched = []
     monkeypatch.setattr(

@@ -18,7 +18,8 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.send_status import AfterSend
-from helpdesk.services import ServiceError, outbox, tracker
+from helpdesk.services import ServiceError, tracker
+from helpdesk.services.mail import outbox
 from tests.factories import make_case, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

@@ -30,7 +30,7 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.rules.cards import card_fingerprint
-from helpdesk.services.outbox import queue_mail
+from helpdesk.services.mail.outbox import queue_mail
 from tests.conftest import csrf_from, login_as, post_form
 from tests.factories import PASSWORD, make_organisation, make_user
 

@@ -18,7 +18,7 @@ from helpdesk.models import (
     Role,
     utcnow,
 )
-from helpdesk.services import inbound
+from helpdesk.services.mail import inbound
 from tests.conftest import as_user, csrf_from
 from tests.factories import make_case, make_organisation, make_user
 

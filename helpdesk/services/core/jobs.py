@@ -73,7 +73,7 @@ class Run:
 
 
 def _deliver_outbox(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
-    from helpdesk.services.mail_sender import MailSettings, send_batch
+    from helpdesk.services.mail.mail_sender import MailSettings, send_batch
 
     result = send_batch(
         MailSettings.from_config(current_app.config), now=now, should_stop=should_stop
@@ -87,7 +87,7 @@ def _imap_configured(config: Mapping[str, Any]) -> bool:
 
 
 def _fetch_mail(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
-    from helpdesk.services import inbound
+    from helpdesk.services.mail import inbound
 
     result = inbound.fetch_mail(current_app.config)
     counts = {"fetched": len(result.mails), "deleted": result.deleted}
@@ -98,7 +98,7 @@ def _fetch_mail(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
 
 
 def _sweep_mail(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
-    from helpdesk.services import inbound
+    from helpdesk.services.mail import inbound
 
     resumed = inbound.sweep_stuck_mail(now)
     return Outcome(f"{len(resumed)} unrouted messages resumed.", {"resumed": len(resumed)})
