@@ -376,7 +376,7 @@ def _arm_test_pause() -> None:
 def charge_recurring(now_text: str | None) -> None:
     """Charge every recurring payment period due by now, once each (safe to run twice; cron)."""
     from helpdesk.models import utcnow
-    from helpdesk.services import recurring_charges
+    from helpdesk.services.billing import recurring_charges
 
     now = _parse_utc(now_text) if now_text else utcnow()
     with timed_job("charge-recurring") as counts:

@@ -37,8 +37,8 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.sample_data import demo
+from helpdesk.services.billing.recurring_charges import business_day
 from helpdesk.services.mail import inbound
-from helpdesk.services.recurring_charges import business_day
 from tests.conftest import _empty_all_tables, login_as
 from tests.security.xss_payloads import (
     BY_MARKER,

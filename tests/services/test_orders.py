@@ -37,7 +37,8 @@ from helpdesk.models import (
     User,
     utcnow,
 )
-from helpdesk.services import ServiceError, fraud, orders
+from helpdesk.services import ServiceError, fraud
+from helpdesk.services.billing import orders
 from tests.factories import make_organisation, make_product, make_user
 from tests.services import test_refund_concurrency
 from tests.services.test_refunds import make_card

@@ -119,7 +119,7 @@ def _end_of_day(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
 
 
 def _charge_recurring(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
-    from helpdesk.services import recurring_charges
+    from helpdesk.services.billing import recurring_charges
 
     run = recurring_charges.charge_due(now)
     counts = {"charged": run.charged, "refused": run.refused}

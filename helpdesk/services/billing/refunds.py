@@ -35,7 +35,8 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.rules.billing_access import may_handle_money
-from helpdesk.services import ServiceError, locking
+from helpdesk.services import ServiceError
+from helpdesk.services.billing import locking
 from helpdesk.services.core import audit
 from helpdesk.services.mail.outbox import queue_mail
 

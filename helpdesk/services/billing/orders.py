@@ -50,7 +50,8 @@ from helpdesk.rules.promotions import (
     normalise_code,
     terms_problem,
 )
-from helpdesk.services import ServiceError, fraud, locking
+from helpdesk.services import ServiceError, fraud
+from helpdesk.services.billing import locking
 from helpdesk.services.core import audit
 from helpdesk.services.core.counters import next_number
 from helpdesk.services.mail.outbox import queue_mail

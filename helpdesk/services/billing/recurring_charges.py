@@ -40,7 +40,8 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.rules import recurring as rules
-from helpdesk.services import fraud, locking, orders
+from helpdesk.services import fraud
+from helpdesk.services.billing import locking, orders
 from helpdesk.services.core import audit, settings
 from helpdesk.services.mail.outbox import queue_mail
 

@@ -29,7 +29,8 @@ from helpdesk.models import (
 )
 from helpdesk.rules import shipments as rules
 from helpdesk.rules.billing_access import may_handle_money
-from helpdesk.services import ServiceError, locking
+from helpdesk.services import ServiceError
+from helpdesk.services.billing import locking
 from helpdesk.services.core import audit
 
 NOT_SHIPPED = "open"  # the queue's default view: pending and packed
