@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import BlockedCard, BlockedIP, SeenAddress, User
-from helpdesk.services import fraud_flags
+from helpdesk.services.fraud import fraud_flags
 
 FLAGGED_LOGIN = "dan@lakeside.example"
 FLAGGED_ADDRESS = "203.0.113.45"  # inside the demo's blocked 203.0.113.0/24

@@ -29,9 +29,10 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.passwords import password_problems
-from helpdesk.services import ServiceError, fraud, fraud_flags
+from helpdesk.services import ServiceError
 from helpdesk.services.core import audit
 from helpdesk.services.core.counters import next_number
+from helpdesk.services.fraud import fraud, fraud_flags
 from helpdesk.services.mail.outbox import queue_mail
 
 NAME_MAX_LENGTH = 120

@@ -25,16 +25,7 @@ from helpdesk.models import (
 )
 from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.tiers import initial_tier
-from helpdesk.services import (
-    ServiceError,
-    attachments,
-    fraud_flags,
-    kb,
-    priority,
-    queue_health,
-    routing,
-    sla,
-)
+from helpdesk.services import ServiceError, attachments, kb, priority, queue_health, routing, sla
 from helpdesk.services.attachments import AttachmentPolicy, Upload
 from helpdesk.services.casework import (
     add_message,
@@ -46,6 +37,7 @@ from helpdesk.services.casework import (
 )
 from helpdesk.services.core.counters import next_number
 from helpdesk.services.eligibility import record_at_opening
+from helpdesk.services.fraud import fraud_flags
 from helpdesk.services.mail import outbox
 
 SUBJECT_MAX = 200

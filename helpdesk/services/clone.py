@@ -20,10 +20,11 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.subjects import clean_subject
-from helpdesk.services import ServiceError, fraud_flags
+from helpdesk.services import ServiceError
 from helpdesk.services.casework import clean_text, log_activity, touch
 from helpdesk.services.core.counters import next_number
 from helpdesk.services.eligibility import record_at_opening
+from helpdesk.services.fraud import fraud_flags
 
 MAX_ORDERS = 500
 

@@ -33,9 +33,10 @@ from helpdesk.models import (
     SeenAddress,
     User,
 )
-from helpdesk.services import ServiceError, accounts, fraud
+from helpdesk.services import ServiceError, accounts
 from helpdesk.services.callers import escape_like
 from helpdesk.services.core import audit
+from helpdesk.services.fraud import fraud
 
 MAX_QUERY = 100
 NAME_MAX = 200

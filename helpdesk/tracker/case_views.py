@@ -27,8 +27,9 @@ from helpdesk.models import (
 from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.rules.send_status import AfterSend
 from helpdesk.rules.tier_fit import can_take
-from helpdesk.services import ServiceError, attachments, cases, feedback, fraud_flags, kb, tracker
+from helpdesk.services import ServiceError, attachments, cases, feedback, kb, tracker
 from helpdesk.services.folders import TITLES
+from helpdesk.services.fraud import fraud_flags
 from helpdesk.services.mail import inbound
 from helpdesk.tracker.billing_case import billing_case_context, composer_form_class
 from helpdesk.tracker.blueprint import CASE_READERS, STAFF, bp

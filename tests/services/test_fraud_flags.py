@@ -16,8 +16,9 @@ from helpdesk.models import (
     SeenAddress,
 )
 from helpdesk.rules.cards import card_fingerprint
-from helpdesk.services import accounts, cases, clone, fraud, phone
-from helpdesk.services.fraud_flags import flagged_condition, flags_for_cases
+from helpdesk.services import accounts, cases, clone, phone
+from helpdesk.services.fraud import fraud
+from helpdesk.services.fraud.fraud_flags import flagged_condition, flags_for_cases
 from tests.factories import make_case, make_order, make_organisation, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

@@ -50,10 +50,11 @@ from helpdesk.rules.promotions import (
     normalise_code,
     terms_problem,
 )
-from helpdesk.services import ServiceError, fraud
+from helpdesk.services import ServiceError
 from helpdesk.services.billing import locking
 from helpdesk.services.core import audit
 from helpdesk.services.core.counters import next_number
+from helpdesk.services.fraud import fraud
 from helpdesk.services.mail.outbox import queue_mail
 
 ORDER_STAFF = frozenset({Role.BILLING, Role.ADMIN})

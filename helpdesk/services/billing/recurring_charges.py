@@ -40,9 +40,9 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.rules import recurring as rules
-from helpdesk.services import fraud
 from helpdesk.services.billing import locking, orders
 from helpdesk.services.core import audit, settings
+from helpdesk.services.fraud import fraud
 from helpdesk.services.mail.outbox import queue_mail
 
 log = logging.getLogger(__name__)

@@ -29,8 +29,9 @@ from helpdesk.models import (
 )
 from helpdesk.rules.cards import card_brand, card_fingerprint, luhn_valid, normalise_pan
 from helpdesk.rules.network import address_key, network_range
-from helpdesk.services import ServiceError, fraud_flags
+from helpdesk.services import ServiceError
 from helpdesk.services.core import audit
+from helpdesk.services.fraud import fraud_flags
 
 log = logging.getLogger(__name__)
 
