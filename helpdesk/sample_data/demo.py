@@ -69,9 +69,9 @@ from helpdesk.sample_data import (
 )
 from helpdesk.services import sla
 from helpdesk.services.accounts import add_user
+from helpdesk.services.cases.eligibility import record_at_opening
 from helpdesk.services.core import audit
 from helpdesk.services.core.counters import next_number
-from helpdesk.services.eligibility import record_at_opening
 from helpdesk.services.mail import canned
 from helpdesk.services.mail.canned_defaults import DEFAULTS
 

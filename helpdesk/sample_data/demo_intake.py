@@ -20,7 +20,7 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.services import sla
-from helpdesk.services.casework import log_activity
+from helpdesk.services.cases.casework import log_activity
 from helpdesk.services.core.counters import next_number
 
 OVERNIGHT_SUBJECT = "Voice mail: box office printer down before the matinee"

@@ -34,7 +34,7 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.rules.eligibility import Eligibility
-from helpdesk.services.eligibility import organisation_eligibility
+from helpdesk.services.cases.eligibility import organisation_eligibility
 
 MIN_CHARS = 2
 MAX_CHARS = 100

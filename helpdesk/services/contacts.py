@@ -14,7 +14,7 @@ from helpdesk.extensions import db
 from helpdesk.models import ActivityKind, Case, Contact, Organisation, User, utcnow
 from helpdesk.services import ServiceError
 from helpdesk.services.accounts import normalise_email
-from helpdesk.services.casework import committed, log_activity, touch
+from helpdesk.services.cases.casework import committed, log_activity, touch
 from helpdesk.services.core import audit
 from helpdesk.services.customers import phone_number
 

@@ -16,7 +16,7 @@ from helpdesk.models import (
 )
 from helpdesk.rules.tier_fit import escalation_target, staff_tier
 from helpdesk.services import ServiceError
-from helpdesk.services.casework import add_message, clean_text, log_activity, touch
+from helpdesk.services.cases.casework import add_message, clean_text, log_activity, touch
 from helpdesk.services.mail import outbox
 
 NOTE_MAX = 2000

@@ -8,7 +8,7 @@ from helpdesk.extensions import db
 from helpdesk.models import ActivityKind, Case, CaseStatus, MessageKind, User, utcnow
 from helpdesk.rules.folders import AWAITING_AGENT
 from helpdesk.services import ServiceError
-from helpdesk.services.casework import add_message, log_activity, touch
+from helpdesk.services.cases.casework import add_message, log_activity, touch
 from helpdesk.services.core import audit
 
 

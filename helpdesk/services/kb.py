@@ -31,7 +31,7 @@ from helpdesk.models import Article, ArticleRevision, User, Visibility, utcnow
 from helpdesk.rules.canned import SLUG
 from helpdesk.rules.phone_procedure import subject_words
 from helpdesk.services import ServiceError
-from helpdesk.services.casework import clean_text, committed
+from helpdesk.services.cases.casework import clean_text, committed
 from helpdesk.services.search import (
     _CONTROL,
     _HEADLINE_ALL,

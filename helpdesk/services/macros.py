@@ -33,7 +33,7 @@ from helpdesk.rules import macros as rules
 from helpdesk.rules import priority as priority_rules
 from helpdesk.services import ServiceError
 from helpdesk.services.callers import escape_like
-from helpdesk.services.casework import clean_text, committed, log_activity, touch
+from helpdesk.services.cases.casework import clean_text, committed, log_activity, touch
 from helpdesk.services.core import audit
 from helpdesk.services.mail import canned
 from helpdesk.web.links import mail_link

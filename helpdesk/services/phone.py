@@ -40,12 +40,13 @@ from helpdesk.rules.phone_procedure import (
 )
 from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.tiers import initial_tier
-from helpdesk.services import ServiceError, callers, cases, macros, sla
+from helpdesk.services import ServiceError, callers, macros, sla
 from helpdesk.services.accounts import normalise_email
 from helpdesk.services.callers import Account, Person
-from helpdesk.services.casework import clean_text, committed, log_activity, touch
+from helpdesk.services.cases import cases
+from helpdesk.services.cases.casework import clean_text, committed, log_activity, touch
+from helpdesk.services.cases.eligibility import record_at_opening
 from helpdesk.services.core.counters import next_number
-from helpdesk.services.eligibility import record_at_opening
 from helpdesk.services.fraud import fraud_flags
 from helpdesk.services.mail import outbox
 from helpdesk.services.mail.canned import render as render_canned

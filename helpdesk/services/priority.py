@@ -20,7 +20,7 @@ from helpdesk.models import (
 from helpdesk.rules import priority as rules
 from helpdesk.rules.business_hours import to_local
 from helpdesk.services import ServiceError, sla
-from helpdesk.services.casework import touch
+from helpdesk.services.cases.casework import touch
 from helpdesk.services.core import audit
 
 SETTING_KEY = "priority_weights"

@@ -16,7 +16,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Activity, ActivityKind, Case, Organisation, User, utcnow
 from helpdesk.rules.remote_check import IdentityCheck, as_case_number, check_identity
 from helpdesk.services import ServiceError
-from helpdesk.services.casework import committed, touch
+from helpdesk.services.cases.casework import committed, touch
 from helpdesk.services.core import audit
 
 DETAIL = "remote_session"  # Activity.details key marking the remote-session steps

@@ -28,10 +28,11 @@ from helpdesk.models import (
 )
 from helpdesk.rules.send_status import AfterSend, SendRefused, status_after_send
 from helpdesk.rules.tier_fit import can_take, staff_tier
-from helpdesk.services import ServiceError, attachments, routing
-from helpdesk.services.attachments import AttachmentPolicy, Upload
-from helpdesk.services.cases import BODY_MAX
-from helpdesk.services.casework import (
+from helpdesk.services import ServiceError, routing
+from helpdesk.services.cases import attachments
+from helpdesk.services.cases.attachments import AttachmentPolicy, Upload
+from helpdesk.services.cases.cases import BODY_MAX
+from helpdesk.services.cases.casework import (
     add_message,
     clean_text,
     committed,

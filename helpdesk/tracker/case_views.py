@@ -27,7 +27,8 @@ from helpdesk.models import (
 from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.rules.send_status import AfterSend
 from helpdesk.rules.tier_fit import can_take
-from helpdesk.services import ServiceError, attachments, cases, feedback, kb, tracker
+from helpdesk.services import ServiceError, kb, tracker
+from helpdesk.services.cases import attachments, cases, feedback
 from helpdesk.services.folders import TITLES
 from helpdesk.services.fraud import fraud_flags
 from helpdesk.services.mail import inbound

@@ -33,7 +33,7 @@ from helpdesk.rules.phone_procedure import (
     Issue,
 )
 from helpdesk.services import ServiceError, callers, phone
-from helpdesk.services.cases import BODY_MAX, SUBJECT_MAX
+from helpdesk.services.cases.cases import BODY_MAX, SUBJECT_MAX
 from helpdesk.services.core import settings
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import sidebar_context, staff_members

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, request, send_file
 
 from helpdesk.models import Attachment
-from helpdesk.services import attachments
-from helpdesk.services.attachments import AttachmentPolicy, Upload
+from helpdesk.services.cases import attachments
+from helpdesk.services.cases.attachments import AttachmentPolicy, Upload
 
 
 def send_attachment(attachment: Attachment, policy: AttachmentPolicy):

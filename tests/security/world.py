@@ -45,8 +45,9 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.network import network_range
-from helpdesk.services import accounts, attachments, feedback, kb
-from helpdesk.services.attachments import AttachmentPolicy, Upload
+from helpdesk.services import accounts, kb
+from helpdesk.services.cases import attachments, feedback
+from helpdesk.services.cases.attachments import AttachmentPolicy, Upload
 from helpdesk.services.mail import outbox
 from tests.factories import (
     REGISTRATION_TOKEN,

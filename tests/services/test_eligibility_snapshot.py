@@ -22,8 +22,9 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.eligibility import SupportLevel
-from helpdesk.services import cases, clone, phone
-from helpdesk.services.eligibility import at_opening
+from helpdesk.services import phone
+from helpdesk.services.cases import cases, clone
+from helpdesk.services.cases.eligibility import at_opening
 from helpdesk.services.mail import inbound
 from helpdesk.web.links import mail_link
 from tests.factories import make_order, make_organisation, make_user

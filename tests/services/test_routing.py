@@ -22,7 +22,8 @@ from helpdesk.models import (
     RoutingRule,
     utcnow,
 )
-from helpdesk.services import ServiceError, cases, escalation, routing, team, tracker
+from helpdesk.services import ServiceError, escalation, routing, team, tracker
+from helpdesk.services.cases import cases
 from tests.factories import make_case, make_order, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

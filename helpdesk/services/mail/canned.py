@@ -12,7 +12,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Article, CannedResponse, User, Visibility, utcnow
 from helpdesk.rules import canned as rules
 from helpdesk.services import ServiceError
-from helpdesk.services.casework import clean_text, committed
+from helpdesk.services.cases.casework import clean_text, committed
 from helpdesk.services.core import audit
 from helpdesk.services.kb import article_url
 from helpdesk.services.mail.canned_defaults import DEFAULTS

@@ -53,9 +53,10 @@ from helpdesk.rules.inbound import ParsedMail, ParseError, parse, reply_text
 from helpdesk.rules.mail_auth import SenderCheck, check_sender, trusted_ids
 from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.uploads import HEAD_BYTES, upload_problem
-from helpdesk.services import ServiceError, attachments, cases, queue_health
-from helpdesk.services.attachments import AttachmentPolicy, Upload, store_uploads
-from helpdesk.services.casework import committed, log_activity, touch
+from helpdesk.services import ServiceError, queue_health
+from helpdesk.services.cases import attachments, cases
+from helpdesk.services.cases.attachments import AttachmentPolicy, Upload, store_uploads
+from helpdesk.services.cases.casework import committed, log_activity, touch
 from helpdesk.services.core import audit, settings
 from helpdesk.services.core.counters import next_number
 from helpdesk.services.mail import outbox

@@ -11,7 +11,7 @@ from flask import current_app, render_template
 from helpdesk import i18n
 from helpdesk.extensions import db
 from helpdesk.models import Case, OutboxMail, User
-from helpdesk.services import feedback
+from helpdesk.services.cases import feedback
 
 
 def _message_domain() -> str:

@@ -25,9 +25,10 @@ from helpdesk.models import (
 )
 from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.tiers import initial_tier
-from helpdesk.services import ServiceError, attachments, kb, priority, queue_health, routing, sla
-from helpdesk.services.attachments import AttachmentPolicy, Upload
-from helpdesk.services.casework import (
+from helpdesk.services import ServiceError, kb, priority, queue_health, routing, sla
+from helpdesk.services.cases import attachments
+from helpdesk.services.cases.attachments import AttachmentPolicy, Upload
+from helpdesk.services.cases.casework import (
     add_message,
     clean_text,
     committed,
@@ -35,8 +36,8 @@ from helpdesk.services.casework import (
     mark_closed,
     touch,
 )
+from helpdesk.services.cases.eligibility import record_at_opening
 from helpdesk.services.core.counters import next_number
-from helpdesk.services.eligibility import record_at_opening
 from helpdesk.services.fraud import fraud_flags
 from helpdesk.services.mail import outbox
 

@@ -21,9 +21,9 @@ from helpdesk.models import (
 )
 from helpdesk.rules.subjects import clean_subject
 from helpdesk.services import ServiceError
-from helpdesk.services.casework import clean_text, log_activity, touch
+from helpdesk.services.cases.casework import clean_text, log_activity, touch
+from helpdesk.services.cases.eligibility import record_at_opening
 from helpdesk.services.core.counters import next_number
-from helpdesk.services.eligibility import record_at_opening
 from helpdesk.services.fraud import fraud_flags
 
 MAX_ORDERS = 500

@@ -19,8 +19,9 @@ from helpdesk.models import (
     Origin,
     User,
 )
-from helpdesk.services import ServiceError, attachments
-from helpdesk.services.attachments import AttachmentPolicy, Upload
+from helpdesk.services import ServiceError
+from helpdesk.services.cases import attachments
+from helpdesk.services.cases.attachments import AttachmentPolicy, Upload
 
 T = TypeVar("T")
 
