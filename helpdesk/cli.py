@@ -19,8 +19,9 @@ from helpdesk.bench_cli import bench_data_command
 from helpdesk.logging_setup import timed_job
 from helpdesk.models import Organisation, Role
 from helpdesk.sample_data import demo
-from helpdesk.services import ServiceError, accounts, search
+from helpdesk.services import ServiceError, accounts
 from helpdesk.services.mail.mail_sender import BatchResult, MailSettings, send_batch
+from helpdesk.services.tracker import search
 
 
 def register(app: Flask) -> None:
@@ -153,7 +154,7 @@ def install_defaults() -> None:
 @click.option("--agent", "agent_email", default=None, help="Only this agent's cases.")
 def end_of_day(agent_email: str | None) -> None:
     """Return every unanswered case in personal queues to the support queue (end of the day)."""
-    from helpdesk.services import handover
+    from helpdesk.services.tracker import handover
 
     agent_id = None
     if agent_email:
@@ -171,7 +172,7 @@ def end_of_day(agent_email: str | None) -> None:
 def queue_check() -> None:
     """Mail the support director about new queue alerts (a full queue, alike subjects); cron."""
     from helpdesk.models import utcnow
-    from helpdesk.services import queue_health
+    from helpdesk.services.tracker import queue_health
 
     with timed_job("queue-check") as counts:
         mailed = counts["mailed"] = queue_health.notify_director(utcnow())

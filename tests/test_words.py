@@ -37,9 +37,9 @@ from helpdesk.rules.phone_procedure import (
 from helpdesk.sample_data import demo
 from helpdesk.services import accounts
 from helpdesk.services.core.settings import REGISTRY
-from helpdesk.services.folders import EXPLANATIONS
 from helpdesk.services.mail import canned
 from helpdesk.services.mail.canned_defaults import DEFAULTS
+from helpdesk.services.tracker.folders import EXPLANATIONS
 from tests.conftest import login_as
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -39,10 +39,11 @@ from helpdesk.portal.forms import (
     category_choices,
     split_category,
 )
-from helpdesk.services import ServiceError, kb, routing
-from helpdesk.services.callers import mask_licence_key
+from helpdesk.services import ServiceError, kb
 from helpdesk.services.cases import attachments, cases
 from helpdesk.services.core import settings
+from helpdesk.services.tracker import routing
+from helpdesk.services.tracker.callers import mask_licence_key
 from helpdesk.web.access import get_attachment_or_404, get_case_or_404
 from helpdesk.web.files import request_uploads, send_attachment
 from helpdesk.web.forms import show_service_error

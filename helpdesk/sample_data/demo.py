@@ -67,13 +67,13 @@ from helpdesk.sample_data import (
     demo_routing,
     demo_searchfraud,
 )
-from helpdesk.services import sla
 from helpdesk.services.accounts import add_user
 from helpdesk.services.cases.eligibility import record_at_opening
 from helpdesk.services.core import audit
 from helpdesk.services.core.counters import next_number
 from helpdesk.services.mail import canned
 from helpdesk.services.mail.canned_defaults import DEFAULTS
+from helpdesk.services.tracker import sla
 
 DEMO_PASSWORD = "support-demo-2026"  # noqa: S105 (printed on purpose: demo only)
 MARKER = "demo_data_loaded"

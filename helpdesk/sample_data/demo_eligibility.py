@@ -25,12 +25,12 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.rules.tiers import initial_tier
-from helpdesk.services import sla
 from helpdesk.services.cases import cases
 from helpdesk.services.cases.attachments import AttachmentPolicy
 from helpdesk.services.cases.eligibility import record_at_opening
 from helpdesk.services.core import settings
 from helpdesk.services.core.counters import next_number
+from helpdesk.services.tracker import sla
 
 EVALUATOR = "dan@lakeside.example"  # evaluating for 130 days: send to Sales today
 NO_PLAN = "ben@harbortheatre.example"  # purchased 200 days ago: no active plan

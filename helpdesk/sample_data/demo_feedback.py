@@ -22,8 +22,8 @@ from helpdesk.models import (
     OutboxStatus,
     User,
 )
-from helpdesk.services import phone
 from helpdesk.services.mail import outbox
+from helpdesk.services.tracker import phone
 
 # One answer per reply mailed on a finished case, in turn (None: the customer never answered).
 REPLY_ANSWERS = [True, True, None, True, False, True, True, None, True, True, False, True]

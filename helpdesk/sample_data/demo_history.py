@@ -28,8 +28,8 @@ from helpdesk.models import (
     Origin,
     User,
 )
-from helpdesk.services import sla
 from helpdesk.services.core.counters import next_number
+from helpdesk.services.tracker import sla
 
 REASONS = {
     "Licensing": ["Key rejected", "Domain change"],

@@ -19,9 +19,9 @@ from helpdesk.models import (
     Setting,
     User,
 )
-from helpdesk.services import sla
 from helpdesk.services.cases.casework import log_activity
 from helpdesk.services.core.counters import next_number
+from helpdesk.services.tracker import sla
 
 OVERNIGHT_SUBJECT = "Voice mail: box office printer down before the matinee"
 SALES_CONTACT = {

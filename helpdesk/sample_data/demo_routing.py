@@ -31,8 +31,8 @@ from helpdesk.models import (
     RoutingRule,
     User,
 )
-from helpdesk.services import routing, sla
 from helpdesk.services.core.counters import next_number
+from helpdesk.services.tracker import routing, sla
 
 # Shown in the demo's case subjects and on the routing page.
 BILLING_TOPIC = "Billing or payment"

@@ -34,9 +34,9 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.services import ServiceError, accounts
-from helpdesk.services.callers import escape_like
 from helpdesk.services.core import audit
 from helpdesk.services.fraud import fraud
+from helpdesk.services.tracker.callers import escape_like
 
 MAX_QUERY = 100
 NAME_MAX = 200

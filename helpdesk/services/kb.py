@@ -32,7 +32,7 @@ from helpdesk.rules.canned import SLUG
 from helpdesk.rules.phone_procedure import subject_words
 from helpdesk.services import ServiceError
 from helpdesk.services.cases.casework import clean_text, committed
-from helpdesk.services.search import (
+from helpdesk.services.tracker.search import (
     _CONTROL,
     _HEADLINE_ALL,
     _HEADLINE_FRAGMENTS,

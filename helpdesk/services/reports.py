@@ -45,8 +45,8 @@ from helpdesk.models import (
 )
 from helpdesk.rules.business_hours import BusinessCalendar
 from helpdesk.rules.folders import AWAITING_AGENT, FolderSettings
-from helpdesk.services import folders, sla, team
 from helpdesk.services.core import settings
+from helpdesk.services.tracker import folders, sla, team
 
 STAFF = (Role.AGENT, Role.ADMIN)
 DEFAULT_DAYS = 30
@@ -388,7 +388,9 @@ def article_table(name: str, period: Period) -> Table:
 
 def macros_table(period: Period) -> Table:
     """Macros by uses in the period (replies sent with one, system e-mails sent by phone)."""
-    from helpdesk.services import macros  # imported here: macros builds on the case services
+    from helpdesk.services.tracker import (
+        macros,  # imported here: macros builds on the case services
+    )
 
     start, end = period.bounds(business_zone())
     rows = [

@@ -27,11 +27,12 @@ from helpdesk.models import (
 from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.rules.send_status import AfterSend
 from helpdesk.rules.tier_fit import can_take
-from helpdesk.services import ServiceError, kb, tracker
+from helpdesk.services import ServiceError, kb
 from helpdesk.services.cases import attachments, cases, feedback
-from helpdesk.services.folders import TITLES
 from helpdesk.services.fraud import fraud_flags
 from helpdesk.services.mail import inbound
+from helpdesk.services.tracker import tracker
+from helpdesk.services.tracker.folders import TITLES
 from helpdesk.tracker.billing_case import billing_case_context, composer_form_class
 from helpdesk.tracker.blueprint import CASE_READERS, STAFF, bp
 from helpdesk.tracker.case_eligibility import eligibility_context

@@ -22,10 +22,10 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.eligibility import SupportLevel
-from helpdesk.services import phone
 from helpdesk.services.cases import cases, clone
 from helpdesk.services.cases.eligibility import at_opening
 from helpdesk.services.mail import inbound
+from helpdesk.services.tracker import phone
 from helpdesk.web.links import mail_link
 from tests.factories import make_order, make_organisation, make_user
 

@@ -31,7 +31,8 @@ from helpdesk.models import (
 )
 from helpdesk.rules.phone_procedure import Issue
 from helpdesk.sample_data import demo
-from helpdesk.services import ServiceError, phone
+from helpdesk.services import ServiceError
+from helpdesk.services.tracker import phone
 from tests.conftest import as_user, csrf_from, login_as
 from tests.factories import make_case, make_order, make_organisation, make_user
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from helpdesk.models import ActivityKind, Case, Origin, User, utcnow
 from helpdesk.services import ServiceError
 from helpdesk.services.cases.casework import committed, log_activity, touch
-from helpdesk.services.phone import ESTIMATE_MAX_MINUTES, OS_MAX, PHONE_MAX, VERSION_MAX
+from helpdesk.services.tracker.phone import ESTIMATE_MAX_MINUTES, OS_MAX, PHONE_MAX, VERSION_MAX
 
 # How each origin reads on the case page and its timeline.
 ORIGIN_LABELS: dict[Origin, str] = {

@@ -105,14 +105,14 @@ def _sweep_mail(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
 
 
 def _queue_check(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
-    from helpdesk.services import queue_health
+    from helpdesk.services.tracker import queue_health
 
     mailed = queue_health.notify_director(now)
     return Outcome(f"{mailed} new queue alerts mailed.", {"mailed": mailed})
 
 
 def _end_of_day(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
-    from helpdesk.services import handover
+    from helpdesk.services.tracker import handover
 
     moved = handover.end_of_day(None)
     return Outcome(f"{moved} unanswered cases returned to the support queue.", {"returned": moved})
@@ -233,7 +233,7 @@ def run_due(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> list[Run]:
     """Run every enabled job whose current tick nobody ran yet; `now` fixes the clock (tests)."""
-    from helpdesk.services import sla
+    from helpdesk.services.tracker import sla
 
     jobs = [job for job in jobs if job.enabled(current_app.config)]
     seen = ensure_rows(jobs)
@@ -343,7 +343,7 @@ class JobStatus:
 
 def statuses(now: datetime | None = None, jobs: Iterable[Job] = JOBS) -> list[JobStatus]:
     """Every job with its last run and its next run by the schedule."""
-    from helpdesk.services import sla
+    from helpdesk.services.tracker import sla
 
     now = now or utcnow()
     calendar = sla.current_calendar(now)

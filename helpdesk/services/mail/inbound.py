@@ -53,13 +53,14 @@ from helpdesk.rules.inbound import ParsedMail, ParseError, parse, reply_text
 from helpdesk.rules.mail_auth import SenderCheck, check_sender, trusted_ids
 from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.uploads import HEAD_BYTES, upload_problem
-from helpdesk.services import ServiceError, queue_health
+from helpdesk.services import ServiceError
 from helpdesk.services.cases import attachments, cases
 from helpdesk.services.cases.attachments import AttachmentPolicy, Upload, store_uploads
 from helpdesk.services.cases.casework import committed, log_activity, touch
 from helpdesk.services.core import audit, settings
 from helpdesk.services.core.counters import next_number
 from helpdesk.services.mail import outbox
+from helpdesk.services.tracker import queue_health
 
 HOW_TO_TEMPLATE = "how_to_open_case"  # the answer to a stranger's e-mail
 HOW_TO_SUBJECT = "How to open a support case"

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from helpdesk.clock import clock
 from helpdesk.extensions import db
 from helpdesk.models import Case, Counter
-from helpdesk.services import search  # noqa: F401  (its listeners first: the bump comes last)
 from helpdesk.services.core.counters import next_number
+from helpdesk.services.tracker import search  # noqa: F401  (its listeners first: the bump comes last)
 
 COUNTER = "case_changes"
 _TOUCHED = "case_changes_pending"

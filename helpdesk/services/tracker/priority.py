@@ -19,9 +19,10 @@ from helpdesk.models import (
 )
 from helpdesk.rules import priority as rules
 from helpdesk.rules.business_hours import to_local
-from helpdesk.services import ServiceError, sla
+from helpdesk.services import ServiceError
 from helpdesk.services.cases.casework import touch
 from helpdesk.services.core import audit
+from helpdesk.services.tracker import sla
 
 SETTING_KEY = "priority_weights"
 SUMMARY_MAX = 500

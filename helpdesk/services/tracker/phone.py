@@ -40,9 +40,8 @@ from helpdesk.rules.phone_procedure import (
 )
 from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.tiers import initial_tier
-from helpdesk.services import ServiceError, callers, macros, sla
+from helpdesk.services import ServiceError
 from helpdesk.services.accounts import normalise_email
-from helpdesk.services.callers import Account, Person
 from helpdesk.services.cases import cases
 from helpdesk.services.cases.casework import clean_text, committed, log_activity, touch
 from helpdesk.services.cases.eligibility import record_at_opening
@@ -50,6 +49,8 @@ from helpdesk.services.core.counters import next_number
 from helpdesk.services.fraud import fraud_flags
 from helpdesk.services.mail import outbox
 from helpdesk.services.mail.canned import render as render_canned
+from helpdesk.services.tracker import callers, macros, sla
+from helpdesk.services.tracker.callers import Account, Person
 from helpdesk.web.links import mail_link
 
 PRIORITY_RANGE = range(-50, 101)

@@ -32,10 +32,10 @@ from helpdesk.models import (
 from helpdesk.rules import macros as rules
 from helpdesk.rules import priority as priority_rules
 from helpdesk.services import ServiceError
-from helpdesk.services.callers import escape_like
 from helpdesk.services.cases.casework import clean_text, committed, log_activity, touch
 from helpdesk.services.core import audit
 from helpdesk.services.mail import canned
+from helpdesk.services.tracker.callers import escape_like
 from helpdesk.web.links import mail_link
 
 TITLE_MAX = canned.TITLE_MAX
@@ -275,7 +275,7 @@ def _apply_step(agent: User, case: Case, macro: CannedResponse, step: rules.Step
 
 
 def _set_status(agent: User, case: Case, status: str, now) -> str:
-    from helpdesk.services import tracker  # imported here: tracker sends with macros
+    from helpdesk.services.tracker import tracker  # imported here: tracker sends with macros
 
     # The same change, and the same timeline words, as the status chosen beside "Send".
     tracker._set_status_after_send(agent, case, CaseStatus(status), now, answered=False)
@@ -300,7 +300,7 @@ def _classify(case: Case, case_type_id: int, reason_id: int | None) -> str:
 
 
 def _add_factor(agent: User, case: Case, code: str, now) -> str:
-    from helpdesk.services import priority  # imported here: priority builds on casework too
+    from helpdesk.services.tracker import priority  # imported here: priority builds on casework too
 
     factors = [*(case.priority_factors or []), code]
     previous = case.priority_score
@@ -318,7 +318,7 @@ def _add_factor(agent: User, case: Case, code: str, now) -> str:
 
 
 def _assign(agent: User, case: Case, assignee_id: int, now) -> str:
-    from helpdesk.services import tracker  # imported here: tracker sends with macros
+    from helpdesk.services.tracker import tracker  # imported here: tracker sends with macros
 
     try:
         assignee = tracker._check_assignee(assignee_id)

@@ -28,7 +28,7 @@ from helpdesk.models import (
 )
 from helpdesk.rules.send_status import AfterSend, SendRefused, status_after_send
 from helpdesk.rules.tier_fit import can_take, staff_tier
-from helpdesk.services import ServiceError, routing
+from helpdesk.services import ServiceError
 from helpdesk.services.cases import attachments
 from helpdesk.services.cases.attachments import AttachmentPolicy, Upload
 from helpdesk.services.cases.cases import BODY_MAX
@@ -42,6 +42,7 @@ from helpdesk.services.cases.casework import (
 )
 from helpdesk.services.core import audit
 from helpdesk.services.mail import outbox
+from helpdesk.services.tracker import routing
 
 STAFF_ROLES = (Role.AGENT, Role.ADMIN)
 PRIORITY_RANGE = range(-50, 101)
@@ -89,7 +90,7 @@ def agent_message(
     directly. With a macro (the agent's own or a shared one) its actions apply in the same
     transaction; a status chosen beside "Send" wins over the macro's.
     """
-    from helpdesk.services import macros  # imported here: macros builds on this module
+    from helpdesk.services.tracker import macros  # imported here: macros builds on this module
 
     is_reply = kind == MessageKind.REPLY
     try:
