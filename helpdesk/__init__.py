@@ -73,7 +73,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from helpdesk.services.accounts import load_session_user
+    from helpdesk.services.accounts.accounts import load_session_user
 
     login_manager.user_loader(load_session_user)
 

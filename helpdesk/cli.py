@@ -19,7 +19,8 @@ from helpdesk.bench_cli import bench_data_command
 from helpdesk.logging_setup import timed_job
 from helpdesk.models import Organisation, Role
 from helpdesk.sample_data import demo
-from helpdesk.services import ServiceError, accounts
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import accounts
 from helpdesk.services.mail.mail_sender import BatchResult, MailSettings, send_batch
 from helpdesk.services.tracker import search
 

@@ -35,7 +35,7 @@ from helpdesk.rules.phone_procedure import (
     recommend,
 )
 from helpdesk.sample_data import demo
-from helpdesk.services import accounts
+from helpdesk.services.accounts import accounts
 from helpdesk.services.core.settings import REGISTRY
 from helpdesk.services.mail import canned
 from helpdesk.services.mail.canned_defaults import DEFAULTS

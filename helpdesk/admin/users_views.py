@@ -19,7 +19,8 @@ from helpdesk.admin.forms import (
 from helpdesk.admin.views import bp
 from helpdesk.extensions import db
 from helpdesk.models import Role, User
-from helpdesk.services import ServiceError, staff_admin
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import staff_admin
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import render_page_or_fragment
 from helpdesk.web.links import mail_link

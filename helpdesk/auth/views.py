@@ -29,7 +29,8 @@ from helpdesk.auth.forms import (
 )
 from helpdesk.extensions import limiter
 from helpdesk.i18n import N_
-from helpdesk.services import ServiceError, accounts
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import accounts
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.home import home_url
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment

@@ -67,7 +67,7 @@ from helpdesk.sample_data import (
     demo_routing,
     demo_searchfraud,
 )
-from helpdesk.services.accounts import add_user
+from helpdesk.services.accounts.accounts import add_user
 from helpdesk.services.cases.eligibility import record_at_opening
 from helpdesk.services.core import audit
 from helpdesk.services.core.counters import next_number

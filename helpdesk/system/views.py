@@ -24,7 +24,8 @@ from wtforms.fields.choices import SelectChoice
 from helpdesk.extensions import db
 from helpdesk.models import Organisation, Role
 from helpdesk.rules.numbers import parse_int
-from helpdesk.services import ServiceError, accounts, customer_accounts, customers
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import accounts, customer_accounts, customers
 from helpdesk.services.fraud import fraud
 from helpdesk.system.forms import (
     BlockCardForm,

@@ -28,7 +28,8 @@ from helpdesk.models import (
     User,
     Visibility,
 )
-from helpdesk.services import accounts, kb
+from helpdesk.services import kb
+from helpdesk.services.accounts import accounts
 from helpdesk.services.cases import feedback
 from tests.factories import REGISTRATION_TOKEN, make_pending_registration
 

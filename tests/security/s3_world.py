@@ -33,7 +33,7 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.sample_data import demo
-from helpdesk.services import accounts
+from helpdesk.services.accounts import accounts
 from helpdesk.services.cases import feedback
 from tests.conftest import _empty_all_tables, login_as
 from tests.factories import REGISTRATION_TOKEN, make_held_reply, make_pending_registration

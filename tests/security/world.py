@@ -45,7 +45,8 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.network import network_range
-from helpdesk.services import accounts, kb
+from helpdesk.services import kb
+from helpdesk.services.accounts import accounts
 from helpdesk.services.cases import attachments, feedback
 from helpdesk.services.cases.attachments import AttachmentPolicy, Upload
 from helpdesk.services.mail import outbox

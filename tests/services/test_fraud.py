@@ -25,7 +25,8 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.rules.cards import card_fingerprint
-from helpdesk.services import ServiceError, accounts
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import accounts
 from helpdesk.services.fraud import fraud
 from tests.factories import make_organisation, make_user
 

@@ -16,7 +16,7 @@ from helpdesk.models import (
     SeenAddress,
 )
 from helpdesk.rules.cards import card_fingerprint
-from helpdesk.services import accounts
+from helpdesk.services.accounts import accounts
 from helpdesk.services.cases import cases, clone
 from helpdesk.services.fraud import fraud
 from helpdesk.services.fraud.fraud_flags import flagged_condition, flags_for_cases

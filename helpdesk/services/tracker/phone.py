@@ -41,7 +41,7 @@ from helpdesk.rules.phone_procedure import (
 from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.tiers import initial_tier
 from helpdesk.services import ServiceError
-from helpdesk.services.accounts import normalise_email
+from helpdesk.services.accounts.accounts import normalise_email
 from helpdesk.services.cases import cases
 from helpdesk.services.cases.casework import clean_text, committed, log_activity, touch
 from helpdesk.services.cases.eligibility import record_at_opening

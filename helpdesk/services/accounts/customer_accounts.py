@@ -15,9 +15,10 @@ from sqlalchemy.exc import IntegrityError
 
 from helpdesk.extensions import db
 from helpdesk.models import BlockedAttemptKind, Contact, Organisation, Role, User
-from helpdesk.services import ServiceError, accounts
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import accounts
+from helpdesk.services.accounts.customers import phone_number
 from helpdesk.services.core import audit
-from helpdesk.services.customers import phone_number
 from helpdesk.services.fraud import fraud
 from helpdesk.services.mail.outbox import queue_mail
 

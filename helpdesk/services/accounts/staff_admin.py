@@ -12,7 +12,8 @@ from typing import Any
 
 from helpdesk.extensions import db
 from helpdesk.models import AgentStatus, Role, User
-from helpdesk.services import ServiceError, accounts
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import accounts
 from helpdesk.services.core import audit
 from helpdesk.services.mail.outbox import queue_mail
 

@@ -33,7 +33,8 @@ from helpdesk.models import (
     SeenAddress,
     User,
 )
-from helpdesk.services import ServiceError, accounts
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import accounts
 from helpdesk.services.core import audit
 from helpdesk.services.fraud import fraud
 from helpdesk.services.tracker.callers import escape_like

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import ActivityKind, Case, Contact, Organisation, User, utcnow
 from helpdesk.services import ServiceError
-from helpdesk.services.accounts import normalise_email
+from helpdesk.services.accounts.accounts import normalise_email
+from helpdesk.services.accounts.customers import phone_number
 from helpdesk.services.cases.casework import committed, log_activity, touch
 from helpdesk.services.core import audit
-from helpdesk.services.customers import phone_number
 
 NAME_MAX = 120
 POSITION_MAX = 120
