@@ -123,7 +123,7 @@ def search_reindex(batch: int) -> None:
     with click.progressbar(length=count, label="Indexing cases") as bar:
         done = search.reindex_all(batch, on_batch=bar.update)
     click.echo(f"Indexed {done} cases.")
-    from helpdesk.services import kb
+    from helpdesk.services.helpcentre import kb
 
     click.echo(f"Indexed {kb.reindex_all_articles()} help articles.")
 

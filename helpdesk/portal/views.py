@@ -39,9 +39,10 @@ from helpdesk.portal.forms import (
     category_choices,
     split_category,
 )
-from helpdesk.services import ServiceError, kb
+from helpdesk.services import ServiceError
 from helpdesk.services.cases import attachments, cases
 from helpdesk.services.core import settings
+from helpdesk.services.helpcentre import kb
 from helpdesk.services.tracker import routing
 from helpdesk.services.tracker.callers import mask_licence_key
 from helpdesk.web.access import get_attachment_or_404, get_case_or_404

@@ -27,9 +27,10 @@ from helpdesk.models import (
 from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.rules.send_status import AfterSend
 from helpdesk.rules.tier_fit import can_take
-from helpdesk.services import ServiceError, kb
+from helpdesk.services import ServiceError
 from helpdesk.services.cases import attachments, cases, feedback
 from helpdesk.services.fraud import fraud_flags
+from helpdesk.services.helpcentre import kb
 from helpdesk.services.mail import inbound
 from helpdesk.services.tracker import tracker
 from helpdesk.services.tracker.folders import TITLES

@@ -25,7 +25,7 @@ from helpdesk.models import (
 )
 from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.tiers import initial_tier
-from helpdesk.services import ServiceError, kb
+from helpdesk.services import ServiceError
 from helpdesk.services.cases import attachments
 from helpdesk.services.cases.attachments import AttachmentPolicy, Upload
 from helpdesk.services.cases.casework import (
@@ -39,6 +39,7 @@ from helpdesk.services.cases.casework import (
 from helpdesk.services.cases.eligibility import record_at_opening
 from helpdesk.services.core.counters import next_number
 from helpdesk.services.fraud import fraud_flags
+from helpdesk.services.helpcentre import kb
 from helpdesk.services.mail import outbox
 from helpdesk.services.tracker import priority, queue_health, routing, sla
 

@@ -115,7 +115,7 @@ def add_message(
     db.session.add(message)
     db.session.flush()
     if kind == MessageKind.REPLY and author.is_staff:
-        from helpdesk.services import kb  # imported here: kb builds on this module
+        from helpdesk.services.helpcentre import kb  # imported here: kb builds on this module
 
         kb.count_links(body)  # issue 7: how often each help article answered a customer
     if uploads:

@@ -14,7 +14,7 @@ from helpdesk.rules import canned as rules
 from helpdesk.services import ServiceError
 from helpdesk.services.cases.casework import clean_text, committed
 from helpdesk.services.core import audit
-from helpdesk.services.kb import article_url
+from helpdesk.services.helpcentre.kb import article_url
 from helpdesk.services.mail.canned_defaults import DEFAULTS
 
 TITLE_MAX = 120

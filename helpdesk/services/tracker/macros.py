@@ -127,7 +127,9 @@ def _public_article(slug: str | None) -> Article | None:
 
 
 def _suggested_links(case: Case) -> str:
-    from helpdesk.services import kb  # imported here: kb builds on casework like this module
+    from helpdesk.services.helpcentre import (
+        kb,  # imported here: kb builds on casework like this module
+    )
 
     articles = kb.suggest_articles(f"{case.subject} {case.body}"[:2000], limit=SUGGESTED_LINKS)
     if not articles:  # as the phone procedure does: point to where every answer starts
@@ -214,7 +216,9 @@ def link_article(macro: CannedResponse, body: str) -> tuple[str, str | None]:
     article = _public_article(rules.read_actions(macro.actions).article_slug)
     if article is None:
         return body, None
-    from helpdesk.services import kb  # imported here: kb builds on casework like this module
+    from helpdesk.services.helpcentre import (
+        kb,  # imported here: kb builds on casework like this module
+    )
 
     link = kb.article_url(article.slug)
     if link in body:

@@ -36,7 +36,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Case, CaseStatus, Contact, Message, Organisation, User
 
 SEARCH_TABLE = "case_search"
-ARTICLE_SEARCH_TABLE = "article_search"  # migration 0005, kept by helpdesk.services.kb
+ARTICLE_SEARCH_TABLE = "article_search"  # migration 0005, kept by helpdesk.services.helpcentre.kb
 CONTACT_SEARCH_TABLE = "contact_search"  # migration 0016
 _INDEX_TABLES = {SEARCH_TABLE, ARTICLE_SEARCH_TABLE, CONTACT_SEARCH_TABLE}
 # FTS5 keeps a virtual table's data in these shadow tables.
