@@ -15,7 +15,7 @@ from helpdesk.models import Role, utcnow
 from helpdesk.reports.charts import billing_charts, dashboard_charts, support_charts
 from helpdesk.reports.export import csv_response
 from helpdesk.reports.forms import PeriodForm
-from helpdesk.services import reports
+from helpdesk.services.reports import reports
 from helpdesk.services.tracker import folders, sla
 from helpdesk.tracker.common import folder_settings, signature
 

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from helpdesk.extensions import db
 from helpdesk.models import Case, Feedback, OutboxMail, utcnow
 from helpdesk.sample_data import demo
-from helpdesk.services import feedback_report, reports
+from helpdesk.services.reports import feedback_report, reports
 from tests.browser.axe import run_axe
 
 AGENT = demo.STAFF[1]  # Lena Lind, tier 1

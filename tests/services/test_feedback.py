@@ -21,10 +21,10 @@ from helpdesk.models import (
     Visibility,
 )
 from helpdesk.rules.feedback import Outcome
-from helpdesk.services import feedback_report
 from helpdesk.services.cases import feedback
 from helpdesk.services.mail import canned, outbox
-from helpdesk.services.reports import Period
+from helpdesk.services.reports import feedback_report
+from helpdesk.services.reports.reports import Period
 from helpdesk.services.tracker import phone, tracker
 from tests.factories import make_case, make_user
 

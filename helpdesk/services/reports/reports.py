@@ -458,7 +458,7 @@ FEEDBACK_TABLES = ("solved-agents", "solved-emails", "solved-articles")
 
 def feedback_table(name: str, period: Period) -> Table:
     """A "Did this solve it?" table (per agent, system e-mail or help article)."""
-    from helpdesk.services import feedback_report  # imported here: it builds on this module
+    from helpdesk.services.reports import feedback_report  # imported here: it builds on this module
 
     return feedback_report.TABLES[name](period)
 

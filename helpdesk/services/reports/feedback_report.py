@@ -11,7 +11,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Article, CannedResponse, Feedback, FeedbackArticle, User
 from helpdesk.rules.feedback import often_unsolved, solved_percent
 from helpdesk.services.core import settings
-from helpdesk.services.reports import Period, Table, _count_if, _in_period
+from helpdesk.services.reports.reports import Period, Table, _count_if, _in_period
 
 ROWS_MAX = 50
 FLAG = "Often does not solve it"
