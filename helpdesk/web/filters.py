@@ -11,8 +11,8 @@ from helpdesk.formatting import ago, money, number, when, zone_label, zone_name
 from helpdesk.i18n import current_locale
 from helpdesk.rules.folders import CaseStatus
 from helpdesk.services.core import settings
+from helpdesk.services.mail.links import mail_link
 from helpdesk.services.tracker import folders, sla
-from helpdesk.web.links import mail_link
 
 __all__ = ["ago", "money", "number", "when", "zone_label", "zone_name"]
 

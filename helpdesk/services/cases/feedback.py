@@ -35,7 +35,7 @@ from helpdesk.rules import feedback as rules
 from helpdesk.rules.canned import SLUG
 from helpdesk.rules.feedback import Outcome
 from helpdesk.services.core import settings
-from helpdesk.web.links import mail_link
+from helpdesk.services.mail.links import mail_link
 
 SALT = "did-this-solve-it"
 REPLY_TEMPLATE = "agent_replied"  # a public reply

@@ -32,6 +32,7 @@ from helpdesk.rules.canned import SLUG
 from helpdesk.rules.phone_procedure import subject_words
 from helpdesk.services import ServiceError
 from helpdesk.services.cases.casework import clean_text, committed
+from helpdesk.services.mail.links import mail_link
 from helpdesk.services.tracker.search import (
     _CONTROL,
     _HEADLINE_ALL,
@@ -42,7 +43,6 @@ from helpdesk.services.tracker.search import (
     marked_html,
     parse_query,
 )
-from helpdesk.web.links import mail_link
 
 TITLE_MAX = 200
 BODY_MAX = 100_000

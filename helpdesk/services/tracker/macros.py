@@ -35,8 +35,8 @@ from helpdesk.services import ServiceError
 from helpdesk.services.cases.casework import clean_text, committed, log_activity, touch
 from helpdesk.services.core import audit
 from helpdesk.services.mail import canned
+from helpdesk.services.mail.links import mail_link
 from helpdesk.services.tracker.callers import escape_like
-from helpdesk.web.links import mail_link
 
 TITLE_MAX = canned.TITLE_MAX
 BODY_MAX = canned.BODY_MAX

@@ -49,9 +49,9 @@ from helpdesk.services.core.counters import next_number
 from helpdesk.services.fraud import fraud_flags
 from helpdesk.services.mail import outbox
 from helpdesk.services.mail.canned import render as render_canned
+from helpdesk.services.mail.links import mail_link
 from helpdesk.services.tracker import callers, macros, sla
 from helpdesk.services.tracker.callers import Account, Person
-from helpdesk.web.links import mail_link
 
 PRIORITY_RANGE = range(-50, 101)
 ESTIMATE_MAX_MINUTES = 100_000
