@@ -42,6 +42,9 @@ class Config:
     RATELIMIT_STRATEGY = "fixed-window"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
+    # If the shared storage (Redis) goes away, each process counts on its own until it is back
+    # (retried with back-off): logins stay limited, and never fail with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
     LOGIN_LIMIT_PER_IP = "20 per minute"
     REGISTER_LIMIT_PER_IP = "10 per hour"

@@ -281,3 +281,28 @@ def test_parallel_bad_logins_under_two_workers_get_exactly_the_limit(
 
     # Let through means the password was checked and refused (200, the form again).
     assert Counter(statuses) == {200: LOGIN_LIMIT, 429: ATTEMPTS - LOGIN_LIMIT}
+
+
+def test_with_redis_gone_logins_are_still_answered_and_still_limited(tmp_path, account_database):
+    """Nothing listens on port 1: every worker falls back to counting alone, never a 500."""
+    url, email = account_database
+    server = GunicornServer(
+        tmp_path,
+        {
+            "HELPDESK_ENV": "production",
+            "DATABASE_URL": url,
+            "SECRET_KEY": "limits-test-secret",
+            "HELPDESK_CARD_HASH_KEY": "limits-test-card-key",
+            "HELPDESK_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
+            "HELPDESK_LOGIN_LIMIT_PER_ACCOUNT": f"{LOGIN_LIMIT} per day",
+            "HELPDESK_ATTACHMENT_DIR": str(tmp_path / "attachments"),
+        },
+        workers=1,  # one process, so its own count is the exact limit
+    )
+    try:
+        server.wait_until_ready()
+        cookie, token = _login_form(server.port)
+        statuses = [_post_bad_login(server.port, cookie, token, email) for _ in range(8)]
+    finally:
+        server.stop()
+    assert statuses == [200] * LOGIN_LIMIT + [429] * (8 - LOGIN_LIMIT)
