@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from helpdesk import create_app
 from helpdesk.extensions import db
 from helpdesk.models import Case, Payment, PaymentMethod, Role, Setting, User
-from helpdesk.services import accounts, bench_data
+from helpdesk.sample_data import bench_data
+from helpdesk.services.accounts import accounts
 from helpdesk.web.paging import PER_PAGE
 
 MARKER = "bench_fixtures"

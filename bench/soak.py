@@ -42,7 +42,7 @@ POSTGRES = os.environ.get(
 )
 SECRET_KEY = secrets.token_hex(32)  # one per run, shared by both workers (same sessions)
 CARD_KEY = secrets.token_hex(32)
-PASSWORD = "support-demo-2026"  # noqa: S105 (the demo logins', helpdesk.services.demo)
+PASSWORD = "support-demo-2026"  # noqa: S105 (the demo logins', helpdesk.sample_data.demo)
 CUSTOMERS = [  # demo customers whose plan lets them open cases
     "anna@northwind.example",
     "cara@cedarbooks.example",
@@ -348,7 +348,7 @@ def prepare(database_url: str, tmp_dir: str) -> None:
 
     from helpdesk import create_app
     from helpdesk.extensions import db
-    from helpdesk.services import demo
+    from helpdesk.sample_data import demo
 
     app = create_app(app_config(database_url, tmp_dir))
     with app.app_context():

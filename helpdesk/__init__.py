@@ -58,7 +58,7 @@ def _init_extensions(app: Flask) -> None:
     from helpdesk import models  # noqa: F401  (registers every table on the metadata)
 
     # Their session listeners keep the search index and the live polls' change stamp current.
-    from helpdesk.services import change_stamp, search  # noqa: F401
+    from helpdesk.services.tracker import change_stamp, search  # noqa: F401
 
     clock.init_app(app)
     db.init_app(app)
@@ -73,7 +73,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from helpdesk.services.accounts import load_session_user
+    from helpdesk.services.accounts.accounts import load_session_user
 
     login_manager.user_loader(load_session_user)
 

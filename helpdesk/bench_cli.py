@@ -7,7 +7,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from helpdesk.services import bench_data
+from helpdesk.sample_data import bench_data
 
 
 @click.command("bench-data")

@@ -18,8 +18,11 @@ from flask.cli import with_appcontext
 from helpdesk.bench_cli import bench_data_command
 from helpdesk.logging_setup import timed_job
 from helpdesk.models import Organisation, Role
-from helpdesk.services import ServiceError, accounts, demo, search
-from helpdesk.services.mail_sender import BatchResult, MailSettings, send_batch
+from helpdesk.sample_data import demo
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import accounts
+from helpdesk.services.mail.mail_sender import BatchResult, MailSettings, send_batch
+from helpdesk.services.tracker import search
 
 
 def register(app: Flask) -> None:
@@ -120,7 +123,7 @@ def search_reindex(batch: int) -> None:
     with click.progressbar(length=count, label="Indexing cases") as bar:
         done = search.reindex_all(batch, on_batch=bar.update)
     click.echo(f"Indexed {done} cases.")
-    from helpdesk.services import kb
+    from helpdesk.services.helpcentre import kb
 
     click.echo(f"Indexed {kb.reindex_all_articles()} help articles.")
 
@@ -131,7 +134,7 @@ def search_reindex(batch: int) -> None:
 def rerender_markup(batch: int) -> None:
     """Rebuild the stored HTML of cases, messages and articles from their text (after an
     upgrade that changed how text is made safe); a second run changes nothing."""
-    from helpdesk.services import rerender
+    from helpdesk.services.core import rerender
 
     for count in rerender.rerender_all(batch):
         click.echo(f"{count.table}: {count.checked} checked, {count.rewritten} rewritten.")
@@ -141,7 +144,7 @@ def rerender_markup(batch: int) -> None:
 @with_appcontext
 def install_defaults() -> None:
     """Install any of the eight standard system e-mails that are missing (edited ones are kept)."""
-    from helpdesk.services import canned
+    from helpdesk.services.mail import canned
 
     added = canned.seed_defaults()
     click.echo(f"{added} system e-mail{'' if added == 1 else 's'} added.")
@@ -152,7 +155,7 @@ def install_defaults() -> None:
 @click.option("--agent", "agent_email", default=None, help="Only this agent's cases.")
 def end_of_day(agent_email: str | None) -> None:
     """Return every unanswered case in personal queues to the support queue (end of the day)."""
-    from helpdesk.services import handover
+    from helpdesk.services.tracker import handover
 
     agent_id = None
     if agent_email:
@@ -170,7 +173,7 @@ def end_of_day(agent_email: str | None) -> None:
 def queue_check() -> None:
     """Mail the support director about new queue alerts (a full queue, alike subjects); cron."""
     from helpdesk.models import utcnow
-    from helpdesk.services import queue_health
+    from helpdesk.services.tracker import queue_health
 
     with timed_job("queue-check") as counts:
         mailed = counts["mailed"] = queue_health.notify_director(utcnow())
@@ -264,7 +267,7 @@ def _outcome(mail) -> str:
 @click.argument("source", type=click.File("rb"), default="-")
 def ingest_mail(source) -> None:
     """Read one e-mail from standard input (an MTA pipe) and route it; exit 0 once stored."""
-    from helpdesk.services import inbound
+    from helpdesk.services.mail import inbound
 
     raw = source.read()
     _arm_test_pause()
@@ -282,7 +285,7 @@ def ingest_mail(source) -> None:
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
 def fetch_mail(limit: int) -> None:
     """Poll the HELPDESK_IMAP_* mailbox; each message is deleted there once it is stored."""
-    from helpdesk.services import inbound
+    from helpdesk.services.mail import inbound
 
     with timed_job("fetch-mail") as counts:
         counts["resumed"] = _sweep(limit)  # first: an unreachable mailbox must not keep mail
@@ -308,7 +311,7 @@ def sweep_mail(limit: int) -> None:
 
 
 def _sweep(limit: int) -> int:
-    from helpdesk.services import inbound
+    from helpdesk.services.mail import inbound
 
     resumed = inbound.sweep_stuck_mail(limit=limit)
     for mail in resumed:
@@ -375,7 +378,7 @@ def _arm_test_pause() -> None:
 def charge_recurring(now_text: str | None) -> None:
     """Charge every recurring payment period due by now, once each (safe to run twice; cron)."""
     from helpdesk.models import utcnow
-    from helpdesk.services import recurring_charges
+    from helpdesk.services.billing import recurring_charges
 
     now = _parse_utc(now_text) if now_text else utcnow()
     with timed_job("charge-recurring") as counts:
@@ -406,7 +409,7 @@ def charge_recurring(now_text: str | None) -> None:
 def worker(once: bool, interval: float, now_text: str | None) -> None:
     """Run every periodic job on its schedule (mail, queue health, end of day, charges...)."""
     from helpdesk.models import utcnow
-    from helpdesk.services import jobs
+    from helpdesk.services.core import jobs
 
     if now_text and not once:
         raise click.UsageError("--now goes with --once: a loop on a stopped clock would idle.")

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from helpdesk.extensions import db
 from helpdesk.models import utcnow
-from helpdesk.services import settings
+from helpdesk.services.core import settings
 
 DEFAULT_LOCALE = "en"
 FALLBACK_ZONE = "America/Denver"

@@ -5,7 +5,7 @@ from flask import current_app
 
 from alembic import context
 
-from helpdesk.services.search import include_name
+from helpdesk.services.tracker.search import include_name
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.

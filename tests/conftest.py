@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from helpdesk import clock, create_app
 from helpdesk.extensions import db, limiter
 from helpdesk.models import User
-from helpdesk.services import accounts
+from helpdesk.services.accounts import accounts
 
 PG_SERVER_URL = os.environ.get("HELPDESK_TEST_DATABASE_URL")
 

@@ -22,7 +22,7 @@ from helpdesk.models import (
 )
 from helpdesk.rules.eligibility import OrderFacts, SupportLevel, account_eligibility
 from helpdesk.rules.folders import CaseClock, Folder, FolderSettings, folder_of
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 from tests.conftest import post_form
 
 

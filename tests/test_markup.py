@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from helpdesk.web.markup import render_markup
+from helpdesk.markup import render_markup
 
 PAYLOADS = [
     "<script>alert(1)</script>",

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from helpdesk import create_app
 from helpdesk.extensions import db
 from helpdesk.rules.network import address_key, network_range
-from helpdesk.services.search import search_cases, search_contacts
+from helpdesk.services.tracker.search import search_cases, search_contacts
 from tests.conftest import config_for_tests, throwaway_database
 
 AT = "2026-11-01 09:00:00"

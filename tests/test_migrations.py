@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 
 from helpdesk import create_app
 from helpdesk.extensions import db
-from helpdesk.services.search import include_name
+from helpdesk.services.tracker.search import include_name
 from tests.conftest import config_for_tests, throwaway_database
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import Article, Case, Message, MessageKind, Origin
-from helpdesk.services import kb
-from helpdesk.web.markup import render_markup
+from helpdesk.services.helpcentre import kb
 from tests.factories import make_case, make_organisation
 
 TYPED = "**Reset** the router, see https://help.example.com/router"

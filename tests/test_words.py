@@ -34,10 +34,12 @@ from helpdesk.rules.phone_procedure import (
     Issue,
     recommend,
 )
-from helpdesk.services import accounts, canned, demo
-from helpdesk.services.canned_defaults import DEFAULTS
-from helpdesk.services.folders import EXPLANATIONS
-from helpdesk.services.settings import REGISTRY
+from helpdesk.sample_data import demo
+from helpdesk.services.accounts import accounts
+from helpdesk.services.core.settings import REGISTRY
+from helpdesk.services.mail import canned
+from helpdesk.services.mail.canned_defaults import DEFAULTS
+from helpdesk.services.tracker.folders import EXPLANATIONS
 from tests.conftest import login_as
 
 ROOT = Path(__file__).resolve().parent.parent

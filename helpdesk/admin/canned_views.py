@@ -12,7 +12,8 @@ from helpdesk.admin.views import bp
 from helpdesk.extensions import db
 from helpdesk.models import CannedResponse, Role
 from helpdesk.rules.canned import VARIABLES
-from helpdesk.services import ServiceError, canned
+from helpdesk.services import ServiceError
+from helpdesk.services.mail import canned
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment

@@ -13,7 +13,8 @@ from helpdesk.admin.responses import page_or_fragment
 from helpdesk.admin.views import bp
 from helpdesk.extensions import db
 from helpdesk.models import CaseType, Role
-from helpdesk.services import ServiceError, catalogue
+from helpdesk.services import ServiceError
+from helpdesk.services.cases import catalogue
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request
 

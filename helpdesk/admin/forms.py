@@ -24,7 +24,9 @@ from wtforms.widgets import CheckboxInput, EmailInput, ListWidget, NumberInput, 
 
 from helpdesk.models import Role
 from helpdesk.rules.numbers import optional_int
-from helpdesk.services import accounts, catalogue, settings, staff_admin
+from helpdesk.services.accounts import accounts, staff_admin
+from helpdesk.services.cases import catalogue
+from helpdesk.services.core import settings
 from helpdesk.web.forms import DateField
 
 WEEKDAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from helpdesk.admin.views import bp
 from helpdesk.clock import clock
 from helpdesk.models import Role
-from helpdesk.services import jobs
+from helpdesk.services.core import jobs
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import render_page_or_fragment
 

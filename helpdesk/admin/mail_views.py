@@ -13,7 +13,8 @@ from helpdesk import i18n
 from helpdesk.admin.views import bp
 from helpdesk.extensions import db
 from helpdesk.models import Case, InboundMail, InboundStatus, Role
-from helpdesk.services import ServiceError, inbound
+from helpdesk.services import ServiceError
+from helpdesk.services.mail import inbound
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request
 from helpdesk.web.paging import page_of

@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired, NumberRange
 
 from helpdesk.rules import priority as rules
-from helpdesk.services import ServiceError, priority
+from helpdesk.services import ServiceError
+from helpdesk.services.tracker import priority
 from helpdesk.web.forms import IntegerField
 
 

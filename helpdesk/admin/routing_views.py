@@ -18,7 +18,8 @@ from helpdesk.extensions import db
 from helpdesk.models import CaseReason, CaseType, RoutingRule
 from helpdesk.portal.forms import CATEGORY_LABELS
 from helpdesk.rules.numbers import optional_int, parse_id
-from helpdesk.services import ServiceError, routing_admin
+from helpdesk.services import ServiceError
+from helpdesk.services.tracker import routing_admin
 from helpdesk.web.forms import IntegerField
 from helpdesk.web.htmx import is_htmx_request
 

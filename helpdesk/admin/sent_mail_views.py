@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from helpdesk.admin.views import bp
 from helpdesk.extensions import db
 from helpdesk.models import OutboxMail, Role
-from helpdesk.services.mail_sender import captures_mail, message_of
+from helpdesk.services.mail.mail_sender import captures_mail, message_of
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import render_page_or_fragment
 from helpdesk.web.paging import page_of

@@ -15,8 +15,9 @@ from helpdesk.admin.views import bp
 from helpdesk.extensions import db
 from helpdesk.formatting import when
 from helpdesk.models import Holiday, Role
-from helpdesk.services import ServiceError, settings
-from helpdesk.services.mail_sender import captures_mail
+from helpdesk.services import ServiceError
+from helpdesk.services.core import settings
+from helpdesk.services.mail.mail_sender import captures_mail
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request
 from helpdesk.web.paging import page_of

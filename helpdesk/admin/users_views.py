@@ -19,10 +19,11 @@ from helpdesk.admin.forms import (
 from helpdesk.admin.views import bp
 from helpdesk.extensions import db
 from helpdesk.models import Role, User
-from helpdesk.services import ServiceError, staff_admin
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import staff_admin
+from helpdesk.services.mail.links import mail_link
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import render_page_or_fragment
-from helpdesk.web.links import mail_link
 from helpdesk.web.paging import page_of
 
 

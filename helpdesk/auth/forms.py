@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 
 from helpdesk.i18n import business_zone_name
 from helpdesk.rules.passwords import MAX_LENGTH
-from helpdesk.services.accounts import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, time_zone_choices
+from helpdesk.services.accounts.accounts import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, time_zone_choices
 
 PASSWORDS_DIFFER = "The passwords do not match."
 # Lets password managers offer to generate and save the new password.

@@ -29,11 +29,12 @@ from helpdesk.auth.forms import (
 )
 from helpdesk.extensions import limiter
 from helpdesk.i18n import N_
-from helpdesk.services import ServiceError, accounts
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import accounts
+from helpdesk.services.mail.links import mail_link
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.home import home_url
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment
-from helpdesk.web.links import mail_link
 from helpdesk.web.security import is_safe_next
 
 bp = Blueprint("auth", __name__)

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from helpdesk.rules.card_check import expiry_year
 from helpdesk.rules.cards import normalise_pan
 from helpdesk.rules.shipments import CARRIER_MAX, TRACKING_MAX
-from helpdesk.services.shipments import ALL, NOT_SHIPPED
+from helpdesk.services.billing.shipments import ALL, NOT_SHIPPED
 from helpdesk.web.forms import DateField, IntegerField
 
 # Room for 19 digits with separators; anything longer is not a card number.

@@ -35,7 +35,10 @@ from helpdesk.extensions import db
 from helpdesk.formatting import when
 from helpdesk.models import Invoice, InvoiceStatus, Organisation, Payment, Shipment, User
 from helpdesk.rules.card_check import check_card
-from helpdesk.services import ServiceError, fraud, plans, recurring_charges, settings, shipments
+from helpdesk.services import ServiceError
+from helpdesk.services.billing import plans, recurring_charges, shipments
+from helpdesk.services.core import settings
+from helpdesk.services.fraud import fraud
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from helpdesk.billing.money import parse_amount
 from helpdesk.models import PaymentMethod, PaymentStatus, RefundDestination
-from helpdesk.services.refunds import REASON_MAX
+from helpdesk.services.billing.refunds import REASON_MAX
 from helpdesk.web.forms import DateField
 
 

@@ -20,7 +20,7 @@ from helpdesk.billing.forms import new_idempotency_key
 from helpdesk.billing.money import parse_amount
 from helpdesk.models import OrderStatus, PaymentCard, Product
 from helpdesk.rules.promotions import CODE_MAX
-from helpdesk.services.orders import (
+from helpdesk.services.billing.orders import (
     DESCRIPTION_MAX,
     INVOICE,
     MAX_QUANTITY,

@@ -23,7 +23,7 @@ from helpdesk.models import (
     Shipment,
     utcnow,
 )
-from helpdesk.services.orders import card_label
+from helpdesk.services.billing.orders import card_label
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from helpdesk.billing.order_forms import (
 )
 from helpdesk.extensions import db
 from helpdesk.models import Order, OrderStatus, Organisation, Promotion
-from helpdesk.services import ServiceError, orders
+from helpdesk.services import ServiceError
+from helpdesk.services.billing import orders
 from helpdesk.web.filters import money
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required

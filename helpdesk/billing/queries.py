@@ -21,7 +21,7 @@ from helpdesk.models import (
     Refund,
     User,
 )
-from helpdesk.services.callers import escape_like
+from helpdesk.services.tracker.callers import escape_like
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from flask_login import current_user
 from helpdesk.billing.forms import RefundForm, new_idempotency_key
 from helpdesk.billing.queries import PaymentDetail
 from helpdesk.models import RefundDestination
-from helpdesk.services import ServiceError, refunds
+from helpdesk.services import ServiceError
+from helpdesk.services.billing import refunds
 from helpdesk.web.filters import money
 from helpdesk.web.forms import show_service_error
 

@@ -12,7 +12,8 @@ from helpdesk.billing.queries import PaymentDetail, TransactionFilters, payment_
 from helpdesk.billing.refund_post import post_refund
 from helpdesk.extensions import db
 from helpdesk.models import Payment, PaymentMethod, PaymentStatus, Role
-from helpdesk.services import ServiceError, fraud
+from helpdesk.services import ServiceError
+from helpdesk.services.fraud import fraud
 from helpdesk.system.forms import FraudStopForm
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import render_page_or_fragment

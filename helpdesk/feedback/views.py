@@ -10,7 +10,8 @@ from helpdesk.extensions import db
 from helpdesk.feedback.forms import ArticleAnswerForm, ConfirmForm
 from helpdesk.models import Case, utcnow
 from helpdesk.rules.feedback import Outcome
-from helpdesk.services import feedback, kb
+from helpdesk.services.cases import feedback
+from helpdesk.services.helpcentre import kb
 
 bp = Blueprint("feedback", __name__)
 

@@ -7,7 +7,7 @@ from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from helpdesk.services.kb import BODY_MAX, TITLE_MAX
+from helpdesk.services.helpcentre.kb import BODY_MAX, TITLE_MAX
 
 
 class ArticleForm(FlaskForm):

@@ -8,12 +8,13 @@ from flask_login import current_user
 
 from helpdesk.extensions import db
 from helpdesk.helpcentre.forms import ArticleForm
+from helpdesk.markup import render_markup
 from helpdesk.models import Article, ArticleRevision, Role, User
-from helpdesk.services import ServiceError, kb
+from helpdesk.services import ServiceError
+from helpdesk.services.helpcentre import kb
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import render_page_or_fragment
-from helpdesk.web.markup import render_markup
 from helpdesk.web.paging import page_of
 from helpdesk.web.params import arg_page
 

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from helpdesk.models import Category
 from helpdesk.rules.numbers import strict_int
-from helpdesk.services.cases import BODY_MAX, SUBJECT_MAX
+from helpdesk.services.cases.cases import BODY_MAX, SUBJECT_MAX
 
 CATEGORY_LABELS = {
     Category.LICENCE_KEY: "Licence key",

@@ -39,10 +39,14 @@ from helpdesk.portal.forms import (
     category_choices,
     split_category,
 )
-from helpdesk.services import ServiceError, cases, kb, routing, settings
-from helpdesk.services.callers import mask_licence_key
+from helpdesk.services import ServiceError
+from helpdesk.services.cases import attachments, cases
+from helpdesk.services.core import settings
+from helpdesk.services.helpcentre import kb
+from helpdesk.services.tracker import routing
+from helpdesk.services.tracker.callers import mask_licence_key
 from helpdesk.web.access import get_attachment_or_404, get_case_or_404
-from helpdesk.web.files import attachment_policy, request_uploads, send_attachment
+from helpdesk.web.files import request_uploads, send_attachment
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import gate_blueprint, role_required
 from helpdesk.web.htmx import render_page_or_fragment
@@ -136,7 +140,7 @@ def case_new():
                 subject=form.subject.data,
                 body=form.body.data,
                 uploads=request_uploads(),
-                policy=attachment_policy(),
+                policy=attachments.current_policy(),
                 read_article_ids=session.get(READ_ARTICLES, []),
             )
         except ServiceError as error:
@@ -246,7 +250,7 @@ def case_reply(number: int):
                 case=case,
                 body=form.body.data,
                 uploads=request_uploads(),
-                policy=attachment_policy(),
+                policy=attachments.current_policy(),
             )
         except ServiceError as error:
             show_service_error(form, error)
@@ -304,7 +308,7 @@ def attachment_download(number: int, attachment_id: int):
     """Download a file of our case; always as an attachment, never rendered inline."""
     case = get_case_or_404(number, current_user)
     attachment = get_attachment_or_404(case, attachment_id, current_user)
-    return send_attachment(attachment, attachment_policy())
+    return send_attachment(attachment, attachments.current_policy())
 
 
 @bp.route("/help/suggestions")

@@ -9,7 +9,7 @@ from datetime import date
 from markupsafe import Markup
 
 from helpdesk.rules import charts
-from helpdesk.services.reports import Dashboard, Table
+from helpdesk.services.reports.reports import Dashboard, Table
 
 
 def _first_cell(row: tuple) -> str:

@@ -7,7 +7,7 @@ from datetime import date
 from wtforms import Form
 from wtforms.validators import Optional
 
-from helpdesk.services.reports import DEFAULT_DAYS, MAX_DAYS, Period, default_period
+from helpdesk.services.reports.reports import DEFAULT_DAYS, MAX_DAYS, Period, default_period
 from helpdesk.web.forms import DateField
 
 IGNORED = f"Showing the last {DEFAULT_DAYS} days instead."

@@ -15,7 +15,8 @@ from helpdesk.models import Role, utcnow
 from helpdesk.reports.charts import billing_charts, dashboard_charts, support_charts
 from helpdesk.reports.export import csv_response
 from helpdesk.reports.forms import PeriodForm
-from helpdesk.services import folders, reports, sla
+from helpdesk.services.reports import reports
+from helpdesk.services.tracker import folders, sla
 from helpdesk.tracker.common import folder_settings, signature
 
 # The tracker's folder filters, so an exported list matches the list on screen.

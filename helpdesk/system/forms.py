@@ -18,9 +18,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from helpdesk.rules.numbers import strict_int
-from helpdesk.services import customer_accounts
-from helpdesk.services.customers import ADDRESS_MAX, NAME_MAX, PARTNER_MAX, PHONE_MAX
-from helpdesk.services.fraud import REASON_MAX
+from helpdesk.services.accounts import customer_accounts
+from helpdesk.services.accounts.customers import ADDRESS_MAX, NAME_MAX, PARTNER_MAX, PHONE_MAX
+from helpdesk.services.fraud.fraud import REASON_MAX
 
 REASON_REQUIRED = "Give a reason."
 

@@ -24,7 +24,10 @@ from wtforms.fields.choices import SelectChoice
 from helpdesk.extensions import db
 from helpdesk.models import Organisation, Role
 from helpdesk.rules.numbers import parse_int
-from helpdesk.services import ServiceError, accounts, customer_accounts, customers, fraud
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import accounts, customer_accounts, customers
+from helpdesk.services.fraud import fraud
+from helpdesk.services.mail.links import mail_link
 from helpdesk.system.forms import (
     BlockCardForm,
     BlockIPForm,
@@ -37,7 +40,6 @@ from helpdesk.system.forms import (
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import gate_blueprint, role_required
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment
-from helpdesk.web.links import mail_link
 from helpdesk.web.paging import page_of
 from helpdesk.web.params import arg_page, form_id_or_400
 

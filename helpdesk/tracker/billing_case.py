@@ -20,7 +20,8 @@ from helpdesk.billing.refund_post import post_refund
 from helpdesk.extensions import db
 from helpdesk.models import Case, Payment, Shipment, User
 from helpdesk.rules.billing_access import may_handle_money, may_on_case
-from helpdesk.services import ServiceError, shipments
+from helpdesk.services import ServiceError
+from helpdesk.services.billing import shipments
 from helpdesk.tracker.billing_forms import NoteOnlyForm, refund_form, reship_form
 from helpdesk.tracker.blueprint import CASE_READERS, bp
 from helpdesk.tracker.forms import MessageForm

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from helpdesk.billing.forms import RefundForm, new_idempotency_key
 from helpdesk.rules.send_status import AfterSend
-from helpdesk.services.shipments import REASON_MAX
+from helpdesk.services.billing.shipments import REASON_MAX
 from helpdesk.tracker.forms import MessageForm
 
 NOTES_ONLY = "Billing staff add private notes here: the case's agent answers the customer."

@@ -6,7 +6,7 @@ from datetime import date
 
 from helpdesk.models import Case
 from helpdesk.rules.phone_procedure import LEVEL_LABELS
-from helpdesk.services.eligibility import at_opening, organisation_eligibility
+from helpdesk.services.cases.eligibility import at_opening, organisation_eligibility
 
 
 def eligibility_context(case: Case, today: date) -> dict:

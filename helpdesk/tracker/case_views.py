@@ -27,8 +27,13 @@ from helpdesk.models import (
 from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.rules.send_status import AfterSend
 from helpdesk.rules.tier_fit import can_take
-from helpdesk.services import ServiceError, cases, feedback, fraud_flags, inbound, kb, tracker
-from helpdesk.services.folders import TITLES
+from helpdesk.services import ServiceError
+from helpdesk.services.cases import attachments, cases, feedback
+from helpdesk.services.fraud import fraud_flags
+from helpdesk.services.helpcentre import kb
+from helpdesk.services.mail import inbound
+from helpdesk.services.tracker import tracker
+from helpdesk.services.tracker.folders import TITLES
 from helpdesk.tracker.billing_case import billing_case_context, composer_form_class
 from helpdesk.tracker.blueprint import CASE_READERS, STAFF, bp
 from helpdesk.tracker.case_eligibility import eligibility_context
@@ -55,7 +60,7 @@ from helpdesk.tracker.forms import (
 from helpdesk.tracker.intake_views import intake_context
 from helpdesk.tracker.macro_views import posted_macro_id
 from helpdesk.web.access import LARGEST_CASE_NUMBER, get_attachment_or_404, get_case_or_404
-from helpdesk.web.files import attachment_policy, request_uploads, send_attachment
+from helpdesk.web.files import request_uploads, send_attachment
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request
@@ -275,7 +280,7 @@ def case_message(number: int):
             body=form.body.data,
             kind=MessageKind(form.kind.data),
             uploads=request_uploads(),
-            policy=attachment_policy(),
+            policy=attachments.current_policy(),
             then=AfterSend(form.then.data or ""),
             # Macros change status and assignment: agent work, so not from a notes-only composer.
             macro_id=posted_macro_id() if form.__class__ is MessageForm else None,
@@ -456,4 +461,4 @@ def attachment_download(number: int, attachment_id: int):
     """Download a file of the case, always as an attachment."""
     case = _case(number)
     attachment = get_attachment_or_404(case, attachment_id, current_user)
-    return send_attachment(attachment, attachment_policy())
+    return send_attachment(attachment, attachments.current_policy())

@@ -11,7 +11,8 @@ from flask_login import current_user
 from helpdesk.extensions import db
 from helpdesk.models import User, utcnow
 from helpdesk.rules.folders import FolderSettings
-from helpdesk.services import change_stamp, folders, settings
+from helpdesk.services.core import settings
+from helpdesk.services.tracker import change_stamp, folders
 from helpdesk.tracker.blueprint import STAFF
 
 

@@ -10,7 +10,9 @@ from wtforms.fields.choices import SelectChoice
 
 from helpdesk.extensions import db
 from helpdesk.models import Case, Contact, Organisation
-from helpdesk.services import ServiceError, callers, contacts
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import contacts
+from helpdesk.services.tracker import callers
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import sidebar_context
 from helpdesk.tracker.forms import ContactForm, CorrespondentForm, FormerForm

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from helpdesk.rules.numbers import optional_int
 from helpdesk.rules.send_status import AfterSend
-from helpdesk.services.cases import BODY_MAX
+from helpdesk.services.cases.cases import BODY_MAX
 from helpdesk.web.forms import IntegerField
 
 

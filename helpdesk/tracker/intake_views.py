@@ -11,7 +11,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from helpdesk.models import Case, Origin
-from helpdesk.services import intake, phone
+from helpdesk.services.cases import intake
+from helpdesk.services.tracker import phone
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.web.forms import IntegerField
 from helpdesk.web.guards import role_required

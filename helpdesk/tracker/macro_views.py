@@ -18,7 +18,8 @@ from helpdesk.models import CannedResponse, CaseReason, CaseType, Role
 from helpdesk.rules import macros as rules
 from helpdesk.rules import priority as priority_rules
 from helpdesk.rules.numbers import optional_int, parse_id
-from helpdesk.services import ServiceError, macros
+from helpdesk.services import ServiceError
+from helpdesk.services.tracker import macros
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import sidebar_context, staff_members
 from helpdesk.web.access import get_case_or_404

@@ -32,8 +32,10 @@ from helpdesk.rules.phone_procedure import (
     Action,
     Issue,
 )
-from helpdesk.services import ServiceError, callers, phone, settings
-from helpdesk.services.cases import BODY_MAX, SUBJECT_MAX
+from helpdesk.services import ServiceError
+from helpdesk.services.cases.cases import BODY_MAX, SUBJECT_MAX
+from helpdesk.services.core import settings
+from helpdesk.services.tracker import callers, phone
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import sidebar_context, staff_members
 from helpdesk.web.access import get_case_or_404

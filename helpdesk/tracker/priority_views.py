@@ -15,7 +15,8 @@ from wtforms.validators import NumberRange, Optional
 
 from helpdesk.models import Case
 from helpdesk.rules import priority as rules
-from helpdesk.services import ServiceError, priority
+from helpdesk.services import ServiceError
+from helpdesk.services.tracker import priority
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.case_views import act
 from helpdesk.tracker.forms import PriorityForm

@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from helpdesk.services import ServiceError, remote_sessions
+from helpdesk.services import ServiceError
+from helpdesk.services.tracker import remote_sessions
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import sidebar_context
 from helpdesk.tracker.forms import PlainForm, RemoteCheckForm

@@ -6,7 +6,7 @@ from flask import render_template
 from flask_login import current_user
 
 from helpdesk.models import Case, utcnow
-from helpdesk.services import sla
+from helpdesk.services.tracker import sla
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import sidebar_context
 from helpdesk.web.guards import role_required

@@ -13,7 +13,9 @@ from helpdesk import i18n
 from helpdesk.extensions import db
 from helpdesk.models import Role, User, utcnow
 from helpdesk.rules.numbers import parse_id
-from helpdesk.services import ServiceError, clone, escalation, handover, queue_health, team
+from helpdesk.services import ServiceError
+from helpdesk.services.cases import clone
+from helpdesk.services.tracker import escalation, handover, queue_health, team
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.case_views import act
 from helpdesk.tracker.common import sidebar_context, staff_members

@@ -12,9 +12,11 @@ from helpdesk.extensions import db, limiter
 from helpdesk.models import Case, CaseType, Order, Organisation, Origin, utcnow
 from helpdesk.rules.folders import Folder
 from helpdesk.rules.numbers import parse_id
-from helpdesk.services import ServiceError, change_stamp, folders, fraud_flags, tracker
-from helpdesk.services import search as case_search
-from helpdesk.services.sla import sla_state_of
+from helpdesk.services import ServiceError
+from helpdesk.services.fraud import fraud_flags
+from helpdesk.services.tracker import change_stamp, folders, tracker
+from helpdesk.services.tracker import search as case_search
+from helpdesk.services.tracker.sla import sla_state_of
 from helpdesk.tracker import (
     case_views,  # noqa: F401  (registers the case page routes)
     contact_views,  # noqa: F401  (organisation contacts, a case's correspondent)

@@ -1,1 +1,1 @@
-"""Shared view helpers: htmx rendering, access guards, errors, security headers, markup."""
+"""Shared view helpers: htmx rendering, access guards, errors, security headers."""

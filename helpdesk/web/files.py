@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections import ChainMap
-
-from flask import abort, current_app, request, send_file
+from flask import abort, request, send_file
 
 from helpdesk.models import Attachment
-from helpdesk.services import attachments, settings
-from helpdesk.services.attachments import AttachmentPolicy, Upload
+from helpdesk.services.cases import attachments
+from helpdesk.services.cases.attachments import AttachmentPolicy, Upload
 
 
 def send_attachment(attachment: Attachment, policy: AttachmentPolicy):
@@ -28,11 +26,6 @@ def send_attachment(attachment: Attachment, policy: AttachmentPolicy):
         "default-src 'none'; sandbox; frame-ancestors 'none'"
     )
     return response
-
-
-def attachment_policy() -> AttachmentPolicy:
-    """The attachment policy of the running app's settings."""
-    return AttachmentPolicy.from_config(ChainMap(settings.values(), current_app.config))
 
 
 def request_uploads(field: str = "attachments") -> list[Upload]:

@@ -10,8 +10,9 @@ from flask import Flask
 from helpdesk.formatting import ago, money, number, when, zone_label, zone_name
 from helpdesk.i18n import current_locale
 from helpdesk.rules.folders import CaseStatus
-from helpdesk.services import folders, settings, sla
-from helpdesk.web.links import mail_link
+from helpdesk.services.core import settings
+from helpdesk.services.mail.links import mail_link
+from helpdesk.services.tracker import folders, sla
 
 __all__ = ["ago", "money", "number", "when", "zone_label", "zone_name"]
 

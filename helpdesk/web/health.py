@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from helpdesk.extensions import csrf, limiter
-from helpdesk.services import readiness
+from helpdesk.services.core import readiness
 from helpdesk.web.security import set_no_store
 
 bp = Blueprint("health", __name__)

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from helpdesk.extensions import db
-from helpdesk.services import audit
+from helpdesk.services.core import audit
 from helpdesk.web.guards import refusal_reason
 
 MONEY_AND_PERMISSION_BLUEPRINTS = frozenset({"billing", "system", "admin"})

@@ -5,7 +5,7 @@ Revises: 0001_initial
 Create Date: 2026-11-26 09:00:00
 
 The table is dialect-specific and deliberately not a model on the metadata: rows are
-written by helpdesk.services.search (reindex_cases), one per case, keyed by cases.id.
+written by helpdesk.services.tracker.search (reindex_cases), one per case, keyed by cases.id.
 An existing database gets its rows with `flask search-reindex`.
 """
 from alembic import op

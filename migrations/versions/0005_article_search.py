@@ -5,7 +5,7 @@ Revises: 0004_products
 Create Date: 2026-11-27 09:00:00
 
 Like case_search (0002), the table is dialect-specific and not a model: rows are written by
-helpdesk.services.kb (reindex_articles), one per article, keyed by articles.id. The rows of
+helpdesk.services.helpcentre.kb (reindex_articles), one per article, keyed by articles.id. The rows of
 existing articles are built here, because an empty index would hide every article.
 """
 from alembic import op

@@ -9,7 +9,7 @@ Revises: 0015_request_a_key_wording
   "installation" as PostgreSQL's English configuration does. On PostgreSQL the generated
   tsvector is recreated with the new column.
 - contact_search: one row per contact (name, e-mail, phone, organisation), FTS5 or tsvector +
-  GIN like case_search, not a model; helpdesk.services.search keeps it current. Built here
+  GIN like case_search, not a model; helpdesk.services.tracker.search keeps it current. Built here
   from the existing contacts.
 - seen_addresses.address_key and case_fraud_flags (models), filled by the data revision
   0016_fraud_flags_data.
@@ -62,7 +62,7 @@ def _digits(column):
 
 
 def _phone(column, sqlite):
-    """What helpdesk.services.search.phone_words indexes: as typed, digits, last ten digits."""
+    """What helpdesk.services.tracker.search.phone_words indexes: as typed, digits, last ten digits."""
     digits = _digits(column)
     last_ten = f"substr({digits}, -10)" if sqlite else f"right({digits}, 10)"
     return (
@@ -72,7 +72,7 @@ def _phone(column, sqlite):
 
 
 def _details(sqlite):
-    """cases.* columns as helpdesk.services.search indexes them (alias c)."""
+    """cases.* columns as helpdesk.services.tracker.search indexes them (alias c)."""
     return (
         f"trim({_phone('c.callback_phone', sqlite)} || ' ' || coalesce(c.product_version, '')"
         " || ' ' || coalesce(c.operating_system, ''))"

@@ -17,7 +17,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from helpdesk.extensions import db
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

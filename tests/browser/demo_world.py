@@ -28,7 +28,9 @@ from helpdesk.models import (
     User,
     Visibility,
 )
-from helpdesk.services import accounts, feedback, kb
+from helpdesk.services.accounts import accounts
+from helpdesk.services.cases import feedback
+from helpdesk.services.helpcentre import kb
 from tests.factories import REGISTRATION_TOKEN, make_pending_registration
 
 CUSTOMER_EMAIL = "anna@northwind.example"

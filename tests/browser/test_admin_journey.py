@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from helpdesk.extensions import db
 from helpdesk.models import CannedResponse, Holiday, Role, User
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 
 ADMIN = demo.STAFF[0]  # Ada Admin
 assert ADMIN.email == "admin@example.com"

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditLog, BlockedAttempt, Payment, Refund
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 
 CLERK = demo.STAFF[4]  # Bob Berg, payment and system manager
 COMPANY = "Harbor Theatre"  # Ben Harris's company: a stored Visa ending 4242, no open blocks

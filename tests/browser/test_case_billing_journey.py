@@ -12,8 +12,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from helpdesk.extensions import db
 from helpdesk.models import Activity, Case, Payment, Refund
-from helpdesk.services import demo
-from helpdesk.services.demo_billingcase import demo_case_number
+from helpdesk.sample_data import demo
+from helpdesk.sample_data.demo_billingcase import demo_case_number
 from tests.browser.axe import run_axe
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS
 

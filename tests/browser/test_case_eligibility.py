@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from helpdesk.extensions import db
 from helpdesk.models import Case
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 from tests.browser.axe import run_axe
 
 AGENT = demo.STAFF[2]  # Tomas Tran, tier II: the demo's evaluator case is his

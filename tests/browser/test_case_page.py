@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from helpdesk.extensions import db
 from helpdesk.models import Case
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 
 AGENT = demo.STAFF[1]  # Lena Lind, tier 1
 assert AGENT.email == "agent1@example.com"

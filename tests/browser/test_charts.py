@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 
 MIN_FONT_PX = 11
 SLACK_PX = 0.5  # sub-pixel rounding of text boxes

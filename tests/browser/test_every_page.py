@@ -20,8 +20,8 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from helpdesk.rules.folders import Folder
-from helpdesk.services import demo
-from helpdesk.services.folders import ALL
+from helpdesk.sample_data import demo
+from helpdesk.services.tracker.folders import ALL
 from tests.browser.axe import run_axe
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS
 from tests.browser.demo_world import demo_world

@@ -12,7 +12,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from helpdesk.extensions import db
 from helpdesk.models import Case, Feedback, OutboxMail, utcnow
-from helpdesk.services import demo, feedback_report, reports
+from helpdesk.sample_data import demo
+from helpdesk.services.reports import feedback_report, reports
 from tests.browser.axe import run_axe
 
 AGENT = demo.STAFF[1]  # Lena Lind, tier 1

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 from tests.browser.test_tracker_journey import log_in, watch_errors
 
 AGENT = demo.STAFF[1]  # Lena Lind, tier 1

@@ -11,7 +11,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from helpdesk.extensions import db
 from helpdesk.models import OutboxMail
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 
 HOMES = {
     "customer": ("/cases", "My cases"),

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from helpdesk.extensions import db
 from helpdesk.models import Case, CaseStatus
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 from tests.browser.axe import run_axe
 from tests.browser.test_tracker_journey import log_in, watch_errors
 

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Browser, expect
 
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 from tests.browser.axe import run_axe
 
 CUSTOMER = demo.CUSTOMERS[0]  # Anna Novak, Northwind Outfitters: one purchase with a key

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from helpdesk.extensions import db
 from helpdesk.models import Case, Origin, OutboxMail
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 from tests.browser.test_tracker_journey import log_in, mark_document, watch_errors
 
 AGENT = demo.STAFF[1]  # Lena Lind, level-one technician

@@ -11,9 +11,9 @@ from flask import Flask
 from playwright.sync_api import ConsoleMessage, Page, Request, expect
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import Case, Message, MessageKind, Origin, User, utcnow
-from helpdesk.services import demo
-from helpdesk.web.markup import render_markup
+from helpdesk.sample_data import demo
 
 CUSTOMER = demo.CUSTOMERS[0]  # Anna Novak, Northwind Outfitters: one recent order
 AGENT = demo.STAFF[1]  # Lena Lind, level-one technician

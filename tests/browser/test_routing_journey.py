@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from helpdesk.extensions import db
 from helpdesk.models import Case
-from helpdesk.services import demo, demo_routing
+from helpdesk.sample_data import demo, demo_routing
 from tests.browser.axe import run_axe
 
 AGENT = demo.STAFF[1]  # Lena Lind, tier 1

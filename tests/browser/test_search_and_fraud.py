@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 from tests.browser.axe import run_axe
 
 AGENT = demo.STAFF[1]  # Lena Lind, tier 1

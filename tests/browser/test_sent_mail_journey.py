@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS
 
 CUSTOMER = "anna@northwind.example"

@@ -18,7 +18,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from helpdesk.extensions import db
 from helpdesk.models import Case
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 from tests.browser.conftest import LIVE_POLL_SECONDS
 
 # Ben Harris, Harbor Theatre: no active plan, so his questions are tier 1 (seed 000) and the

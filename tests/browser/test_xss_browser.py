@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from helpdesk.extensions import db
 from helpdesk.models import Article, Case, Order, User
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 from tests.conftest import as_user, post_form
 from tests.security.xss_payloads import BROWSER_SELECTION, BY_MARKER
 

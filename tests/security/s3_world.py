@@ -32,7 +32,9 @@ from helpdesk.models import (
     Role,
     User,
 )
-from helpdesk.services import accounts, demo, feedback
+from helpdesk.sample_data import demo
+from helpdesk.services.accounts import accounts
+from helpdesk.services.cases import feedback
 from tests.conftest import _empty_all_tables, login_as
 from tests.factories import REGISTRATION_TOKEN, make_held_reply, make_pending_registration
 

@@ -31,7 +31,7 @@ from helpdesk.models import (
     Role,
     User,
 )
-from helpdesk.services.mail_sender import send_batch
+from helpdesk.services.mail.mail_sender import send_batch
 from tests.conftest import as_user, config_for_tests, login_as, post_form
 from tests.factories import make_organisation, make_user
 from tests.services.test_mail_sender import point_mail_at, running_smtp_server
@@ -58,7 +58,7 @@ def shop(app: Flask) -> dict:
 
 def _refund_then_die(setup: dict, crash: str, results) -> None:
     """A worker process: post the refund form, and die just before or just after the commit."""
-    from helpdesk.services import audit
+    from helpdesk.services.core import audit
 
     app = create_app(config_for_tests(setup["url"], Path(setup["tmp"])))
     armed = False

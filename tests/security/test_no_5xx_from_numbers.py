@@ -19,7 +19,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 from helpdesk.extensions import limiter
-from helpdesk.services.reports import BILLING_TABLES
+from helpdesk.services.reports.reports import BILLING_TABLES
 from tests.conftest import csrf_from
 from tests.security.s3_world import ROLES, build_world, empty_world, sign_in, url_values
 from tests.security.test_fuzz_forms import discover

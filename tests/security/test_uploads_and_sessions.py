@@ -417,7 +417,7 @@ def test_error_and_rate_limit_answers_carry_the_headers_too(app, client, people,
 
 def test_the_reset_page_keeps_its_token_out_of_referrers_and_caches(app, client, people):
     with app.app_context():
-        from helpdesk.services.accounts import make_reset_token
+        from helpdesk.services.accounts.accounts import make_reset_token
 
         token = make_reset_token(db.session.get(User, people["anna"]), app.config["SECRET_KEY"])
     response = client.get(f"/auth/reset/{token}")

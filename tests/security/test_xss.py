@@ -22,6 +22,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from helpdesk.extensions import db, limiter
+from helpdesk.markup import render_markup
 from helpdesk.models import (
     Article,
     CannedResponse,
@@ -35,9 +36,9 @@ from helpdesk.models import (
     User,
     utcnow,
 )
-from helpdesk.services import demo, inbound
-from helpdesk.services.recurring_charges import business_day
-from helpdesk.web.markup import render_markup
+from helpdesk.sample_data import demo
+from helpdesk.services.billing.recurring_charges import business_day
+from helpdesk.services.mail import inbound
 from tests.conftest import _empty_all_tables, login_as
 from tests.security.xss_payloads import (
     BY_MARKER,

@@ -45,8 +45,11 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.network import network_range
-from helpdesk.services import accounts, attachments, feedback, kb, outbox
-from helpdesk.services.attachments import AttachmentPolicy, Upload
+from helpdesk.services.accounts import accounts
+from helpdesk.services.cases import attachments, feedback
+from helpdesk.services.cases.attachments import AttachmentPolicy, Upload
+from helpdesk.services.helpcentre import kb
+from helpdesk.services.mail import outbox
 from tests.factories import (
     REGISTRATION_TOKEN,
     make_case,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.services.attachments import AttachmentPolicy
+from helpdesk.services.cases.attachments import AttachmentPolicy
 
 
 @pytest.fixture

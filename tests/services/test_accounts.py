@@ -7,8 +7,9 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditLog, Organisation, OutboxMail, Role, SeenAddress, User
-from helpdesk.services import ServiceError, accounts
-from helpdesk.services.counters import STARTS, next_number
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import accounts
+from helpdesk.services.core.counters import STARTS, next_number
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Case, CaseStatus, Message, Organisation, utcnow
-from helpdesk.services import bench_data, search
+from helpdesk.sample_data import bench_data
+from helpdesk.services.tracker import search
 
 pytestmark = pytest.mark.usefixtures("ctx")
 

@@ -20,7 +20,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.eligibility import SupportLevel
-from helpdesk.services import callers
+from helpdesk.services.tracker import callers
 from tests.factories import make_case, make_order, make_organisation, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

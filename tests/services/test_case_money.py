@@ -18,7 +18,8 @@ from helpdesk.models import (
     ShipmentStatus,
     utcnow,
 )
-from helpdesk.services import ServiceError, refunds, shipments
+from helpdesk.services import ServiceError
+from helpdesk.services.billing import refunds, shipments
 from tests.factories import make_case, make_order, make_organisation, make_user
 from tests.services.test_refunds import make_payment
 

@@ -7,8 +7,10 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Case, Category, OutboxMail, Role, Setting
-from helpdesk.services import ServiceError, cases, outbox
-from helpdesk.services.attachments import Upload
+from helpdesk.services import ServiceError
+from helpdesk.services.cases import cases
+from helpdesk.services.cases.attachments import Upload
+from helpdesk.services.mail import outbox
 from tests.factories import make_order, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

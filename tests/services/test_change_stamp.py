@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Case, CaseStatus, Counter, Payment, PaymentMethod
-from helpdesk.services import change_stamp
+from helpdesk.services.tracker import change_stamp
 from tests.factories import make_case, make_organisation
 
 pytestmark = pytest.mark.usefixtures("ctx")

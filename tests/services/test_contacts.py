@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Activity, AuditLog, Contact, Role
-from helpdesk.services import ServiceError, contacts
-from helpdesk.services.contacts import ContactInput
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import contacts
+from helpdesk.services.accounts.contacts import ContactInput
 from tests.factories import make_case, make_organisation, make_user
 
 AT = datetime(2026, 3, 4, 10, 30)

@@ -18,7 +18,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.eligibility import SupportLevel
-from helpdesk.services.eligibility import organisation_eligibility
+from helpdesk.services.cases.eligibility import organisation_eligibility
 from tests.factories import make_order, make_organisation, make_product
 
 pytestmark = pytest.mark.usefixtures("ctx")

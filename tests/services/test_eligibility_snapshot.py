@@ -22,9 +22,11 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.eligibility import SupportLevel
-from helpdesk.services import cases, clone, inbound, phone
-from helpdesk.services.eligibility import at_opening
-from helpdesk.web.links import mail_link
+from helpdesk.services.cases import cases, clone
+from helpdesk.services.cases.eligibility import at_opening
+from helpdesk.services.mail import inbound
+from helpdesk.services.mail.links import mail_link
+from helpdesk.services.tracker import phone
 from tests.factories import make_order, make_organisation, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

@@ -21,8 +21,11 @@ from helpdesk.models import (
     Visibility,
 )
 from helpdesk.rules.feedback import Outcome
-from helpdesk.services import canned, feedback, feedback_report, outbox, phone, tracker
-from helpdesk.services.reports import Period
+from helpdesk.services.cases import feedback
+from helpdesk.services.mail import canned, outbox
+from helpdesk.services.reports import feedback_report
+from helpdesk.services.reports.reports import Period
+from helpdesk.services.tracker import phone, tracker
 from tests.factories import make_case, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Case, CaseStatus, Role, utcnow
 from helpdesk.rules.folders import CaseClock, Folder, FolderSettings, folder_of
-from helpdesk.services.folders import (
+from helpdesk.services.tracker.folders import (
     ALL,
     LIST_FOLDERS,
     Scope,

@@ -25,7 +25,9 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.rules.cards import card_fingerprint
-from helpdesk.services import ServiceError, accounts, fraud
+from helpdesk.services import ServiceError
+from helpdesk.services.accounts import accounts
+from helpdesk.services.fraud import fraud
 from tests.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -273,7 +275,7 @@ def test_card_number_is_in_no_table_and_no_log_line(caplog):
 
 
 def test_record_attempt_commits_and_logs_without_the_card(caplog):
-    caplog.set_level(logging.WARNING, logger="helpdesk.services.fraud")
+    caplog.set_level(logging.WARNING, logger="helpdesk.services.fraud.fraud")
     blocked = fraud.block_ip("203.0.113.0/24", actor=staff(), reason="Bots")
     attempt = fraud.record_attempt(
         "registration", "203.0.113.5", email=" Mallory@Example.test ", blocked_ip=blocked

@@ -16,8 +16,11 @@ from helpdesk.models import (
     SeenAddress,
 )
 from helpdesk.rules.cards import card_fingerprint
-from helpdesk.services import accounts, cases, clone, fraud, phone
-from helpdesk.services.fraud_flags import flagged_condition, flags_for_cases
+from helpdesk.services.accounts import accounts
+from helpdesk.services.cases import cases, clone
+from helpdesk.services.fraud import fraud
+from helpdesk.services.fraud.fraud_flags import flagged_condition, flags_for_cases
+from helpdesk.services.tracker import phone
 from tests.factories import make_case, make_order, make_organisation, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

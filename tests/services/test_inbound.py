@@ -29,7 +29,8 @@ from helpdesk.models import (
     User,
     utcnow,
 )
-from helpdesk.services import cases, inbound, outbox
+from helpdesk.services.cases import cases
+from helpdesk.services.mail import inbound, outbox
 from tests.conftest import as_user
 from tests.factories import make_case, make_organisation, make_user
 

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Case, InboundMail, InboundStatus, Message, OutboxMail
 from helpdesk.rules.inbound import parse
-from helpdesk.services import cases, inbound
+from helpdesk.services.cases import cases
+from helpdesk.services.mail import inbound
 from tests.services.test_inbound import answered_case, count, make_mail, outbox_to, people
 
 __all__ = ["people"]  # the fixture, shared with the routing tests

@@ -19,7 +19,8 @@ from helpdesk.models import (
     Role,
     User,
 )
-from helpdesk.services import ServiceError, inbound
+from helpdesk.services import ServiceError
+from helpdesk.services.mail import inbound
 from tests.factories import make_user
 from tests.services.test_inbound import answered_case, count, make_mail, outbox_to
 from tests.services.test_inbound import people as people  # noqa: F401 - the fixture

@@ -13,7 +13,9 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Activity, Case, Origin, Role
-from helpdesk.services import ServiceError, intake, phone
+from helpdesk.services import ServiceError
+from helpdesk.services.cases import intake
+from helpdesk.services.tracker import phone
 from tests.factories import make_case, make_organisation, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

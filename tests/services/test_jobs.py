@@ -15,7 +15,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Case, Role, WorkerHeartbeat, WorkerJob
 from helpdesk.rules.folders import CaseStatus
 from helpdesk.rules.schedule import every
-from helpdesk.services import jobs
+from helpdesk.services.core import jobs
 from tests.factories import make_case, make_organisation, make_user
 
 AFTER_CLOSE = datetime(2026, 12, 3, 0, 0, 30)
@@ -196,7 +196,7 @@ def test_a_failing_job_is_recorded_and_the_others_still_run(app):
 
 
 def test_fetch_mail_runs_only_with_a_mailbox(app, monkeypatch):
-    from helpdesk.services import inbound
+    from helpdesk.services.mail import inbound
 
     fetched = []
     monkeypatch.setattr(

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Article, ArticleRevision, Role, User
-from helpdesk.services import ServiceError, kb
+from helpdesk.services import ServiceError
+from helpdesk.services.helpcentre import kb
 from tests.factories import make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

@@ -26,7 +26,8 @@ from helpdesk.models import (
 )
 from helpdesk.rules.macros import Actions
 from helpdesk.rules.send_status import AfterSend
-from helpdesk.services import ServiceError, macros, tracker
+from helpdesk.services import ServiceError
+from helpdesk.services.tracker import macros, tracker
 from tests.factories import make_case, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

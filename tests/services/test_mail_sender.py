@@ -24,8 +24,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from helpdesk.extensions import db
 from helpdesk.models import OutboxMail, OutboxStatus, Role, utcnow
-from helpdesk.services import mail_sender
-from helpdesk.services.mail_sender import LEASE, MailSettings, send_batch
+from helpdesk.services.mail import mail_sender
+from helpdesk.services.mail.mail_sender import LEASE, MailSettings, send_batch
 from tests.conftest import as_user, csrf_from
 from tests.factories import make_order, make_user
 

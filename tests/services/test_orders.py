@@ -37,7 +37,9 @@ from helpdesk.models import (
     User,
     utcnow,
 )
-from helpdesk.services import ServiceError, fraud, orders
+from helpdesk.services import ServiceError
+from helpdesk.services.billing import orders
+from helpdesk.services.fraud import fraud
 from tests.factories import make_organisation, make_product, make_user
 from tests.services import test_refund_concurrency
 from tests.services.test_refunds import make_card

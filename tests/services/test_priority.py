@@ -21,8 +21,10 @@ from helpdesk.models import (
     Setting,
 )
 from helpdesk.rules.priority import DEFAULT_WEIGHTS
-from helpdesk.services import ServiceError, cases, priority
-from helpdesk.services.attachments import AttachmentPolicy
+from helpdesk.services import ServiceError
+from helpdesk.services.cases import cases
+from helpdesk.services.cases.attachments import AttachmentPolicy
+from helpdesk.services.tracker import priority
 from tests.factories import make_case, make_order, make_organisation, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

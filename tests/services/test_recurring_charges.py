@@ -24,7 +24,7 @@ from helpdesk.models import (
     RecurringPayment,
     Role,
 )
-from helpdesk.services import plans, recurring_charges
+from helpdesk.services.billing import plans, recurring_charges
 from tests.factories import make_organisation, make_user
 from tests.services.test_refunds import make_card
 

@@ -20,7 +20,7 @@ from flask import Flask
 from helpdesk import create_app
 from helpdesk.extensions import db
 from helpdesk.models import Payment, RecurringCharge, RecurringKind, RecurringPayment, Role
-from helpdesk.services import recurring_charges
+from helpdesk.services.billing import recurring_charges
 from tests.conftest import config_for_tests, throwaway_database
 from tests.factories import make_organisation, make_user
 from tests.services.test_refunds import make_card

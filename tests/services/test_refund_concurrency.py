@@ -32,7 +32,8 @@ from helpdesk.models import (
     Role,
     User,
 )
-from helpdesk.services import ServiceError, refunds
+from helpdesk.services import ServiceError
+from helpdesk.services.billing import refunds
 from tests.conftest import config_for_tests, throwaway_database
 from tests.factories import make_organisation, make_user
 from tests.services.test_refunds import make_payment

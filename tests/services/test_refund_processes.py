@@ -25,7 +25,8 @@ from flask import Flask
 from helpdesk import create_app
 from helpdesk.extensions import db
 from helpdesk.models import Payment, Refund, RefundDestination, Role, User
-from helpdesk.services import ServiceError, refunds
+from helpdesk.services import ServiceError
+from helpdesk.services.billing import refunds
 from tests.conftest import config_for_tests, throwaway_database
 from tests.factories import make_organisation, make_user
 from tests.services.test_refunds import make_payment
@@ -127,7 +128,9 @@ def _run(app: Flask, setup: Race) -> Figures:
     # Fresh processes forked from a server that imported the app once: nothing inherited from
     # this one (no connections, no app), without each one importing Flask and the models.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["helpdesk", "helpdesk.services.refunds", "tests.conftest"])
+    context.set_forkserver_preload(
+        ["helpdesk", "helpdesk.services.billing.refunds", "tests.conftest"]
+    )
     barrier = context.Barrier(PROCESSES + 1)  # the workers and us
     results = context.Queue()
     workers = [

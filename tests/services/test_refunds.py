@@ -25,7 +25,8 @@ from helpdesk.models import (
     Role,
     User,
 )
-from helpdesk.services import ServiceError, refunds
+from helpdesk.services import ServiceError
+from helpdesk.services.billing import refunds
 from tests.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

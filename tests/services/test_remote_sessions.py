@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Activity, AuditLog, Role
 from helpdesk.rules.remote_check import MatchedBy
-from helpdesk.services import ServiceError, remote_sessions
+from helpdesk.services import ServiceError
+from helpdesk.services.tracker import remote_sessions
 from tests.factories import make_case, make_organisation, make_user
 
 AT = datetime(2026, 3, 4, 10, 30)

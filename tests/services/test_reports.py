@@ -29,8 +29,9 @@ from helpdesk.models import (
 )
 from helpdesk.rules.business_hours import BusinessCalendar
 from helpdesk.rules.folders import FolderSettings
-from helpdesk.services import reports, sla
-from helpdesk.services.reports import Period
+from helpdesk.services.reports import reports
+from helpdesk.services.reports.reports import Period
+from helpdesk.services.tracker import sla
 from tests.factories import make_case, make_order, make_organisation, make_user
 from tests.services.test_refunds import make_payment
 

@@ -22,7 +22,9 @@ from helpdesk.models import (
     RoutingRule,
     utcnow,
 )
-from helpdesk.services import ServiceError, cases, escalation, routing, team, tracker
+from helpdesk.services import ServiceError
+from helpdesk.services.cases import cases
+from helpdesk.services.tracker import escalation, routing, team, tracker
 from tests.factories import make_case, make_order, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -293,7 +295,7 @@ def test_a_past_return_time_or_a_bad_reason_is_refused(desk, fields, field):
 
 
 def test_the_person_chosen_at_phone_intake_keeps_the_case(desk):
-    from helpdesk.services import phone
+    from helpdesk.services.tracker import phone
 
     case = queued(desk, tier=1)
     phone.triage(case, NOW, desk["priya"], desk["lena"])

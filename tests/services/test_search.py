@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Case, Category, Message, MessageKind, Origin, Role
-from helpdesk.services import cases, search
-from helpdesk.services.attachments import AttachmentPolicy
-from helpdesk.services.search import SearchPage, search_cases
+from helpdesk.services.cases import cases
+from helpdesk.services.cases.attachments import AttachmentPolicy
+from helpdesk.services.tracker import search
+from helpdesk.services.tracker.search import SearchPage, search_cases
 from tests.factories import make_case, make_order, make_organisation, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

@@ -10,7 +10,7 @@ import pytest
 
 from helpdesk.extensions import db
 from helpdesk.models import Contact, Role
-from helpdesk.services.search import phone_words, search_cases, search_contacts
+from helpdesk.services.tracker.search import phone_words, search_cases, search_contacts
 from tests.factories import make_case, make_organisation, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

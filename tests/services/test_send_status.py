@@ -18,7 +18,9 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.send_status import AfterSend
-from helpdesk.services import ServiceError, outbox, tracker
+from helpdesk.services import ServiceError
+from helpdesk.services.mail import outbox
+from helpdesk.services.tracker import tracker
 from tests.factories import make_case, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditLog, Holiday, Role, Setting
-from helpdesk.services import ServiceError, settings
+from helpdesk.services import ServiceError
+from helpdesk.services.core import settings
 from tests.factories import make_user
 
 SPEC = settings.BY_KEY

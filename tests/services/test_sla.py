@@ -11,8 +11,9 @@ import pytest
 from helpdesk.extensions import db
 from helpdesk.models import Case, CaseStatus, Category, Holiday, Origin, Role
 from helpdesk.rules.business_hours import BusinessCalendar, add_business_hours
-from helpdesk.services import cases, sla
-from helpdesk.services.attachments import AttachmentPolicy
+from helpdesk.services.cases import cases
+from helpdesk.services.cases.attachments import AttachmentPolicy
+from helpdesk.services.tracker import sla
 from tests.factories import make_case, make_order, make_organisation, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

@@ -8,7 +8,9 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Case, Category, Role
-from helpdesk.services import cases, clone, inbound, phone
+from helpdesk.services.cases import cases, clone
+from helpdesk.services.mail import inbound
+from helpdesk.services.tracker import phone
 from tests.factories import make_case, make_order, make_organisation, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

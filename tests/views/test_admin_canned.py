@@ -12,7 +12,8 @@ from click.testing import Result
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditLog, CannedResponse, Contact, OutboxMail, Role, User, utcnow
-from helpdesk.services import canned, kb
+from helpdesk.services.helpcentre import kb
+from helpdesk.services.mail import canned
 from tests.conftest import as_user, csrf_from, post_form
 from tests.factories import make_order, make_organisation, make_user
 

@@ -8,7 +8,7 @@ import pytest
 
 from helpdesk.extensions import db
 from helpdesk.models import Role
-from helpdesk.services import jobs
+from helpdesk.services.core import jobs
 from tests.conftest import FrozenClock, as_user
 from tests.factories import make_user
 

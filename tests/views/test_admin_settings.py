@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditLog, Case, CaseStatus, Holiday, Origin, Role, Setting, User, utcnow
-from helpdesk.services import settings, sla
+from helpdesk.services.core import settings
+from helpdesk.services.tracker import sla
 from tests.conftest import as_user, csrf_from
 from tests.factories import make_case, make_order, make_user
 

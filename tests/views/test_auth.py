@@ -8,7 +8,7 @@ import pytest
 
 from helpdesk.extensions import db
 from helpdesk.models import Role, User
-from helpdesk.services.accounts import end_all_sessions
+from helpdesk.services.accounts.accounts import end_all_sessions
 from tests.conftest import login_as, post_form
 from tests.factories import PASSWORD, make_user
 

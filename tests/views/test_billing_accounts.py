@@ -29,7 +29,7 @@ from helpdesk.models import (
     Subscription,
     User,
 )
-from helpdesk.services import fraud
+from helpdesk.services.fraud import fraud
 from tests.conftest import as_user, csrf_from, post_form
 from tests.factories import make_order, make_organisation, make_user
 

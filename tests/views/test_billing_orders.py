@@ -31,7 +31,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.network import network_range
-from helpdesk.services.orders import NOT_PLACEABLE
+from helpdesk.services.billing.orders import NOT_PLACEABLE
 from tests.conftest import as_user, csrf_from
 from tests.factories import make_order, make_organisation, make_product, make_user
 from tests.services.test_refunds import make_card

@@ -30,7 +30,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
-from helpdesk.services.recurring_charges import business_day
+from helpdesk.services.billing.recurring_charges import business_day
 from tests.conftest import as_user, csrf_from
 from tests.factories import make_case, make_order, make_user
 from tests.services.test_refunds import make_payment

@@ -18,8 +18,9 @@ from helpdesk.models import (
     Role,
     Visibility,
 )
-from helpdesk.services import feedback, tracker
-from helpdesk.services.attachments import AttachmentPolicy
+from helpdesk.services.cases import feedback
+from helpdesk.services.cases.attachments import AttachmentPolicy
+from helpdesk.services.tracker import tracker
 from tests.conftest import csrf_from, login_as
 from tests.factories import make_case, make_user
 

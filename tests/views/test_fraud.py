@@ -24,7 +24,7 @@ from helpdesk.models import (
     Role,
     User,
 )
-from helpdesk.services import fraud
+from helpdesk.services.fraud import fraud
 from tests.conftest import config_for_tests, login_as, post_form
 from tests.factories import make_user
 

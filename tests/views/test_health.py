@@ -17,7 +17,7 @@ from helpdesk import clock, create_app, logging_setup
 from helpdesk import config as settings
 from helpdesk.extensions import db
 from helpdesk.models import Role
-from helpdesk.services import readiness
+from helpdesk.services.core import readiness
 from tests.conftest import (
     PG_SERVER_URL,
     FrozenClock,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Article, ArticleRevision, Case, Role, User
-from helpdesk.services import kb
+from helpdesk.services.helpcentre import kb
 from tests.conftest import as_user, csrf_from, post_form
 from tests.factories import make_case, make_user
 

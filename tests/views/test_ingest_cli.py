@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 
 from helpdesk.extensions import db
 from helpdesk.models import Case, InboundMail, InboundStatus, Origin, Role
-from helpdesk.services import inbound
+from helpdesk.services.mail import inbound
 from tests.factories import make_user
 from tests.services.test_inbound import FakeIMAP, make_mail
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Activity, Case, Organisation, Origin, Role, Setting
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 from tests.conftest import as_user, csrf_from, post_form
 from tests.factories import make_case, make_user
 from tests.views import test_phone

@@ -15,7 +15,7 @@ from helpdesk.models import (
     Origin,
     Role,
 )
-from helpdesk.services import inbound
+from helpdesk.services.mail import inbound
 from tests.conftest import as_user, csrf_from
 from tests.factories import make_organisation, make_user
 from tests.services.test_inbound import make_mail

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Article, CannedResponse, User
-from helpdesk.services import demo
+from helpdesk.sample_data import demo
 from tests.conftest import login_as
 
 MAIL_TEMPLATES = Path(__file__).parents[2] / "templates" / "mail"

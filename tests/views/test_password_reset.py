@@ -11,7 +11,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditLog, OutboxMail, Role, User
-from helpdesk.services import accounts
+from helpdesk.services.accounts import accounts
 from tests.conftest import csrf_from, post_form
 from tests.factories import PASSWORD, make_user
 

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
+from helpdesk.markup import render_markup
 from helpdesk.models import (
     Activity,
     ActivityKind,
@@ -29,8 +30,9 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.phone_procedure import Issue
-from helpdesk.services import ServiceError, demo, phone
-from helpdesk.web.markup import render_markup
+from helpdesk.sample_data import demo
+from helpdesk.services import ServiceError
+from helpdesk.services.tracker import phone
 from tests.conftest import as_user, csrf_from, login_as
 from tests.factories import make_case, make_order, make_organisation, make_user
 

@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from helpdesk.extensions import db
 from helpdesk.models import Case, CaseStatus, Payment, PaymentMethod, Role, User, utcnow
-from helpdesk.services import bench_data
+from helpdesk.sample_data import bench_data
 from tests.conftest import as_user
 from tests.factories import make_user
 

@@ -20,7 +20,7 @@ from helpdesk.models import (
     Role,
     User,
 )
-from helpdesk.services import accounts
+from helpdesk.services.accounts import accounts
 from tests.conftest import csrf_from, post_form
 from tests.factories import make_user
 

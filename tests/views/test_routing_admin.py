@@ -21,8 +21,8 @@ from helpdesk.models import (
     User,
     utcnow,
 )
-from helpdesk.services import cases
-from helpdesk.services.attachments import AttachmentPolicy
+from helpdesk.services.cases import cases
+from helpdesk.services.cases.attachments import AttachmentPolicy
 from tests.conftest import as_user, csrf_from
 from tests.factories import make_order, make_user
 

@@ -11,7 +11,7 @@ from flask import current_app
 from helpdesk.extensions import db
 from helpdesk.models import Contact, PaymentCard, Role, SeenAddress
 from helpdesk.rules.cards import card_fingerprint
-from helpdesk.services import fraud
+from helpdesk.services.fraud import fraud
 from tests.conftest import as_user
 from tests.factories import make_case, make_organisation, make_user
 

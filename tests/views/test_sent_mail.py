@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from helpdesk.admin import sent_mail_views
 from helpdesk.extensions import db
 from helpdesk.models import OutboxMail, OutboxStatus, Role
-from helpdesk.services.mail_sender import MailSettings
+from helpdesk.services.mail.mail_sender import MailSettings
 from tests.conftest import as_user, post_form
 from tests.factories import make_user
 from tests.services.test_mail_sender import point_mail_at, queue_rows, running_smtp_server

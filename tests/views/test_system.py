@@ -30,7 +30,7 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.rules.cards import card_fingerprint
-from helpdesk.services.outbox import queue_mail
+from helpdesk.services.mail.outbox import queue_mail
 from tests.conftest import csrf_from, login_as, post_form
 from tests.factories import PASSWORD, make_organisation, make_user
 
@@ -253,7 +253,7 @@ def test_profile_shows_a_masked_card_and_never_a_long_number(world, client):
 
 def test_profile_marks_blocked_addresses_and_cards(app, world, client):
     with app.app_context():
-        from helpdesk.services import fraud
+        from helpdesk.services.fraud import fraud
 
         staff = db.session.get(User, world.staff_id)
         fraud.block_ip("198.51.100.0/24", actor=staff, reason="Bots")
@@ -596,7 +596,7 @@ POSTS = [
 def _ids(app) -> dict:
     world = build(app)
     with app.app_context():
-        from helpdesk.services import fraud
+        from helpdesk.services.fraud import fraud
 
         staff = db.session.get(User, world.staff_id)
         blocked = fraud.block_ip("203.0.113.0/24", actor=staff, reason="Bots").id

@@ -18,8 +18,8 @@ from helpdesk.models import (
     Role,
     User,
 )
-from helpdesk.services import fraud
-from helpdesk.services.customer_accounts import ACCOUNT_REFUSED
+from helpdesk.services.accounts.customer_accounts import ACCOUNT_REFUSED
+from helpdesk.services.fraud import fraud
 from tests.conftest import as_user, post_form
 from tests.views.test_system import CARD, World, build
 

@@ -21,7 +21,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
-from helpdesk.services import queue_health
+from helpdesk.services.tracker import queue_health
 from tests.conftest import as_user, csrf_from
 from tests.factories import make_case, make_order, make_user
 

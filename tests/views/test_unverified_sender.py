@@ -18,7 +18,7 @@ from helpdesk.models import (
     Role,
     utcnow,
 )
-from helpdesk.services import inbound
+from helpdesk.services.mail import inbound
 from tests.conftest import as_user, csrf_from
 from tests.factories import make_case, make_organisation, make_user
 
@@ -152,7 +152,7 @@ def test_the_trusted_mail_servers_are_an_admin_setting(app, client):
     page = client.get("/admin/settings").text
     assert "Trusted mail servers (authserv-id)" in page and 'name="TRUSTED_AUTHSERV_IDS"' in page
     with app.app_context():
-        from helpdesk.services import settings
+        from helpdesk.services.core import settings
 
         form = {
             spec.key: settings.entered_form(spec, app.config[spec.key])
@@ -163,6 +163,6 @@ def test_the_trusted_mail_servers_are_an_admin_setting(app, client):
     )
     assert client.post("/admin/settings", data=form).status_code in (200, 302, 303)
     with app.test_request_context():
-        from helpdesk.services import settings
+        from helpdesk.services.core import settings
 
         assert settings.setting("TRUSTED_AUTHSERV_IDS") == "mx.oldtown.test, mx2.oldtown.test"

@@ -1,0 +1,1 @@
+"""The payment manager: orders, recurring payments and service plans, refunds and shipments."""

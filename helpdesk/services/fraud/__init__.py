@@ -1,0 +1,1 @@
+"""FRAUD-STOP: the blocklists of addresses and cards, and the flags they raise on cases."""

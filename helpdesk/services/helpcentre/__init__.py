@@ -1,0 +1,1 @@
+"""The help centre's articles."""

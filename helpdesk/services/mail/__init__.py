@@ -1,0 +1,1 @@
+"""Mail: the outbox and its sender, inbound mail, and the system e-mails people get."""

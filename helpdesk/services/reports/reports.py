@@ -1,0 +1,754 @@
+"""Dashboards and reports (issue 8): live support figures and a period's support and billing.
+
+Counting and grouping run in SQL over indexed columns, on SQLite and PostgreSQL alike. Only
+the medians and 90th percentiles are computed here, over (start, end) pairs fetched for the
+period, because business-hours arithmetic (seed 003's clock) is not SQL. Report figures come
+back as `Table`s, so a page, its charts and its CSV export show the very same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from functools import partial
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.functions import FunctionElement
+
+from helpdesk.extensions import db
+from helpdesk.models import (
+    Article,
+    BlockedAttempt,
+    Case,
+    CaseReason,
+    CaseStatus,
+    CaseType,
+    Holiday,
+    Message,
+    MessageKind,
+    Order,
+    Organisation,
+    Payment,
+    PaymentStatus,
+    Refund,
+    Role,
+    User,
+)
+from helpdesk.rules.business_hours import BusinessCalendar
+from helpdesk.rules.folders import AWAITING_AGENT, FolderSettings
+from helpdesk.services.core import settings
+from helpdesk.services.tracker import folders, sla, team
+
+STAFF = (Role.AGENT, Role.ADMIN)
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+LIST_LIMIT = 10
+PATTERN_MIN = 2  # a subject seen twice is already a pattern worth a look (seed 001)
+NONE_LABEL = "(none)"
+HOUR = 3600
+DAY = 24 * HOUR
+
+
+# --- SQL: whole buckets of time since an instant, on both databases ----------------------
+
+
+class time_bucket(FunctionElement):  # noqa: N801  (an SQL function, named like one)
+    """The number of whole `seconds`-long buckets from `origin` to a timestamp column."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(time_bucket, "sqlite")
+def _time_bucket_sqlite(element, compiler, **kw) -> str:
+    column, origin, width = (compiler.process(c, **kw) for c in element.clauses)
+    # Whole seconds (the stored text cut before its fraction, which SQLite would round) and
+    # integer division: exact at bucket edges, where julianday() arithmetic is not.
+    return (
+        f"((CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) - "
+        f"CAST(strftime('%s', substr({origin}, 1, 19)) AS INTEGER)) / {width})"
+    )
+
+
+@compiles(time_bucket, "postgresql")
+def _time_bucket_postgresql(element, compiler, **kw) -> str:
+    column, origin, width = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({column} - {origin})) / {width}) AS INTEGER)"
+
+
+def _bucket(column, origin: datetime, seconds: int) -> time_bucket:
+    return time_bucket(
+        column,
+        sa.literal(origin, sa.DateTime()),
+        sa.literal_column(str(int(seconds))),
+    )
+
+
+def _count_if(condition) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+# --- Periods and statistics ----------------------------------------------------------------
+
+
+def business_zone() -> ZoneInfo:
+    """The zone whose calendar days the reports count in (the business hours' zone)."""
+    return ZoneInfo(settings.setting("BUSINESS_TIME_ZONE"))
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """Local midnight of `day` as a naive UTC instant."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def local_today(now: datetime, zone: ZoneInfo) -> date:
+    """Today's date in `zone` at the naive UTC instant `now`."""
+    return now.replace(tzinfo=UTC).astimezone(zone).date()
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days from `first` to `last`, both included."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        """How many days the period covers."""
+        return (self.last - self.first).days + 1
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """[start, end) as naive UTC instants: local midnight to the midnight after `last`."""
+        return local_midnight(self.first, zone), local_midnight(self.last + timedelta(days=1), zone)
+
+    def slug(self) -> str:
+        """For file names: 2025-03-01_2025-03-30."""
+        return f"{self.first.isoformat()}_{self.last.isoformat()}"
+
+
+def default_period(today: date) -> Period:
+    """The last 30 days, today included."""
+    return Period(today - timedelta(days=DEFAULT_DAYS - 1), today)
+
+
+def median(values: Sequence[float]) -> float | None:
+    """The middle value (the mean of the two middle ones for an even count); None if empty."""
+    return statistics.median(values) if values else None
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """Nearest rank: the smallest value at or above which `share` of the values fall."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)), 1) - 1]
+
+
+def business_seconds(start: datetime, end: datetime, calendar: BusinessCalendar) -> float:
+    """Working seconds between two naive UTC instants: nights, weekends, holidays excluded."""
+    if end <= start:
+        return 0.0
+    total = 0.0
+    day, last = calendar.local_date(start), calendar.local_date(end)
+    while day <= last:
+        if calendar.is_business_day(day):
+            opens, closes = calendar.window(day)
+            total += max((min(end, closes) - max(start, opens)).total_seconds(), 0.0)
+        day += timedelta(days=1)
+    return total
+
+
+def report_calendar(period: Period) -> BusinessCalendar:
+    """The business calendar with every holiday a response to this period's cases may span."""
+    days = db.session.scalars(
+        sa.select(Holiday.day).where(
+            Holiday.day >= period.first, Holiday.day <= period.last + timedelta(days=366)
+        )
+    )
+    return sla.calendar_from(settings.values(), days)
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / HOUR, 2)
+
+
+def _dollars(cents: int | None) -> Decimal:
+    return Decimal(int(cents or 0)).scaleb(-2)
+
+
+# --- Tables --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """One report table: what the page lists, what the chart draws, what the CSV holds."""
+
+    name: str  # the URL slug of its CSV export
+    title: str
+    header: tuple[str, ...]
+    rows: list[tuple] = field(default_factory=list)
+    note: str = ""
+
+
+def _labelled(rows: Iterable[tuple]) -> list[tuple]:
+    return [(NONE_LABEL if label in (None, "") else str(label), *rest) for label, *rest in rows]
+
+
+def _in_period(column, period: Period) -> list:
+    start, end = period.bounds(business_zone())
+    return [column >= start, column < end]
+
+
+def first_response_table(period: Period) -> Table:
+    """First-response time in business hours per origin, against the goal (seed 003)."""
+    start, end = period.bounds(business_zone())
+    created = [Case.created_at >= start, Case.created_at < end]
+    answered = Case.first_response_at.is_not(None)
+    counts = db.session.execute(
+        sa.select(
+            Case.origin,
+            sa.func.count(),
+            _count_if(answered),
+            _count_if(sa.and_(answered, Case.first_response_at <= Case.sla_due_at)),
+        )
+        .where(*created)
+        .group_by(Case.origin)
+        .order_by(Case.origin)
+    ).all()
+    calendar = report_calendar(period)
+    durations: dict[str, list[float]] = defaultdict(list)
+    pairs = db.session.execute(
+        sa.select(Case.origin, Case.created_at, Case.first_response_at)
+        .where(*created, answered)
+        .execution_options(yield_per=1000)
+    )
+    for origin, created_at, responded_at in pairs:
+        durations[str(origin)].append(business_seconds(created_at, responded_at, calendar))
+    rows = []
+    every: list[float] = []
+    totals = [0, 0, 0]
+    for origin, arrived, answered_count, met in counts:
+        values = durations[str(origin)]
+        every.extend(values)
+        totals = [totals[0] + arrived, totals[1] + answered_count, totals[2] + met]
+        rows.append(_response_row(str(origin), arrived, answered_count, met, values))
+    if rows:
+        rows.insert(0, _response_row("All origins", *totals, every))
+    goal = sla.first_response_hours()
+    return Table(
+        "first-response",
+        "First response (business hours)",
+        ("Origin", "Cases", "Answered", "Median h", "90th percentile h", "Met goal", "Met %"),
+        rows,
+        note=f"Goal: a first answer within {goal:g} business hours (phone: the same day).",
+    )
+
+
+def _response_row(label: str, arrived: int, answered: int, met: int, values: list[float]):
+    met_share = round(100 * met / answered, 1) if answered else None
+    return (
+        label,
+        int(arrived),
+        int(answered),
+        _hours(median(values)),
+        _hours(percentile(values, 0.9)),
+        int(met),
+        met_share,
+    )
+
+
+def resolution_table(period: Period) -> Table:
+    """Cases closed in the period, per origin: elapsed hours from arrival to closing."""
+    closed = [Case.status == CaseStatus.CLOSED, *_in_period(Case.closed_at, period)]
+    counts = db.session.execute(
+        sa.select(Case.origin, sa.func.count())
+        .where(*closed)
+        .group_by(Case.origin)
+        .order_by(Case.origin)
+    ).all()
+    durations: dict[str, list[float]] = defaultdict(list)
+    pairs = db.session.execute(
+        sa.select(Case.origin, Case.created_at, Case.closed_at)
+        .where(*closed)
+        .execution_options(yield_per=1000)
+    )
+    for origin, created_at, closed_at in pairs:
+        durations[str(origin)].append(max((closed_at - created_at).total_seconds(), 0.0))
+    rows = [_resolution_row(str(origin), count, durations[str(origin)]) for origin, count in counts]
+    if rows:
+        every = [value for values in durations.values() for value in values]
+        rows.insert(0, _resolution_row("All origins", sum(n for _, n in counts), every))
+    return Table(
+        "resolution",
+        "Resolution time (elapsed hours)",
+        ("Origin", "Closed", "Median h", "90th percentile h"),
+        rows,
+    )
+
+
+def _resolution_row(label: str, closed: int, values: list[float]) -> tuple:
+    return (label, int(closed), _hours(median(values)), _hours(percentile(values, 0.9)))
+
+
+BREAKDOWNS = {
+    # name: (title, grouped column, outer joins needed to reach it)
+    "by-type": ("Type", CaseType.name, [(CaseType, CaseType.id == Case.case_type_id)]),
+    "by-reason": ("Reason", CaseReason.name, [(CaseReason, CaseReason.id == Case.case_reason_id)]),
+    "by-product": ("Product", Order.product, [(Order, Order.id == Case.order_id)]),
+    "by-version": ("Version", Case.product_version, []),
+    "by-origin": ("Origin", Case.origin, []),
+}
+
+
+def breakdown_table(name: str, period: Period) -> Table:
+    """Cases that arrived in the period, counted by one of `BREAKDOWNS`."""
+    title, label, joins = BREAKDOWNS[name]
+    query = sa.select(label, sa.func.count().label("cases")).select_from(Case)
+    for target, condition in joins:
+        query = query.outerjoin(target, condition)
+    rows = db.session.execute(
+        query.where(*_in_period(Case.created_at, period))
+        .group_by(label)
+        .order_by(sa.desc("cases"), label)
+    ).all()
+    return Table(name, f"Cases by {title.lower()}", (title, "Cases"), _labelled(rows))
+
+
+def arrivals_by_day_table(period: Period) -> Table:
+    """How many cases arrived on each local day of the period (zero days included)."""
+    start, _ = period.bounds(business_zone())
+    bucket = _bucket(Case.created_at, start, DAY).label("day")
+    counts = dict(
+        db.session.execute(
+            sa.select(bucket, sa.func.count())
+            .where(*_in_period(Case.created_at, period))
+            .group_by(bucket)
+        ).all()
+    )
+    rows = [
+        ((period.first + timedelta(days=index)).isoformat(), int(counts.get(index, 0)))
+        for index in range(period.days)
+    ]
+    return Table("by-day", "Cases arriving per day", ("Day", "Cases"), rows)
+
+
+def patterns_table(period: Period) -> Table:
+    """Subjects that keep coming back: a problem in the system, or spam (seed 001)."""
+    subject = sa.func.lower(sa.func.trim(Case.subject))
+    rows = db.session.execute(
+        sa.select(subject.label("subject"), sa.func.count().label("cases"))
+        .where(*_in_period(Case.created_at, period))
+        .group_by(subject)
+        .having(sa.func.count() >= PATTERN_MIN)
+        .order_by(sa.desc("cases"), subject)
+        .limit(LIST_LIMIT)
+    ).all()
+    return Table(
+        "patterns",
+        "Recurring subjects",
+        ("Subject", "Cases"),
+        [tuple(row) for row in rows],
+        note="Subjects seen at least twice in the period, ignoring case.",
+    )
+
+
+ARTICLE_COUNTERS = {
+    "articles-linked": ("Help articles most linked", Article.link_count),
+    "articles-deflecting": ("Help articles most deflecting", Article.deflection_count),
+}
+
+
+def article_table(name: str, period: Period) -> Table:
+    """Help articles linked in answers most, or that saved most cases (running totals)."""
+    title, column = ARTICLE_COUNTERS[name]
+    rows = db.session.execute(
+        sa.select(Article.title, column)
+        .where(column > 0)
+        .order_by(column.desc(), Article.title)
+        .limit(LIST_LIMIT)
+    ).all()
+    return Table(
+        name,
+        title,
+        ("Article", "Times"),
+        [tuple(row) for row in rows],
+        note="Running totals since each article was written, whatever the period.",
+    )
+
+
+def macros_table(period: Period) -> Table:
+    """Macros by uses in the period (replies sent with one, system e-mails sent by phone)."""
+    from helpdesk.services.tracker import (
+        macros,  # imported here: macros builds on the case services
+    )
+
+    start, end = period.bounds(business_zone())
+    rows = [
+        # Stored UTC to the minute: the page shows it in the viewer's zone, the CSV as ISO.
+        (use.title, use.uses, use.last_used_at.replace(second=0, microsecond=0))
+        for use in macros.usage(start, end, limit=LIST_LIMIT * 2)
+    ]
+    return Table(
+        "macros",
+        "Macros",
+        ("Macro", "Uses", "Last used"),
+        rows,
+        note="Replies sent with a macro and system e-mails sent from the phone procedure.",
+    )
+
+
+def agents_table(period: Period) -> Table:
+    """Per agent: public replies, cases answered and cases closed in the period."""
+    replies = (
+        sa.select(
+            Message.author_id.label("user_id"),
+            sa.func.count().label("replies"),
+            sa.func.count(sa.distinct(Message.case_id)).label("cases"),
+        )
+        .where(
+            Message.kind == MessageKind.REPLY,
+            Message.from_customer.is_(False),
+            *_in_period(Message.created_at, period),
+        )
+        .group_by(Message.author_id)
+        .subquery()
+    )
+    closed = (
+        sa.select(Case.closed_by_id.label("user_id"), sa.func.count().label("closed"))
+        .where(Case.status == CaseStatus.CLOSED, *_in_period(Case.closed_at, period))
+        .group_by(Case.closed_by_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            User.name,
+            sa.func.coalesce(replies.c.replies, 0),
+            sa.func.coalesce(replies.c.cases, 0),
+            sa.func.coalesce(closed.c.closed, 0),
+        )
+        .outerjoin(replies, replies.c.user_id == User.id)
+        .outerjoin(closed, closed.c.user_id == User.id)
+        .where(
+            User.role.in_(STAFF),
+            sa.or_(User.active, replies.c.replies.is_not(None), closed.c.closed.is_not(None)),
+        )
+        .order_by(User.name, User.id)
+    ).all()
+    return Table(
+        "agents",
+        "Answered and closed per agent",
+        ("Agent", "Replies", "Cases answered", "Cases closed"),
+        [tuple(row) for row in rows],
+    )
+
+
+# -- feedback --
+FEEDBACK_TABLES = ("solved-agents", "solved-emails", "solved-articles")
+
+
+def feedback_table(name: str, period: Period) -> Table:
+    """A "Did this solve it?" table (per agent, system e-mail or help article)."""
+    from helpdesk.services.reports import feedback_report  # imported here: it builds on this module
+
+    return feedback_report.TABLES[name](period)
+
+
+SUPPORT_TABLES: dict[str, Callable[[Period], Table]] = {
+    "first-response": first_response_table,
+    "resolution": resolution_table,
+    "by-day": arrivals_by_day_table,
+    **{name: partial(breakdown_table, name) for name in BREAKDOWNS},
+    "patterns": patterns_table,
+    **{name: partial(article_table, name) for name in ARTICLE_COUNTERS},
+    "macros": macros_table,
+    "agents": agents_table,
+    **{name: partial(feedback_table, name) for name in FEEDBACK_TABLES},
+}
+
+
+def support_report(period: Period) -> dict[str, Table]:
+    """Every table of the support report, by name."""
+    return {name: build(period) for name, build in SUPPORT_TABLES.items()}
+
+
+# --- Billing -------------------------------------------------------------------------------
+
+
+def payments_table(period: Period) -> Table:
+    """Payments received in the period by method and status: how many, how much."""
+    rows = db.session.execute(
+        sa.select(
+            Payment.method,
+            Payment.status,
+            Payment.currency,
+            sa.func.count(),
+            sa.func.sum(Payment.amount_cents),
+            sa.func.sum(Payment.refunded_cents),
+        )
+        .where(*_in_period(Payment.created_at, period))
+        .group_by(Payment.method, Payment.status, Payment.currency)
+        .order_by(Payment.method, Payment.status, Payment.currency)
+    ).all()
+    return Table(
+        "payments",
+        "Payments by method and status",
+        ("Method", "Status", "Currency", "Payments", "Amount", "Refunded since"),
+        [
+            (str(method), str(status), currency, int(count), _dollars(amount), _dollars(refunded))
+            for method, status, currency, count, amount, refunded in rows
+        ],
+    )
+
+
+def payments_by_day_table(period: Period) -> Table:
+    """Money received on each local day of the period (succeeded payments)."""
+    start, _ = period.bounds(business_zone())
+    bucket = _bucket(Payment.created_at, start, DAY).label("day")
+    sums = dict(
+        db.session.execute(
+            sa.select(bucket, sa.func.sum(Payment.amount_cents))
+            .where(
+                Payment.status == PaymentStatus.SUCCEEDED,
+                *_in_period(Payment.created_at, period),
+            )
+            .group_by(bucket)
+        ).all()
+    )
+    rows = [
+        ((period.first + timedelta(days=index)).isoformat(), _dollars(sums.get(index)))
+        for index in range(period.days)
+    ]
+    return Table("payments-by-day", "Money received per day", ("Day", "Amount"), rows)
+
+
+def refunds_table(period: Period) -> Table:
+    """Refunds issued in the period, grouped by the reason given."""
+    rows = db.session.execute(
+        sa.select(Refund.reason, sa.func.count(), sa.func.sum(Refund.amount_cents).label("total"))
+        .where(*_in_period(Refund.created_at, period))
+        .group_by(Refund.reason)
+        .order_by(sa.desc("total"), Refund.reason)
+    ).all()
+    return Table(
+        "refunds",
+        "Refunds by reason",
+        ("Reason", "Refunds", "Amount"),
+        [(reason, int(count), _dollars(total)) for reason, count, total in rows],
+    )
+
+
+def blocked_table(period: Period) -> Table:
+    """Registrations, accounts and orders refused by FRAUD-STOP in the period."""
+    rows = db.session.execute(
+        sa.select(BlockedAttempt.kind, sa.func.count().label("attempts"))
+        .where(*_in_period(BlockedAttempt.created_at, period))
+        .group_by(BlockedAttempt.kind)
+        .order_by(sa.desc("attempts"), BlockedAttempt.kind)
+    ).all()
+    return Table(
+        "blocked",
+        "Blocked attempts",
+        ("Kind", "Attempts"),
+        [(str(kind), int(count)) for kind, count in rows],
+    )
+
+
+BILLING_TABLES: dict[str, Callable[[Period], Table]] = {
+    "payments": payments_table,
+    "payments-by-day": payments_by_day_table,
+    "refunds": refunds_table,
+    "blocked": blocked_table,
+}
+REPORTS = {"support": SUPPORT_TABLES, "billing": BILLING_TABLES}
+
+
+def billing_report(period: Period) -> dict[str, Table]:
+    """Every table of the billing report, by name."""
+    return {name: build(period) for name, build in BILLING_TABLES.items()}
+
+
+def report_table(report: str, name: str, period: Period) -> Table | None:
+    """One table of a report by its CSV name, or None for an unknown report or table."""
+    build = REPORTS.get(report, {}).get(name)
+    return build(period) if build is not None else None
+
+
+# --- The support dashboard -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveCounts:
+    """The dashboard figures that refresh by themselves."""
+
+    folders: dict[str, int]
+    breached: int
+    due_soon: int
+    tier2_open: int
+    tier2_unassigned: int
+    arrived_today: int
+
+    def key(self) -> tuple:
+        """What the live poll compares: any change re-renders the counts."""
+        return (
+            sorted(self.folders.items()),
+            self.breached,
+            self.due_soon,
+            self.tier2_open,
+            self.tier2_unassigned,
+            self.arrived_today,
+        )
+
+
+def _awaiting_first_answer():
+    # Closing a case stops the clock (services.sla): only open cases can breach.
+    return sa.and_(
+        Case.status != CaseStatus.CLOSED,
+        Case.first_response_at.is_(None),
+        Case.sla_due_at.is_not(None),
+    )
+
+
+def live_counts(now: datetime, settings: FolderSettings) -> LiveCounts:
+    """Folder counts for everyone, SLA breached and due soon, tier 2 load, arrivals today."""
+    folder_counts = folders.folder_counts(folders.Scope(user_id=0, everyone=True), now, settings)
+    midnight = local_midnight(local_today(now, business_zone()), business_zone())
+    warn = now + timedelta(minutes=sla.WARN_MINUTES)
+    waiting = _awaiting_first_answer()
+    is_open = Case.status != CaseStatus.CLOSED
+    tier2 = sa.and_(is_open, Case.tier == 2)
+    row = db.session.execute(
+        sa.select(
+            _count_if(sa.and_(waiting, Case.sla_due_at <= now)),
+            _count_if(sa.and_(waiting, Case.sla_due_at > now, Case.sla_due_at <= warn)),
+            _count_if(tier2),
+            _count_if(sa.and_(tier2, Case.assignee_id.is_(None))),
+            _count_if(Case.created_at >= midnight),
+        ).where(sa.or_(is_open, Case.created_at >= midnight))
+    ).one()
+    return LiveCounts(folder_counts, *(int(value) for value in row))
+
+
+def waiting_longest(limit: int = LIST_LIMIT) -> list[Case]:
+    """Cases awaiting an agent, longest-waiting first."""
+    return list(
+        db.session.scalars(
+            sa.select(Case)
+            .options(joinedload(Case.organisation), joinedload(Case.assignee))
+            .where(
+                Case.status.in_([status.value for status in AWAITING_AGENT]),
+                Case.awaiting_agent_since.is_not(None),
+            )
+            .order_by(Case.awaiting_agent_since, Case.id)
+            .limit(limit)
+        )
+    )
+
+
+def sla_at_risk(now: datetime, limit: int = LIST_LIMIT) -> list[Case]:
+    """Unanswered cases already past or within the warning time of their due time."""
+    warn = now + timedelta(minutes=sla.WARN_MINUTES)
+    return list(
+        db.session.scalars(
+            sa.select(Case)
+            .options(joinedload(Case.organisation), joinedload(Case.assignee))
+            .where(_awaiting_first_answer(), Case.sla_due_at <= warn)
+            .order_by(Case.sla_due_at, Case.id)
+            .limit(limit)
+        )
+    )
+
+
+def arrivals_today(now: datetime) -> dict[str, list[int]]:
+    """Today's arrivals per origin, as 24 local-hour counts (one grouped query)."""
+    zone = business_zone()
+    midnight = local_midnight(local_today(now, zone), zone)
+    # Hours since local midnight: on a daylight-saving day, later hours shift by one.
+    hour = _bucket(Case.created_at, midnight, HOUR).label("hour")
+    rows = db.session.execute(
+        sa.select(Case.origin, hour, sa.func.count())
+        .where(Case.created_at >= midnight)
+        .group_by(Case.origin, hour)
+    ).all()
+    grid: dict[str, list[int]] = {}
+    for origin, index, count in rows:
+        if 0 <= index < 24:
+            grid.setdefault(str(origin), [0] * 24)[index] += int(count)
+    return dict(sorted(grid.items()))
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the support dashboard shows, in a fixed number of queries."""
+
+    live: LiveCounts
+    waiting: list[Case]
+    at_risk: list[Case]
+    arrivals: dict[str, list[int]]
+    members: list[tuple[User, int]]
+
+
+def dashboard(now: datetime, settings: FolderSettings) -> Dashboard:
+    """The support dashboard: live counts, oldest waiting, SLA at risk, arrivals, the team."""
+    return Dashboard(
+        live=live_counts(now, settings),
+        waiting=waiting_longest(),
+        at_risk=sla_at_risk(now),
+        arrivals=arrivals_today(now),
+        members=team.team(),
+    )
+
+
+# --- Case lists for export -----------------------------------------------------------------
+
+CASE_COLUMNS = (
+    "Number",
+    "Subject",
+    "Status",
+    "Origin",
+    "Type",
+    "Customer",
+    "Assignee",
+    "Tier",
+    "Priority",
+    "Created (UTC)",
+    "First response (UTC)",
+    "Due (UTC)",
+    "Closed (UTC)",
+)
+
+
+def case_list_query(conditions: Sequence, order: Sequence) -> Select:
+    """A case list as plain columns (no ORM objects), for streaming out row by row."""
+    assignee = aliased(User)
+    return (
+        sa.select(
+            Case.number,
+            Case.subject,
+            Case.status,
+            Case.origin,
+            CaseType.name,
+            Organisation.name,
+            assignee.name,
+            Case.tier,
+            Case.priority_score,
+            Case.created_at,
+            Case.first_response_at,
+            Case.sla_due_at,
+            Case.closed_at,
+        )
+        .join(Organisation, Organisation.id == Case.organisation_id)
+        .outerjoin(CaseType, CaseType.id == Case.case_type_id)
+        .outerjoin(assignee, assignee.id == Case.assignee_id)
+        .where(*conditions)
+        .order_by(*order)
+    )

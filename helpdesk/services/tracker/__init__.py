@@ -1,0 +1,1 @@
+"""The agents' tracker: folders, search, callers, routing, priority, macros, escalation, team."""
