@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test test-under-load lint clean bench soak messages
+.PHONY: run test test-under-load lint clean bench soak two-servers messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ bench: $(VENV)/.dev-installed
 # (HELPDESK_SOAK_POSTGRES_URL); CI runs a 20-second version inside the PostgreSQL suite.
 soak: $(VENV)/.dev-installed
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
+
+# Two app servers and two workers on one PostgreSQL and one Redis (HELPDESK_TWO_SERVERS_*), one
+# worker killed mid-batch; CI runs a 10-second version inside the PostgreSQL suite.
+two-servers: $(VENV)/.dev-installed
+	$(BIN)/python bench/two_servers.py $(TWO_SERVERS_ARGS)
 
 # Re-extract the marked UI strings, merge them into every catalogue and compile (commit all three).
 messages: $(VENV)/.dev-installed

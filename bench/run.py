@@ -132,8 +132,16 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, app: str, env: dict, chdir: Path = ROOT) -> None:
-        self.port = free_port()
+    def __init__(
+        self,
+        app: str,
+        env: dict,
+        chdir: Path = ROOT,
+        *,
+        port: int | None = None,
+        options: tuple[str, ...] = (),
+    ) -> None:
+        self.port = port or free_port()
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
@@ -145,6 +153,7 @@ class Gunicorn:
                 str(chdir),
                 "--log-level",
                 "warning",
+                *options,
                 app,
             ],
             # gunicorn reads ./gunicorn.conf.py by itself: keep its per-request access log out of

@@ -26,7 +26,7 @@ import tempfile
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -52,6 +52,7 @@ CUSTOMERS = [  # demo customers whose plan lets them open cases
 AGENTS = ["agent1@example.com", "agent2@example.com", "agent3@example.com", "admin@example.com"]
 TIMEOUT = 30  # seconds for one request
 TAG = "soak"  # in every subject and body the soak writes: finds phantom writes afterwards
+APP = "helpdesk:create_app()"  # what gunicorn serves
 
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 ORDER_SELECT = re.compile(r'<select[^>]*name="order_id"[^>]*>(.*?)</select>', re.S)
@@ -67,10 +68,16 @@ FOLDERS = ["new", "open", "waiting", "all"]
 
 class Client:
     """A browser-like session over fresh loopback connections (gunicorn's sync workers close
-    each one); counts every request by status and keeps the failures' descriptions."""
+    each one); counts every request by status and keeps the failures' descriptions.
 
-    def __init__(self, port: int) -> None:
-        self.port = port
+    Given several ports (app servers behind no load balancer), it takes them in turn, one
+    request each: consecutive requests of one session land on different servers."""
+
+    def __init__(self, port: int | Sequence[int]) -> None:
+        self.ports = [port] if isinstance(port, int) else list(port)
+        self.port = self.ports[0]
+        self.turn = 0
+        self.servers: Counter[int] = Counter()  # requests by port
         self.cookies: dict[str, str] = {}
         self.statuses: Counter[str] = Counter()
         self.failures: list[str] = []
@@ -78,19 +85,33 @@ class Client:
         self.token = ""
 
     def request(
-        self, method: str, path: str, form: dict | None = None, *, htmx: bool = False
+        self,
+        method: str,
+        path: str,
+        form: dict | None = None,
+        *,
+        htmx: bool = False,
+        files: dict[str, tuple[str, bytes]] | None = None,
+        port: int | None = None,
     ) -> tuple[int, str, str]:
-        """(status, Location path, body); status 0 when the connection failed."""
+        """(status, Location path, body); status 0 when the connection failed. `files` (field:
+        (file name, content)) posts the form as multipart; `port` picks the server."""
+        if port is None:
+            port = self.ports[self.turn % len(self.ports)]
+            self.turn += 1
+        self.servers[port] += 1
         headers = {}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
+        body: str | bytes | None = None
+        if files is not None:
+            body, headers["Content-Type"] = multipart(form or {}, files)
+        elif form is not None:
             body = urllib.parse.urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if htmx:
             headers["HX-Request"] = "true"
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
@@ -119,17 +140,38 @@ class Client:
             self.token = html.unescape(found.group(1))
         return response.status, location, text
 
-    def get(self, path: str, *, htmx: bool = False) -> tuple[int, str, str]:
-        return self.request("GET", path, htmx=htmx)
+    def get(
+        self, path: str, *, htmx: bool = False, port: int | None = None
+    ) -> tuple[int, str, str]:
+        return self.request("GET", path, htmx=htmx, port=port)
 
-    def post(self, path: str, form: dict) -> tuple[int, str, str]:
-        return self.request("POST", path, {**form, "csrf_token": self.token})
+    def post(
+        self, path: str, form: dict, *, port: int | None = None, **options
+    ) -> tuple[int, str, str]:
+        return self.request("POST", path, {**form, "csrf_token": self.token}, port=port, **options)
 
-    def login(self, email: str) -> None:
-        self.get("/auth/login")
-        status, _, _ = self.post("/auth/login", {"email": email, "password": PASSWORD})
+    def login(self, email: str, *, port: int | None = None) -> None:
+        self.get("/auth/login", port=port)
+        status, _, _ = self.post("/auth/login", {"email": email, "password": PASSWORD}, port=port)
         if status not in (302, 303):
             raise RuntimeError(f"login failed for {email}: {status}")
+
+
+def multipart(form: dict, files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body of these fields and files, and its Content-Type."""
+    boundary = secrets.token_hex(16)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in form.items()
+    ]
+    for name, (filename, content) in files.items():
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
 
 
 # --- the traffic ---------------------------------------------------------------------------------
@@ -217,7 +259,9 @@ def _agent(client: Client, deadline: float, rng: random.Random, label: str) -> l
     return writes
 
 
-def _drive(role: str, email: str, port: int, seconds: float, seed: int, results) -> None:
+def _drive(
+    role: str, email: str, port: int | Sequence[int], seconds: float, seed: int, results
+) -> None:
     """One client process: log in, then drive its role's traffic until the time is up."""
     client = Client(port)
     outcome: dict = {"role": role, "writes": [], "fatal": ""}
@@ -229,6 +273,7 @@ def _drive(role: str, email: str, port: int, seconds: float, seed: int, results)
     except Exception as error:  # the parent must see it, not a silent process
         outcome["fatal"] = f"{email}: {error!r}"
     outcome["statuses"] = dict(client.statuses)
+    outcome["servers"] = dict(client.servers)
     outcome["failures"] = client.failures[:20]
     outcome["refusals"] = client.refusals[:20]
     results.put(outcome)
@@ -243,6 +288,7 @@ class Report:
 
     seconds: float
     statuses: Counter = field(default_factory=Counter)
+    servers: Counter = field(default_factory=Counter)  # requests by port
     writes: list[tuple] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
@@ -343,43 +389,50 @@ def check(database_url: str, tmp_dir: str, report: Report) -> None:
     report.phantom = [text for key, text in stored if key and (key, text) not in acknowledged]
 
 
+def server_env(database_url: str, tmp_dir: str) -> dict[str, str]:
+    """The environment of a gunicorn serving the prepared database (the same keys as above)."""
+    config = app_config(database_url, tmp_dir)
+    return {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": config["SECRET_KEY"],
+        "HELPDESK_CARD_HASH_KEY": config["CARD_HASH_KEY"],
+        "HELPDESK_ATTACHMENT_DIR": config["ATTACHMENT_DIR"],
+    }
+
+
+def drive(ports: int | Sequence[int], *, seconds: float, customers: int, agents: int) -> Report:
+    """Customer and agent processes against the server(s) at `ports` for `seconds`."""
+    report = Report(seconds)
+    context = multiprocessing.get_context("spawn")  # nothing inherited: plain clients
+    results = context.Queue()
+    plan = [("customer", CUSTOMERS[i % len(CUSTOMERS)]) for i in range(customers)]
+    plan += [("agent", AGENTS[i % len(AGENTS)]) for i in range(agents)]
+    workers = [
+        context.Process(target=_drive, args=(role, email, ports, seconds, seed, results))
+        for seed, (role, email) in enumerate(plan)
+    ]
+    for worker in workers:
+        worker.start()
+    for _ in workers:
+        outcome = results.get(timeout=seconds + 120)
+        report.statuses.update(outcome["statuses"])
+        report.servers.update(outcome["servers"])
+        report.writes += [tuple(w) for w in outcome["writes"]]
+        report.failures += outcome["failures"]
+        report.refusals += outcome["refusals"]
+        if outcome["fatal"]:
+            report.fatal.append(outcome["fatal"])
+    for worker in workers:
+        worker.join(timeout=30)
+    return report
+
+
 def run(database_url: str, *, seconds: float, customers: int, agents: int) -> Report:
     """Serve the prepared database with gunicorn, drive the traffic, check the writes."""
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp_dir:
-        config = app_config(database_url, tmp_dir)
-        server = Gunicorn(
-            "helpdesk:create_app()",
-            {
-                "DATABASE_URL": database_url,
-                "SECRET_KEY": config["SECRET_KEY"],
-                "HELPDESK_CARD_HASH_KEY": config["CARD_HASH_KEY"],
-                "HELPDESK_ATTACHMENT_DIR": config["ATTACHMENT_DIR"],
-            },
-        )
-        report = Report(seconds)
+        server = Gunicorn(APP, server_env(database_url, tmp_dir))
         try:
-            context = multiprocessing.get_context("spawn")  # nothing inherited: plain clients
-            results = context.Queue()
-            plan = [("customer", CUSTOMERS[i % len(CUSTOMERS)]) for i in range(customers)]
-            plan += [("agent", AGENTS[i % len(AGENTS)]) for i in range(agents)]
-            workers = [
-                context.Process(
-                    target=_drive, args=(role, email, server.port, seconds, seed, results)
-                )
-                for seed, (role, email) in enumerate(plan)
-            ]
-            for worker in workers:
-                worker.start()
-            for _ in workers:
-                outcome = results.get(timeout=seconds + 120)
-                report.statuses.update(outcome["statuses"])
-                report.writes += [tuple(w) for w in outcome["writes"]]
-                report.failures += outcome["failures"]
-                report.refusals += outcome["refusals"]
-                if outcome["fatal"]:
-                    report.fatal.append(outcome["fatal"])
-            for worker in workers:
-                worker.join(timeout=30)
+            report = drive(server.port, seconds=seconds, customers=customers, agents=agents)
         finally:
             server.stop()
         check(database_url, tmp_dir, report)

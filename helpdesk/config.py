@@ -65,6 +65,9 @@ class Config:
     MAIL_MAX_ATTEMPTS = 8  # then the outbox row is marked failed (retries back off up to 1 hour)
     MAIL_BATCH_SIZE = 50  # rows one `flask send-mail` batch claims
     MAIL_TIMEOUT = 30  # seconds for the SMTP connection and each command
+    # A mail a sender claimed and did not mark sent within this long is taken as a killed
+    # sender's and claimed again; it must outlast one SMTP conversation (MAIL_TIMEOUT).
+    MAIL_LEASE_SECONDS = 600
 
     # Inbound mail for `flask fetch-mail`; the password only ever comes from the environment.
     IMAP_HOST = "localhost"
@@ -81,6 +84,10 @@ class Config:
     LOG_LEVEL = "INFO"
     # /readyz fails when the worker's last heartbeat is older than this (once a worker reports).
     WORKER_HEARTBEAT_MAX_AGE = 120
+    # How long a worker's claim on a job holds before another worker may take it over (a
+    # killed worker's); None: each job's own (10 minutes, 30 for end of day and charges). A
+    # run that outlasts it may run a second time beside it, so keep it above the longest run.
+    WORKER_LEASE_SECONDS: int | None = None
     HELPDESK_LOCALE = "en"  # the language of pages and e-mail (catalogues in helpdesk/translations)
     CLOCK = None  # a callable giving naive-UTC "now" for relative times; tests inject one
     BUSINESS_TIME_ZONE = "America/Denver"  # seed 003: 8:00-17:00 mountain time
@@ -167,6 +174,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_MAIL_MAX_ATTEMPTS": ("MAIL_MAX_ATTEMPTS", int),
     "HELPDESK_MAIL_BATCH_SIZE": ("MAIL_BATCH_SIZE", int),
     "HELPDESK_MAIL_TIMEOUT": ("MAIL_TIMEOUT", int),
+    "HELPDESK_MAIL_LEASE_SECONDS": ("MAIL_LEASE_SECONDS", int),
     "HELPDESK_TIME_ZONE": ("BUSINESS_TIME_ZONE", str),
     "HELPDESK_LOCALE": ("HELPDESK_LOCALE", str),
     "HELPDESK_BUSINESS_HOURS_START": ("BUSINESS_HOURS_START", str),
@@ -194,6 +202,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_LOG_FORMAT": ("LOG_FORMAT", _log_format),
     "HELPDESK_LOG_LEVEL": ("LOG_LEVEL", _log_level),
     "HELPDESK_WORKER_HEARTBEAT_MAX_AGE": ("WORKER_HEARTBEAT_MAX_AGE", int),
+    "HELPDESK_WORKER_LEASE_SECONDS": ("WORKER_LEASE_SECONDS", int),
 }
 
 

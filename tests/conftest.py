@@ -74,6 +74,22 @@ def throwaway_database(tmp_dir) -> Iterator[str]:
         admin.dispose()
 
 
+def reachable_redis(url: str, setting: str):
+    """A client of the Redis at `url`. Unreachable, the test is skipped (naming `setting`, the
+    variable that points elsewhere), or fails under HELPDESK_REQUIRE_REDIS=1 (CI)."""
+    redis = pytest.importorskip("redis", reason="the redis package is in the dev extras")
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        client.close()
+        unreachable = f"Redis is not reachable at {url} ({error})"
+        if os.environ.get("HELPDESK_REQUIRE_REDIS") == "1":
+            pytest.fail(unreachable, pytrace=False)
+        pytest.skip(f"{unreachable}; set {setting}")
+    return client
+
+
 def config_for_tests(database_url: str, tmp_dir) -> dict:
     """Settings for an app under test; CSRF and rate limits stay on, as in production."""
     return {

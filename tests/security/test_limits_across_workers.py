@@ -27,7 +27,13 @@ from helpdesk import config as settings
 from helpdesk import create_app
 from helpdesk.config import Config, ConfigError, finalise
 from helpdesk.extensions import db
-from tests.conftest import config_for_tests, csrf_from, post_form, throwaway_database
+from tests.conftest import (
+    config_for_tests,
+    csrf_from,
+    post_form,
+    reachable_redis,
+    throwaway_database,
+)
 from tests.factories import make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,15 +143,7 @@ def test_refused_attempts_are_not_counted_against_the_address(client):
 
 @pytest.fixture
 def empty_redis():
-    redis = pytest.importorskip("redis", reason="the redis package is in the dev extras")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        unreachable = f"Redis is not reachable at {REDIS_URL} ({error})"
-        if os.environ.get("HELPDESK_REQUIRE_REDIS") == "1":  # CI: a missing Redis fails
-            pytest.fail(unreachable, pytrace=False)
-        pytest.skip(f"{unreachable}; set HELPDESK_TEST_REDIS_URL")
+    client = reachable_redis(REDIS_URL, "HELPDESK_TEST_REDIS_URL")  # CI: a missing one fails
     client.flushdb()
     yield REDIS_URL
     client.flushdb()

@@ -137,6 +137,19 @@ def test_two_workers_at_once_run_each_tick_once(app):
         assert row("count").last_counts == {"counted": 5}
 
 
+def test_the_lease_setting_lets_another_worker_take_a_dead_workers_job_sooner(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WORKER_LEASE_SECONDS", 20)  # HELPDESK_WORKER_LEASE_SECONDS
+    job = counting_job()
+    tick = "count@2026-12-03T00:00:00Z"
+    with app.app_context():
+        jobs.ensure_rows([job])
+        assert jobs.claim(job, tick, "worker-a", AFTER_CLOSE)  # then killed
+
+        assert not jobs.claim(job, tick, "worker-b", AFTER_CLOSE + timedelta(seconds=19))
+        assert jobs.claim(job, tick, "worker-b", AFTER_CLOSE + timedelta(seconds=21))
+        assert row("count").lease_until == AFTER_CLOSE + timedelta(seconds=41)
+
+
 def test_a_dead_workers_lease_runs_out_and_another_worker_runs_the_tick(app):
     job = counting_job()
     with app.app_context():

@@ -451,6 +451,25 @@ def test_a_dead_senders_stale_claims_are_taken_over_fresh_ones_are_not(app, smtp
     assert sorted(smtp.message_ids()) == sorted(rows[i].message_id for i in stale)
 
 
+def test_a_shorter_mail_lease_setting_takes_a_dead_senders_claims_over_sooner(
+    app, smtp, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MAIL_LEASE_SECONDS", 30)  # HELPDESK_MAIL_LEASE_SECONDS
+    now = utcnow()
+    [stale] = queue_rows(
+        app, 1, status=OutboxStatus.SENDING, claimed_at=now - timedelta(seconds=31)
+    )
+    [fresh] = queue_rows(
+        app, 1, status=OutboxStatus.SENDING, claimed_at=now - timedelta(seconds=29)
+    )
+
+    assert batch(app, now=now).sent == 1
+
+    rows = rows_by_id(app)
+    assert rows[stale].status == OutboxStatus.SENT and rows[fresh].status == OutboxStatus.SENDING
+    assert smtp.message_ids() == [rows[stale].message_id]
+
+
 def test_a_claim_another_sender_took_over_is_not_sent_again(app, smtp, monkeypatch):
     """Our lease lapsed mid-batch (a very slow server) and a second sender claimed the row."""
     [mail_id] = queue_rows(app, 1)

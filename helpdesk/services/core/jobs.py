@@ -173,6 +173,12 @@ def ensure_rows(jobs: Iterable[Job] = JOBS) -> dict[str, tuple[str | None, datet
     return seen
 
 
+def lease_of(job: Job) -> timedelta:
+    """How long a claim on `job` holds: HELPDESK_WORKER_LEASE_SECONDS when set, else its own."""
+    seconds = current_app.config.get("WORKER_LEASE_SECONDS")
+    return timedelta(seconds=seconds) if seconds else job.lease
+
+
 def claim(job: Job, tick: str, worker_id: str, now: datetime) -> bool:
     """Take `tick` of `job` for `worker_id`; False when it ran already or is held; commits."""
     result = db.session.execute(
@@ -185,7 +191,7 @@ def claim(job: Job, tick: str, worker_id: str, now: datetime) -> bool:
         .values(
             running_tick=tick,
             lease_holder=worker_id,
-            lease_until=now + job.lease,
+            lease_until=now + lease_of(job),
             last_started_at=now,
         )
         .execution_options(synchronize_session=False)

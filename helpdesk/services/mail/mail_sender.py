@@ -3,12 +3,13 @@
 Delivery is at-least-once, with a window of one message. A row is claimed (status "sending",
 `claimed_at`) in a short transaction of its own, then sent, then marked sent in its own commit
 right after the server accepted it. A sender killed between messages leaves its unsent claims in
-"sending"; once their lease (`LEASE`) runs out the next batch claims them again, so nothing is
-lost and nothing marked sent is sent again. The one duplicate risk is a sender dying after the
-server accepted a message and before that message's mark commits: that single message goes out
-again after the lease. Each claim is renewed right before its message goes out, so the lease
-(minutes, far above `MAIL_TIMEOUT`) only has to outlast one SMTP conversation, whatever the
-batch size; a claim another sender took over meanwhile is skipped, not sent a second time.
+"sending"; once their lease (`LEASE`, or HELPDESK_MAIL_LEASE_SECONDS) runs out the next batch
+claims them again, so nothing is lost and nothing marked sent is sent again. The one duplicate
+risk is a sender dying after the server accepted a message and before that message's mark
+commits: that single message goes out again after the lease. Each claim is renewed right before
+its message goes out, so the lease (minutes, far above `MAIL_TIMEOUT`) only has to outlast one
+SMTP conversation, whatever the batch size; a claim another sender took over meanwhile is
+skipped, not sent a second time.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from flask import current_app
 from helpdesk.extensions import db
 from helpdesk.models import OutboxMail, OutboxStatus, utcnow
 
-LEASE = timedelta(minutes=10)  # a claim older than this belongs to a dead sender
+LEASE = timedelta(minutes=10)  # a claim older than this belongs to a dead sender (the default)
 FIRST_RETRY = timedelta(minutes=1)
 LAST_RETRY = timedelta(hours=1)
 REFERENCES_KEPT = 10  # RFC 5322 lets long threads trim References; we keep the root and recent
@@ -71,6 +72,7 @@ class MailSettings:
     max_attempts: int
     batch_size: int
     capture: bool = False  # keep the mail in the outbox, readable in the app, instead of sending
+    lease: timedelta = LEASE  # HELPDESK_MAIL_LEASE_SECONDS
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
@@ -91,6 +93,7 @@ class MailSettings:
             max_attempts=max(1, int(config["MAIL_MAX_ATTEMPTS"])),
             batch_size=max(1, int(config["MAIL_BATCH_SIZE"])),
             capture=captures_mail(config),
+            lease=timedelta(seconds=float(config.get("MAIL_LEASE_SECONDS") or LEASE.seconds)),
         )
 
     @property
@@ -293,14 +296,14 @@ class CapturingConnection:
 # --- claiming and marking -----------------------------------------------------------------------
 
 
-def _due(now: datetime) -> sa.ColumnElement[bool]:
+def _due(now: datetime, lease: timedelta) -> sa.ColumnElement[bool]:
     return sa.or_(
         sa.and_(OutboxMail.status == OutboxStatus.QUEUED, OutboxMail.next_attempt_at <= now),
-        sa.and_(OutboxMail.status == OutboxStatus.SENDING, OutboxMail.claimed_at < now - LEASE),
+        sa.and_(OutboxMail.status == OutboxStatus.SENDING, OutboxMail.claimed_at < now - lease),
     )
 
 
-def claim(now: datetime, limit: int) -> list[int]:
+def claim(now: datetime, limit: int, lease: timedelta = LEASE) -> list[int]:
     """Mark up to `limit` due rows as ours ("sending") and commit; their ids, oldest first.
 
     PostgreSQL: the candidates are locked FOR UPDATE SKIP LOCKED, so concurrent senders take
@@ -310,7 +313,7 @@ def claim(now: datetime, limit: int) -> list[int]:
     """
     candidates = (
         sa.select(OutboxMail.id)
-        .where(_due(now))
+        .where(_due(now, lease))
         .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
         .limit(limit)
     )
@@ -324,7 +327,7 @@ def claim(now: datetime, limit: int) -> list[int]:
         claimed = set(
             db.session.scalars(
                 sa.update(OutboxMail)
-                .where(OutboxMail.id.in_(ids), _due(now))
+                .where(OutboxMail.id.in_(ids), _due(now, lease))
                 .values(status=OutboxStatus.SENDING, claimed_at=now)
                 .returning(OutboxMail.id)
                 .execution_options(synchronize_session=False)
@@ -435,7 +438,7 @@ def send_batch(
         return utcnow() + offset
 
     claimed_at = clock()
-    ids = claim(claimed_at, settings.batch_size)
+    ids = claim(claimed_at, settings.batch_size, settings.lease)
     result = BatchResult(claimed=len(ids))
     connection = CapturingConnection() if settings.capture else SmtpConnection(settings)
     try:
