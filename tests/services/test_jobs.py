@@ -150,6 +150,17 @@ def test_the_lease_setting_lets_another_worker_take_a_dead_workers_job_sooner(ap
         assert row("count").lease_until == AFTER_CLOSE + timedelta(seconds=41)
 
 
+def test_a_worker_killed_while_delivering_holds_up_the_outbox_a_minute_at_most(app):
+    send_mail = next(job for job in jobs.JOBS if job.name == "send-mail")
+    tick = "send-mail@2026-12-03T00:00:00Z"
+    with app.app_context():
+        jobs.ensure_rows([send_mail])
+        assert jobs.claim(send_mail, tick, "worker-a", AFTER_CLOSE)  # then killed
+
+        assert not jobs.claim(send_mail, tick, "worker-b", AFTER_CLOSE + timedelta(seconds=59))
+        assert jobs.claim(send_mail, tick, "worker-b", AFTER_CLOSE + timedelta(seconds=61))
+
+
 def test_a_dead_workers_lease_runs_out_and_another_worker_runs_the_tick(app):
     job = counting_job()
     with app.app_context():

@@ -127,7 +127,9 @@ def _charge_recurring(now: datetime, should_stop: Callable[[], bool]) -> Outcome
 
 
 JOBS: tuple[Job, ...] = (
-    Job("send-mail", "Deliver the outbox", every(5), _deliver_outbox),
+    # A short lease: a killed worker holds up the whole outbox only this long. Two senders at
+    # once are safe, since each message is claimed on its own row (mail_sender.claim).
+    Job("send-mail", "Deliver the outbox", every(5), _deliver_outbox, lease=timedelta(minutes=1)),
     Job("fetch-mail", "Fetch mail", every(60), _fetch_mail, enabled=_imap_configured),
     Job("sweep-mail", "Route stuck inbound mail", every(60), _sweep_mail),
     Job("queue-check", "Queue health", every(300), _queue_check),
