@@ -22,38 +22,6 @@ from helpdesk.services.accounts import accounts
 
 PG_SERVER_URL = os.environ.get("HELPDESK_TEST_DATABASE_URL")
 
-# Modules with single tests of 10 s to 90 s (`--durations`). They run first: pytest-xdist hands
-# each worker a contiguous share and steals only from the end of a queue, so a long test left
-# near the end keeps one core busy while the other idles.
-LONG_FIRST = (
-    "security/test_no_5xx_from_numbers.py",
-    "browser/test_every_page.py",
-    "security/test_access_matrix.py",
-    "services/test_refund_processes.py",
-    "security/test_two_servers.py",
-    "security/test_soak.py",
-    "security/test_fuzz_forms.py",
-    "security/test_xss.py",
-    "browser/test_case_billing_journey.py",
-    "security/test_no_store.py",
-    "security/test_csrf.py",
-    "browser/test_xss_browser.py",
-    "security/test_mail_crash.py",
-)
-TESTS = os.path.dirname(os.path.abspath(__file__))
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Long modules first, in the order above; the rest keep their order (a stable sort)."""
-    rank = {name: index for index, name in enumerate(LONG_FIRST)}
-
-    def position(item: pytest.Item) -> int:
-        relative = os.path.relpath(str(item.path), TESTS).replace(os.sep, "/")
-        return rank.get(relative, len(rank))
-
-    items.sort(key=position)
-
 
 @contextlib.contextmanager
 def throwaway_database(tmp_dir) -> Iterator[str]:
