@@ -131,6 +131,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def control_socket_options() -> tuple[str, ...]:
+    """gunicorn 25.1+ opens a control socket at one path per user: two servers would share it."""
+    from gunicorn import version_info
+
+    return ("--no-control-socket",) if version_info >= (25, 1) else ()
+
+
 class Gunicorn:
     def __init__(
         self,
@@ -153,6 +160,7 @@ class Gunicorn:
                 str(chdir),
                 "--log-level",
                 "warning",
+                *control_socket_options(),
                 *options,
                 app,
             ],

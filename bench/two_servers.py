@@ -173,13 +173,6 @@ def socket_bound(port: int):
         yield
 
 
-def control_socket_options() -> tuple[str, ...]:
-    """gunicorn 25.1+ opens a control socket at one path per user: two servers would share it."""
-    from gunicorn import version_info
-
-    return ("--no-control-socket",) if version_info >= (25, 1) else ()
-
-
 class Worker:
     """`flask worker` with its output in a file: each run prints its tick."""
 
@@ -511,7 +504,7 @@ def run(database_url: str, tmp_dir: str, *, seconds: float, customers: int, agen
     try:
         with mail_sink(smtp_port, HOLD_AT) as sink:
             for port in (port_a, port_b):
-                servers.append(Gunicorn(soak.APP, env, port=port, options=control_socket_options()))
+                servers.append(Gunicorn(soak.APP, env, port=port))
             database.enqueue(BURST)
             already_sent = {row[0] for row in database.outbox() if row[2] == "sent"}
             workers = [Worker(name, env, tmp_dir) for name in ("one", "two")]

@@ -23,6 +23,7 @@ from pathlib import Path
 import flask_migrate
 import pytest
 
+from bench.run import control_socket_options
 from helpdesk import config as settings
 from helpdesk import create_app
 from helpdesk.config import Config, ConfigError, finalise
@@ -190,6 +191,7 @@ class GunicornServer:
                 f"127.0.0.1:{self.port}",
                 "--config",
                 str(hooks),
+                *control_socket_options(),
                 "app:app",
             ],
             cwd=ROOT,
