@@ -258,11 +258,22 @@ class _Poster:
         return response
 
 
-def test_every_posted_field_takes_odd_values(_app, numbers_world, capsys):
-    targets = discover(_app, numbers_world)
+@pytest.fixture(scope="module")
+def post_targets(_app: Flask, numbers_world) -> list:
+    """Every form of the app, found once per worker process (the crawl takes a while)."""
+    return sorted(discover(_app, numbers_world).values(), key=lambda t: t.endpoint)
+
+
+# In parts, so the suite's workers share the posts instead of one of them taking them all.
+POST_PARTS = 3
+
+
+@pytest.mark.parametrize("part", range(POST_PARTS), ids=lambda p: f"part{p + 1}")
+def test_every_posted_field_takes_odd_values(_app, post_targets, part, capsys):
+    targets = post_targets[part::POST_PARTS]
     poster = _Poster(_app)
     problems, checks = [], 0
-    for target in sorted(targets.values(), key=lambda t: t.endpoint):
+    for target in targets:
         plausible = {name: options[0] for name, options in target.options.items() if options}
         for name, value in _odd_posts(target):
             response = poster.post(target, {**plausible, name: value})
@@ -270,5 +281,5 @@ def test_every_posted_field_takes_odd_values(_app, numbers_world, capsys):
             if response.status_code >= 500:
                 problems.append(f"POST {target.url} {name}={value!r}: {response.status_code}")
     with capsys.disabled():
-        print(f"\nodd form values: {checks} posts over {len(targets)} forms")
+        print(f"\nodd form values, part {part + 1}: {checks} posts over {len(targets)} forms")
     assert not problems, "\n".join(["5xx from odd form values:", *problems])
