@@ -479,7 +479,11 @@ def add_ratios(results: list[Result], previous: list[dict]) -> None:
 
 
 def failed(r: Result) -> bool:
-    return not r.requests or any(not (s.startswith("2") or s.startswith("3")) for s in r.statuses)
+    return (
+        not r.requests
+        or bool(r.notes)
+        or any(not (s.startswith("2") or s.startswith("3")) for s in r.statuses)
+    )
 
 
 def verdicts(results: list[Result], memory: dict) -> list[str]:
