@@ -41,7 +41,8 @@ def test_wrk_is_told_the_session_cookie_and_the_settings():
     command = run.wrk_command(5401, "/cases", "session=abc", 10)
 
     assert command[:5] == ["wrk", "-t2", "-c4", "-d10s", "--latency"]
-    assert command[7:9] == ["-H", "Cookie: session=abc"]
+    assert command[7:9] == ["--timeout", "30s"]
+    assert command[9:11] == ["-H", "Cookie: session=abc"]
     assert command[-1] == "http://127.0.0.1:5401/cases"
 
 
