@@ -63,3 +63,42 @@ def test_a_second_load_adds_to_the_first():
     numbers = db.session.scalars(sa.select(Case.number)).all()
     assert len(numbers) == len(set(numbers)) == 60
     assert len(search_rows()) == 60
+
+
+def fake_load(cases: int, messages_per_case: int, seed: int, progress) -> dict[str, int]:
+    for _ in range(0, cases, 5_000):
+        progress(5_000)
+    return {"cases": cases, "messages": cases * messages_per_case, "organisations": 1}
+
+
+def test_bench_data_prints_plain_progress_lines_into_a_pipe(app, monkeypatch):
+    monkeypatch.setattr(bench_data, "load", fake_load)
+    result = app.test_cli_runner().invoke(args=["bench-data", "--cases", "1000000"])
+
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("Cases ")]
+    assert len(lines) == 20  # every 5%
+    assert lines[0].startswith("Cases 50,000 / 1,000,000 (5%) ")
+    assert lines[-1].startswith("Cases 1,000,000 / 1,000,000 (100%) ")
+    assert lines[0].endswith(" s")
+    assert "Added 1,000,000 cases" in result.output
+
+
+def test_bench_data_shows_the_progress_bar_on_a_terminal(app, monkeypatch):
+    from helpdesk import bench_cli
+
+    monkeypatch.setattr(bench_data, "load", fake_load)
+    monkeypatch.setattr(bench_cli, "on_terminal", lambda: True)
+    bars = []
+    real = bench_cli.click.progressbar
+
+    def progressbar(**kwargs):
+        bars.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(bench_cli.click, "progressbar", progressbar)
+    result = app.test_cli_runner().invoke(args=["bench-data", "--cases", "100000"])
+
+    assert result.exit_code == 0, result.output
+    assert bars == [{"length": 100_000, "label": "Cases", "show_pos": True}]
+    assert not any(line.startswith("Cases 5,000 /") for line in result.output.splitlines())
