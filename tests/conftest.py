@@ -19,6 +19,7 @@ from helpdesk import clock, create_app
 from helpdesk.extensions import db, limiter
 from helpdesk.models import User
 from helpdesk.services.accounts import accounts
+from tests.factories import TEST_HASH_METHOD
 
 PG_SERVER_URL = os.environ.get("HELPDESK_TEST_DATABASE_URL")
 
@@ -68,6 +69,7 @@ def config_for_tests(database_url: str, tmp_dir) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "ATTACHMENT_DIR": str(tmp_dir / "attachments"),
         "CHANGE_STAMP_CACHE_SECONDS": 0,  # tests look at the poll right after a change
+        "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
     }
 
 

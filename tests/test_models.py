@@ -210,3 +210,23 @@ def test_timestamps_are_naive_utc_and_survive_the_database():
     assert loaded.awaiting_agent_since == moment
     assert loaded.created_at.tzinfo is None
     assert isinstance(loaded, Case)
+
+
+def test_passwords_are_hashed_at_full_scrypt_cost_outside_the_suite():
+    from flask import Flask
+
+    from helpdesk.models.accounts import hash_password
+
+    with Flask("plain").app_context():  # an app that does not lower it, as in production
+        assert hash_password("a password").startswith("scrypt:32768:8:1$")
+
+
+def test_the_suite_lowers_the_cost_and_both_costs_verify(app):
+    from werkzeug.security import check_password_hash
+
+    from helpdesk.models.accounts import hash_password
+
+    with app.app_context():
+        cheap = hash_password("a password")
+    assert cheap.startswith("scrypt:1024:8:1$")
+    assert check_password_hash(cheap, "a password")

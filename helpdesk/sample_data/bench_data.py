@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -34,6 +33,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
+from helpdesk.models.accounts import hash_password
 from helpdesk.services.tracker import change_stamp, search
 
 PASSWORD = "bench-password-2026"  # noqa: S105 (benchmark logins on a throwaway database)
@@ -264,7 +264,7 @@ def load(
     """Add `cases` cases (and their organisations, people, orders, messages); commit."""
     rng = random.Random(seed)
     now = utcnow()
-    password_hash = generate_password_hash(PASSWORD, method="scrypt")
+    password_hash = hash_password(PASSWORD)
     organisations = max(10, cases // 20)
     first_org = (db.session.scalar(sa.select(sa.func.max(Organisation.id))) or 0) + 1
     first_user = (db.session.scalar(sa.select(sa.func.max(User.id))) or 0) + 1

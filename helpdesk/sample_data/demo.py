@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from helpdesk.extensions import db
 from helpdesk.markup import render_markup
@@ -54,6 +53,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
+from helpdesk.models.accounts import hash_password
 from helpdesk.rules.business_hours import last_close
 from helpdesk.rules.cards import card_brand, card_fingerprint, last_four
 from helpdesk.rules.network import network_range
@@ -203,7 +203,7 @@ def load(
     if is_loaded():
         return False
     now = now or utcnow()
-    password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")
+    password_hash = hash_password(DEMO_PASSWORD)
     staff = {login.email: _staff(login, password_hash) for login in STAFF}
     customers = [
         _customer(spec, card_key, password_hash, index, now) for index, spec in enumerate(CUSTOMERS)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadData, URLSafeTimedSerializer
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -28,6 +28,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
+from helpdesk.models.accounts import hash_password
 from helpdesk.rules.passwords import password_problems
 from helpdesk.services import ServiceError
 from helpdesk.services.core import audit
@@ -197,7 +198,7 @@ def register_customer(
         company=company,
         email=email,
         phone=phone,
-        password_hash=generate_password_hash(password, method="scrypt"),
+        password_hash=hash_password(password),
         ip=ip,
     )
     db.session.commit()
@@ -230,7 +231,7 @@ def request_registration(
     email = normalise_email(email)
     _check_password(password, email, name)
     # Hashed either way, so a registered address takes as long to answer as a new one.
-    password_hash = generate_password_hash(password, method="scrypt")
+    password_hash = hash_password(password)
     owner = find_user_by_email(email)
     if owner is None:
         pending = PendingRegistration(
@@ -591,4 +592,4 @@ def reset_password(
 @functools.cache
 def _dummy_hash() -> str:
     """A real scrypt hash to check against when the address is unknown (made once, lazily)."""
-    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+    return hash_password(secrets.token_hex(16))
