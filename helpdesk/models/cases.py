@@ -187,6 +187,15 @@ class Case(CreatedAt, db.Model):
         ),
         # Expired 1 (no agent reply for N days) and Expired 2 (answered, never viewed).
         sa.Index("ix_cases_status_awaiting", "status", "awaiting_agent_since"),
+        # The sidebar counts an agent's cases whose turn began within the expiry days.
+        sa.Index("ix_cases_assignee_awaiting", "assignee_id", "status", "awaiting_agent_since"),
+        sa.Index(
+            "ix_cases_assignee_answered",
+            "assignee_id",
+            "status",
+            "last_agent_reply_at",
+            "customer_viewed_at",
+        ),
         sa.Index("ix_cases_status_answered", "status", "last_agent_reply_at"),
         sa.Index("ix_cases_status_closed", "status", "closed_at"),
         # Customer portal: my organisation's cases, most recently updated first.
@@ -308,6 +317,22 @@ class Counter(db.Model):
 
     name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     value: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class CaseTally(db.Model):
+    """How many open cases each agent (0: nobody) holds per state and tier.
+
+    Kept by database triggers on `cases` (migration 0023), in the same transaction as every
+    write, whatever wrote it: the sidebar and the dashboard read these few rows instead of
+    counting every open case (issue 18). States: new, open, waiting, answered, and "unviewed"
+    for an answer the customer has not looked at yet (the Expired 2 candidates)."""
+
+    __tablename__ = "case_tallies"
+
+    assignee_key: Mapped[int] = mapped_column(primary_key=True)  # users.id, or 0 for nobody
+    state: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    tier: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
 
 
 class CasePresence(db.Model):

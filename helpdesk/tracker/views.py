@@ -115,7 +115,14 @@ def _folder_page(chosen):
         )
         .order_by(*order)
     )
-    page = page_of(ids)
+    sidebar = None
+    known_total = None
+    if chosen in folders.WORK_FOLDERS and not _filter_conditions(request.args):
+        # Without filters a work folder holds exactly its sidebar count (kept, and reused
+        # while no case changes): the page needs no count of its own.
+        sidebar = sidebar_context()
+        known_total = sidebar["counts"][chosen.value]
+    page = page_of(ids, total=known_total)
     page.items = _cases_in_order(page.items)
     now = utcnow()
     flags = fraud_flags.flags_for_cases([case.id for case in page.items])
@@ -145,7 +152,7 @@ def _folder_page(chosen):
     if is_htmx_request():
         return render_template("tracker/_case_table.html", **context)
     return render_template(
-        "tracker/folder.html", **context, **_filter_choices(), **sidebar_context()
+        "tracker/folder.html", **context, **_filter_choices(), **(sidebar or sidebar_context())
     )
 
 

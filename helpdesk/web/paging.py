@@ -15,12 +15,17 @@ PER_PAGE = 25
 COUNT_AHEAD = 10_000
 
 
-def page_of(query: Select, per_page: int = PER_PAGE) -> Pagination:
-    """The page named by `?page=` (bad values fall back to page 1)."""
+def page_of(query: Select, per_page: int = PER_PAGE, total: int | None = None) -> Pagination:
+    """The page named by `?page=` (bad values fall back to page 1).
+
+    `total`, when the caller already knows it (a folder's kept count), saves the count."""
     page = arg_page()
     pagination = db.paginate(
         query, page=page, per_page=per_page, error_out=False, max_per_page=100, count=False
     )
+    if total is not None:
+        pagination.total, pagination.total_is_lower_bound = total, False
+        return pagination
     ceiling = (page - 1) * pagination.per_page + COUNT_AHEAD
     counted = db.session.scalar(
         sa.select(sa.func.count()).select_from(query.order_by(None).limit(ceiling).subquery())

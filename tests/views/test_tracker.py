@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from datetime import timedelta
@@ -513,3 +514,18 @@ def test_search_page_ranks_highlights_and_escapes(app, client, desk):
     assert "<html" not in fragment.text and 'id="search-results"' in fragment.text
     assert "Nothing found" in client.get("/tracker/search?q=zebra").text
     assert client.get('/tracker/search?q=%22)(*NEAR"').status_code == 200
+
+
+def test_the_sidebar_poll_stays_204_when_only_the_minute_moves(app, client, desk, frozen_clock):
+    """The stamp carries the minute so folders that move with the clock are seen; a minute
+    passing with the same counts must still answer 'nothing new', not the whole sidebar."""
+    add_case(app, desk, assignee_id=desk["lena"], status=CaseStatus.NEW)
+    as_user(app, client, desk["lena"])
+    page = client.get("/tracker/").text
+    poll = html.unescape(re.search(r'hx-get="(/tracker/counts\?[^"]+)"', page).group(1))
+    htmx = {"HX-Request": "true"}
+    assert client.get(poll, headers=htmx).status_code == 204
+    frozen_clock.advance(61)
+    assert client.get(poll, headers=htmx).status_code == 204
+    frozen_clock.advance(3600)
+    assert client.get(poll, headers=htmx).status_code == 204

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Case, CaseStatus, Role, Setting, User
+from helpdesk.models import Case, CaseStatus, CaseTally, Role, Setting, User
 from helpdesk.rules.folders import AWAITING_AGENT
 from helpdesk.rules.queue_health import subject_clusters
 from helpdesk.services.core import settings
@@ -29,10 +29,15 @@ def alerts(now: datetime) -> list[Alert]:
     """What the support director should know about the queue right now."""
     config = settings.values()
     found = []
-    size = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Case)
-        .where(Case.assignee_id.is_(None), Case.status.in_([s.value for s in AWAITING_AGENT]))
+    # Unassigned cases awaiting an agent, expired or not, from the kept tallies.
+    size = (
+        db.session.scalar(
+            sa.select(sa.func.sum(CaseTally.n)).where(
+                CaseTally.assignee_key == 0,
+                CaseTally.state.in_([s.value for s in AWAITING_AGENT]),
+            )
+        )
+        or 0
     )
     if size > config["QUEUE_ALERT_SIZE"]:
         found.append(

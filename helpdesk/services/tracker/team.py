@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import AgentStatus, Case, CaseStatus, Role, User, utcnow
+from helpdesk.models import AgentStatus, CaseTally, Role, User, utcnow
 from helpdesk.services import ServiceError
 
 NOTE_MAX = 200
@@ -48,15 +48,16 @@ def set_status(
 
 def team() -> list[tuple[User, int]]:
     """Every active agent and administrator with the number of open cases they hold."""
+    # The kept tallies hold every open case per assignee: no count over the cases themselves.
     open_counts = (
-        sa.select(Case.assignee_id, sa.func.count().label("open_cases"))
-        .where(Case.status != CaseStatus.CLOSED, Case.assignee_id.is_not(None))
-        .group_by(Case.assignee_id)
+        sa.select(CaseTally.assignee_key, sa.func.sum(CaseTally.n).label("open_cases"))
+        .where(CaseTally.assignee_key != 0)
+        .group_by(CaseTally.assignee_key)
         .subquery()
     )
     rows = db.session.execute(
         sa.select(User, sa.func.coalesce(open_counts.c.open_cases, 0))
-        .outerjoin(open_counts, open_counts.c.assignee_id == User.id)
+        .outerjoin(open_counts, open_counts.c.assignee_key == User.id)
         .where(User.role.in_((Role.AGENT, Role.ADMIN)), User.active)
         .order_by(User.tier.nulls_last(), User.name)
     ).all()
