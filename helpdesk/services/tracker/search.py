@@ -672,26 +672,28 @@ def search_cases(text: str, *, limit: int = 25, offset: int = 0) -> SearchPage:
         "candidates": RANKED_CANDIDATES,
     }
     exact = exact_id is not None
-    counted = dialect.matches(exact, scored=False)
     ceiling = offset + COUNT_AHEAD
-    total = db.session.scalar(
-        sa.text(f"SELECT count(*) FROM (SELECT * FROM ({counted}) AS c LIMIT :ceiling) AS m"),
-        {**params, "ceiling": ceiling},
-    )
-    more = total >= ceiling
-    if not total or offset >= total:
-        return SearchPage(text, total or 0, [], limit, offset, more)
     order = "m.score IS NULL, m.score DESC, m.case_id DESC"  # unranked older matches last
     if exact:
         order = f"(m.case_id = :exact_id) DESC, {order}"
     # A page inside the ranked newest matches needs none of the older ones.
     inside = offset + limit <= RANKED_CANDIDATES
-    page = []
-    if more and inside and dialect.windowed and not exact:
-        params["floor"] = (db.session.scalar(sa.select(sa.func.max(Case.id))) or 0) - RECENT_WINDOW
-        page = _page(dialect.matches(exact, older=False, recent=True), order, params)
-    if len(page) < limit:  # few matches, or too few of them recent
-        page = _page(dialect.matches(exact, older=not inside), order, params)
+    page = _common_word_page(dialect, params, order, ceiling) if inside and not exact else []
+    if page:  # the candidates alone reached the ceiling: no count of its own
+        total, more = ceiling, True
+    else:
+        counted = dialect.matches(exact, scored=False)
+        total = db.session.scalar(
+            sa.text(f"SELECT count(*) FROM (SELECT * FROM ({counted}) AS c LIMIT :ceiling) AS m"),
+            {**params, "ceiling": ceiling},
+        )
+        more = total >= ceiling
+        if not total or offset >= total:
+            return SearchPage(text, total or 0, [], limit, offset, more)
+        if more and inside and dialect.windowed and not exact:
+            page = _page(dialect.matches(exact, older=False, recent=True), order, params)
+        if len(page) < limit:  # few matches, or too few of them recent
+            page = _page(dialect.matches(exact, older=not inside), order, params)
     ids = [row.case_id for row in page]
     marks = {
         row.case_id: row
@@ -719,12 +721,31 @@ def search_cases(text: str, *, limit: int = 25, offset: int = 0) -> SearchPage:
     return SearchPage(text, total, hits, limit, offset, more)
 
 
-def _page(matches: str, order: str, params: dict) -> list[sa.Row]:
-    """Sort and cut the matches first, then fetch the few cases of the page."""
-    best = f"SELECT * FROM ({matches}) AS m ORDER BY {order} LIMIT :limit OFFSET :offset"
+def _common_word_page(dialect, params: dict, order: str, ceiling: int) -> list[sa.Row]:
+    """The page from the newest ranked candidates, when they alone hold `ceiling` matches.
+
+    A common word matches tens of thousands of cases: counting them costs as much as ranking
+    the page (a second walk of the full-text index). When the newest candidates already reach
+    the count's ceiling, the total is known to be "ceiling or more" and that walk is saved.
+    Otherwise [] and the caller counts as usual."""
+    if dialect.windowed:
+        params["floor"] = (db.session.scalar(sa.select(sa.func.max(Case.id))) or 0) - RECENT_WINDOW
+    matches = dialect.matches(False, older=False, recent=dialect.windowed)
+    page = _page(matches, order, params, with_candidates=True)
+    if page and page[0].candidates >= ceiling and len(page) == params["limit"]:
+        return page
+    return []
+
+
+def _page(matches: str, order: str, params: dict, with_candidates: bool = False) -> list[sa.Row]:
+    """Sort and cut the matches first, then fetch the few cases of the page; `with_candidates`
+    adds how many matches there were before the cut."""
+    counted = ", count(*) OVER () AS candidates" if with_candidates else ""
+    best = f"SELECT *{counted} FROM ({matches}) AS m ORDER BY {order} LIMIT :limit OFFSET :offset"
     return db.session.execute(
         sa.text(
-            "SELECT m.case_id, m.score, c.number, c.subject, c.status, o.name AS organisation,"
+            f"SELECT m.case_id, m.score{', m.candidates' if with_candidates else ''}, c.number,"
+            " c.subject, c.status, o.name AS organisation,"
             f" substr(c.body, 1, {_FALLBACK_CHARS + 1}) AS body_start"
             f" FROM ({best}) AS m JOIN cases c ON c.id = m.case_id"
             f" JOIN organisations o ON o.id = c.organisation_id ORDER BY {order}"
