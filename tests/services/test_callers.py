@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 
 from helpdesk.extensions import db
@@ -300,3 +301,19 @@ def test_mask_licence_key(key, masked):
 def test_long_queries_are_cut(accounts):
     assert callers.clean_query("  harbor   theatre  ") == "harbor theatre"
     assert len(callers.clean_query("x" * 500)) == callers.MAX_CHARS
+
+
+def test_the_lookup_index_follows_renames_and_deletions(accounts):
+    """Names, e-mails and numbers are found through a trigram index (an FTS5 table kept by
+    triggers on SQLite): a change or a deletion shows in the very next lookup."""
+    harbor = db.session.get(Organisation, accounts["harbor"])
+    assert found("arbor Thea") == [harbor.id]
+    harbor.name = "Lighthouse Stage"
+    hannah = db.session.scalars(sa.select(Contact).where(Contact.name == "Hannah Price")).one()
+    db.session.delete(hannah)
+    db.session.commit()
+    assert found("ghthouse st") == [harbor.id]  # any part, any case
+    assert found("arbor Thea") == []
+    assert "hannah" not in str(matches("hannah@harbor"))
+    # The index takes no wildcards: LIKE's own characters still match only themselves.
+    assert found("light%stage") == [] and found("ben_harris") == []

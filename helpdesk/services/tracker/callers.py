@@ -158,9 +158,39 @@ class _Field:
     show: Callable[[str], str] = str
 
 
+# Columns with a trigram index (migration 0024): on SQLite an FTS5 table named <table>_trigrams,
+# on PostgreSQL a pg_trgm index that ILIKE uses by itself.
+TRIGRAM_COLUMNS = {
+    "organisations": ("name", "customer_number"),
+    "users": ("name", "email"),
+    "contacts": ("name", "email"),
+    "orders": ("number", "licensed_website"),
+}
+_TRIGRAM = 3  # an index answers patterns of at least one trigram
+
+
 def _contains(column: sa.ColumnElement, needle: str, *, normalised=None) -> sa.ColumnElement:
+    if normalised is None and (indexed := _sqlite_trigrams(column, needle)) is not None:
+        return indexed
     target = normalised if normalised is not None else column
     return target.ilike(f"%{escape_like(needle)}%", escape="\\")
+
+
+def _sqlite_trigrams(column: sa.ColumnElement, needle: str) -> sa.ColumnElement | None:
+    """`column` contains `needle`, asked of SQLite's trigram table, or None where it cannot
+    answer: another database, a needle shorter than a trigram, or with LIKE's wildcards
+    (the index takes no ESCAPE clause)."""
+    table = getattr(column, "table", None)
+    if (
+        table is None
+        or column.name not in TRIGRAM_COLUMNS.get(table.name, ())
+        or len(needle) < _TRIGRAM
+        or any(wildcard in needle for wildcard in "%_")
+        or db.session.get_bind().dialect.name != "sqlite"
+    ):
+        return None
+    index = sa.table(f"{table.name}_trigrams", sa.column("rowid"), sa.column(column.name))
+    return table.c.id.in_(sa.select(index.c.rowid).where(index.c[column.name].like(f"%{needle}%")))
 
 
 def _select(org: sa.ColumnElement, column: sa.ColumnElement, condition, compare=None):

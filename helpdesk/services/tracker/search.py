@@ -107,14 +107,23 @@ _postgres_contacts = sa.table(
 _PHONE_PUNCTUATION = str.maketrans("", "", " -().+/")
 
 
+# The caller lookup's trigram indexes (migration 0024): FTS5 tables on SQLite, with their
+# shadow tables; GIN indexes on PostgreSQL.
+_TRIGRAMS = re.compile(r".+_trigrams(_(data|idx|docsize|config|content))?")
+
+
 def is_search_table(name: str) -> bool:
     """True for the search tables and their FTS5 shadow tables (dialect-specific, not models)."""
-    return name in _INDEX_TABLES or name in _FTS5_SHADOWS
+    return name in _INDEX_TABLES or name in _FTS5_SHADOWS or bool(_TRIGRAMS.fullmatch(name))
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     """Alembic `include_name` hook: leave the search indexes out of schema comparisons."""
-    return not (type_ == "table" and name is not None and is_search_table(name))
+    if name is None:
+        return True
+    if type_ == "index":
+        return not _TRIGRAMS.fullmatch(name)
+    return not (type_ == "table" and is_search_table(name))
 
 
 # --- the index -------------------------------------------------------------------------
