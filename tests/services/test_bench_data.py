@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Case, CaseStatus, Message, Organisation, utcnow
+from helpdesk.models import Case, CaseStatus, CaseTally, Message, Organisation, utcnow
 from helpdesk.sample_data import bench_data
 from helpdesk.services.tracker import search
 
@@ -102,3 +102,24 @@ def test_bench_data_shows_the_progress_bar_on_a_terminal(app, monkeypatch):
     assert result.exit_code == 0, result.output
     assert bars == [{"length": 100_000, "label": "Cases", "show_pos": True}]
     assert not any(line.startswith("Cases 5,000 /") for line in result.output.splitlines())
+
+
+def test_a_load_leaves_folder_counts_and_the_caller_lookup_complete():
+    """The loader suspends the triggers that keep the folder tallies and the lookup's
+    trigram index; both are whole again when it returns, and the triggers are back."""
+    from helpdesk.services.tracker import callers
+    from helpdesk.services.tracker.folders import recount_tallies
+    from tests.factories import make_case, make_organisation
+
+    bench_data.load(cases=50)
+    kept = {
+        (row.assignee_key, row.state, row.tier): row.n
+        for row in db.session.scalars(sa.select(CaseTally).where(CaseTally.n != 0))
+    }
+    assert kept == recount_tallies() and sum(kept.values()) > 0
+    someone = db.session.scalars(sa.select(Organisation).order_by(Organisation.id)).first()
+    assert someone.id in [hit.organisation_id for hit in callers.find_callers(someone.name[2:])]
+    make_case(make_organisation(), status=CaseStatus.OPEN)  # the triggers count again
+    db.session.commit()
+    assert sum(recount_tallies().values()) == sum(kept.values()) + 1
+    assert sum(db.session.scalars(sa.select(CaseTally.n)).all()) == sum(kept.values()) + 1
