@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
 from helpdesk.extensions import db
@@ -16,7 +16,7 @@ from helpdesk.reports.charts import billing_charts, dashboard_charts, support_ch
 from helpdesk.reports.export import csv_response
 from helpdesk.reports.forms import PeriodForm
 from helpdesk.services.reports import reports
-from helpdesk.services.tracker import folders, sla
+from helpdesk.services.tracker import change_stamp, folders, sla
 from helpdesk.tracker.common import folder_settings, signature
 
 # The tracker's folder filters, so an exported list matches the list on screen.
@@ -74,7 +74,14 @@ def dashboard():
 @role_required(*SUPPORT_STAFF)
 def live():
     """The dashboard's live counts; 204 while nothing changed since the page's version."""
-    context = _live_context(reports.live_counts(utcnow(), folder_settings()))
+    # While no case has changed (and the minute is the same) the counts cannot have moved:
+    # every open dashboard polls, and each process counts once per change.
+    expiry = folder_settings()
+    stamp = change_stamp.current(max_age=current_app.config["CHANGE_STAMP_CACHE_SECONDS"])
+    live_counts = change_stamp.remembered(
+        stamp, ("dashboard live counts", expiry), lambda: reports.live_counts(utcnow(), expiry)
+    )
+    context = _live_context(live_counts)
     if request.args.get("known") == context["live_signature"]:
         return "", 204
     return render_template("reports/_live.html", **context)
