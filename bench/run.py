@@ -205,10 +205,17 @@ class Gunicorn:
 # --- clients -------------------------------------------------------------------------------
 
 
+# One browser's User-Agent for the log-in, the checks and wrk: the session remembers the agent
+# it logged in with (Flask-Login's session protection), and a request from another one makes
+# the app mark the session and send a new cookie each time, which no real browser does.
+USER_AGENT = "helpdesk-bench/1"
+
+
 def login(port: int, email: str, password: str) -> str:
     """Log in through the form; the Cookie header of that session."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     base = f"http://127.0.0.1:{port}"
     page = opener.open(f"{base}/auth/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
@@ -225,7 +232,7 @@ def login(port: int, email: str, password: str) -> str:
 
 def get(port: int, path: str, cookies: str) -> tuple[int, str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", path, headers={"Cookie": cookies})
+    connection.request("GET", path, headers={"Cookie": cookies, "User-Agent": USER_AGENT})
     response = connection.getresponse()
     body = response.read().decode(errors="replace")
     connection.close()
@@ -239,7 +246,7 @@ def wrk_command(port: int, path: str, cookies: str, seconds: float) -> list[str]
     command = ["wrk", "-t2", "-c4", f"-d{seconds:g}s", "--latency", "-s", str(WRK_SCRIPT)]
     # wrk drops a response slower than its 2 s default as a timeout, leaving it out of the
     # latencies: the slowest pages today would show p50 0 ms. Wait as long as gunicorn does.
-    command += ["--timeout", "30s"]
+    command += ["--timeout", "30s", "-H", f"User-Agent: {USER_AGENT}"]
     if cookies:
         command += ["-H", f"Cookie: {cookies}"]
     return [*command, f"http://127.0.0.1:{port}{path}"]
