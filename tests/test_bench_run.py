@@ -42,7 +42,8 @@ def test_wrk_is_told_the_session_cookie_and_the_settings():
 
     assert command[:5] == ["wrk", "-t2", "-c4", "-d10s", "--latency"]
     assert command[7:9] == ["--timeout", "30s"]
-    assert command[9:11] == ["-H", "Cookie: session=abc"]
+    # The browser that logged in: another agent would re-issue the session on every request.
+    assert command[9:13] == ["-H", f"User-Agent: {run.USER_AGENT}", "-H", "Cookie: session=abc"]
     assert command[-1] == "http://127.0.0.1:5401/cases"
 
 
