@@ -19,6 +19,7 @@ from helpdesk.admin.forms import (
 from helpdesk.admin.views import bp
 from helpdesk.extensions import db
 from helpdesk.models import Role, User
+from helpdesk.models.accounts import staff_rows
 from helpdesk.services import ServiceError
 from helpdesk.services.accounts import staff_admin
 from helpdesk.services.mail.links import mail_link
@@ -36,7 +37,7 @@ def _filtered(form: UserFilterForm) -> tuple[sa.Select, dict[str, str]]:
         query = query.where(User.role == Role(form.role.data))
         kept["role"] = form.role.data
     else:
-        query = query.where(User.role.in_(staff_admin.STAFF_ROLES))
+        query = staff_rows(query).where(User.role.in_(staff_admin.STAFF_ROLES))
     if form.active.data in ("yes", "no"):
         query = query.where(User.active.is_(form.active.data == "yes"))
         kept["active"] = form.active.data

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_login import UserMixin
+from sqlalchemy import Select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -71,6 +72,19 @@ class Organisation(CreatedAt, db.Model):
     )
 
 
+STAFF_ONLY = "role <> 'customer'"
+
+
+def staff_rows(select: Select) -> Select:
+    """`select` over users, limited to staff in the words of the staff index (ix_users_staff).
+
+    SQLite's statistics hold no histogram: with two roles spread over 50,000 users, "agent or
+    admin" looks like half the table and its planner read every customer (12 ms per staff
+    list at a million cases). A condition written exactly as the partial index's own lets both
+    databases read the few dozen staff rows, already in name order."""
+    return select.where(sa.text(STAFF_ONLY))
+
+
 class User(UserMixin, CreatedAt, db.Model):
     """A login: a customer of one organisation, or staff (agent, billing, admin)."""
 
@@ -108,6 +122,12 @@ class User(UserMixin, CreatedAt, db.Model):
             "role <> 'customer' OR organisation_id IS NOT NULL", name="customer_has_organisation"
         ),
         sa.Index("ix_users_role_tier", "role", "tier"),
+        sa.Index(
+            "ix_users_staff",
+            "name",
+            sqlite_where=sa.text(STAFF_ONLY),
+            postgresql_where=sa.text(STAFF_ONLY),
+        ),
     )
 
     def set_password(self, password: str) -> None:

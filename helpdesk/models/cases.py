@@ -182,8 +182,14 @@ class Case(CreatedAt, db.Model):
         sa.CheckConstraint("tier BETWEEN 1 AND 3", name="tier_range"),
         sa.CheckConstraint("estimate_minutes IS NULL OR estimate_minutes >= 0", name="estimate"),
         # Agent folders: my New/Open/Waiting sorted by score then age; the support queue.
+        # Its last column lets a folder page skip expired cases without reading the table.
         sa.Index(
-            "ix_cases_assignee_folder", "assignee_id", "status", "priority_score", "created_at"
+            "ix_cases_assignee_folder",
+            "assignee_id",
+            "status",
+            "priority_score",
+            "created_at",
+            "awaiting_agent_since",
         ),
         # Expired 1 (no agent reply for N days) and Expired 2 (answered, never viewed).
         sa.Index("ix_cases_status_awaiting", "status", "awaiting_agent_since"),

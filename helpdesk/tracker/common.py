@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 
 import sqlalchemy as sa
-from flask import request
+from flask import g, request
 from flask_login import current_user
 
 from helpdesk.extensions import db
 from helpdesk.models import User, utcnow
+from helpdesk.models.accounts import staff_rows
 from helpdesk.rules.folders import FolderSettings
 from helpdesk.services.core import settings
 from helpdesk.services.tracker import change_stamp, folders
@@ -53,9 +54,14 @@ def sidebar_context() -> dict:
 
 
 def staff_members() -> list[User]:
-    """Active agents and administrators, for assignment."""
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.role.in_(STAFF), User.active).order_by(User.name)
+    """Active agents and administrators, for assignment: read once per request, however many
+    forms and filters of the page list them."""
+    if "staff_members" not in g:
+        g.staff_members = list(
+            db.session.scalars(
+                staff_rows(sa.select(User))
+                .where(User.role.in_(STAFF), User.active)
+                .order_by(User.name)
+            )
         )
-    )
+    return g.staff_members

@@ -29,6 +29,7 @@ from helpdesk.models import (
     RoutingRule,
     User,
 )
+from helpdesk.models.accounts import staff_rows
 from helpdesk.rules.routing import CaseFacts, Decision, PassedOver, Person, Route, Skip, decide
 from helpdesk.rules.tier_fit import staff_tier
 
@@ -66,7 +67,7 @@ def available_agents(now: datetime) -> set[int]:
     """Active staff who are not away (or whose announced return time has passed)."""
     return set(
         db.session.scalars(
-            sa.select(User.id).where(
+            staff_rows(sa.select(User.id)).where(
                 User.role.in_(ROUTABLE_ROLES),
                 User.active,
                 sa.or_(

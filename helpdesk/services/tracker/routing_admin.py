@@ -21,6 +21,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
+from helpdesk.models.accounts import staff_rows
 from helpdesk.rules.tier_fit import staff_tier
 from helpdesk.services import ServiceError
 from helpdesk.services.core import audit
@@ -41,7 +42,7 @@ def routable_staff() -> list[User]:
     """Active agents and administrators: who a rule may name as assignee or fallback."""
     return list(
         db.session.scalars(
-            sa.select(User)
+            staff_rows(sa.select(User))
             .where(User.role.in_(ROUTABLE_ROLES), User.active)
             .order_by(User.name, User.id)
         )

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import AgentStatus, CaseTally, Role, User, utcnow
+from helpdesk.models.accounts import staff_rows
 from helpdesk.services import ServiceError
 
 NOTE_MAX = 200
@@ -56,7 +57,7 @@ def team() -> list[tuple[User, int]]:
         .subquery()
     )
     rows = db.session.execute(
-        sa.select(User, sa.func.coalesce(open_counts.c.open_cases, 0))
+        staff_rows(sa.select(User, sa.func.coalesce(open_counts.c.open_cases, 0)))
         .outerjoin(open_counts, open_counts.c.assignee_key == User.id)
         .where(User.role.in_((Role.AGENT, Role.ADMIN)), User.active)
         .order_by(User.tier.nulls_last(), User.name)
