@@ -65,7 +65,9 @@ def _message(case: Case, author: User, body: str, at, *, from_customer: bool) ->
 def _opened_while_evaluating(now: datetime) -> None:
     """45 days ago the evaluation was 85 days old: active, so tier II took it."""
     customer, agent = _user(EVALUATOR), _user(TIER_TWO)
-    opened = now - timedelta(days=45, hours=3)
+    # Exactly 45 days back, so the opening day is 45 days ago at any hour (with an hour
+    # subtracted, a load just after midnight would open it 46 days ago).
+    opened = now - timedelta(days=45)
     answered, replied = opened + timedelta(hours=5), now - timedelta(days=2)
     order = db.session.scalars(
         sa.select(Order).where(Order.organisation_id == customer.organisation_id)
