@@ -324,7 +324,9 @@ def _fresh_statistics() -> None:
 # Triggers that keep derived rows (folder tallies, the caller lookup's trigram tables): a
 # trigger per inserted row made the load a third slower, so the load suspends them and
 # rebuilds what they keep once at the end.
-_SUSPENDED_TRIGGERS = re.compile(r"case_tallies_\w+|\w+_trigrams_(insert|update|delete)")
+_SUSPENDED_TRIGGERS = re.compile(
+    r"case_tallies_\w+|(organisations|users|contacts|orders)_trigrams_(insert|update|delete)"
+)
 
 
 @contextmanager

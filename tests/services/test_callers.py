@@ -12,6 +12,7 @@ from helpdesk.extensions import db
 from helpdesk.models import (
     CaseStatus,
     Contact,
+    Order,
     OrderKind,
     OrderStatus,
     Organisation,
@@ -309,11 +310,14 @@ def test_the_lookup_index_follows_renames_and_deletions(accounts):
     harbor = db.session.get(Organisation, accounts["harbor"])
     assert found("arbor Thea") == [harbor.id]
     harbor.name = "Lighthouse Stage"
+    order = db.session.scalars(sa.select(Order).where(Order.number == "O500002")).one()
+    order.licence_key = "9999-8888-7777-6666"
     hannah = db.session.scalars(sa.select(Contact).where(Contact.name == "Hannah Price")).one()
     db.session.delete(hannah)
     db.session.commit()
     assert found("ghthouse st") == [harbor.id]  # any part, any case
     assert found("arbor Thea") == []
+    assert found("8888 7777") == [harbor.id] and found("CD34-EF56") == []
     assert "hannah" not in str(matches("hannah@harbor"))
     # The index takes no wildcards: LIKE's own characters still match only themselves.
     assert found("light%stage") == [] and found("ben_harris") == []

@@ -134,8 +134,12 @@ def escape_like(text: str) -> str:
 
 
 def _strip(column: sa.ColumnElement, characters: str) -> sa.ColumnElement:
+    # Literals, not parameters: PostgreSQL matches the licence-key index by the expression's
+    # text (migration 0024).
     for character in characters:
-        column = sa.func.replace(column, character, "")
+        column = sa.func.replace(
+            column, sa.literal_column(f"'{character}'"), sa.literal_column("''")
+        )
     return column
 
 
@@ -174,6 +178,25 @@ def _contains(column: sa.ColumnElement, needle: str, *, normalised=None) -> sa.C
         return indexed
     target = normalised if normalised is not None else column
     return target.ilike(f"%{escape_like(needle)}%", escape="\\")
+
+
+def _key_contains(needle: str) -> sa.ColumnElement:
+    """The normalised licence key contains `needle`: on SQLite through its trigram table."""
+    if (
+        len(needle) >= _TRIGRAM
+        and not any(wildcard in needle for wildcard in "%_")
+        and db.session.get_bind().dialect.name == "sqlite"
+    ):
+        # The table keeps no copy of the keys, so LIKE (which rechecks the value) finds
+        # nothing; a trigram phrase matches exactly the keys that hold the needle.
+        keys = sa.table("licence_key_trigrams", sa.column("rowid"))
+        phrase = '"' + needle.replace('"', '""') + '"'
+        return Order.id.in_(
+            sa.select(keys.c.rowid).where(
+                sa.literal_column("licence_key_trigrams").op("MATCH")(phrase)
+            )
+        )
+    return _contains(Order.licence_key, needle, normalised=_licence_key)
 
 
 def _sqlite_trigrams(column: sa.ColumnElement, needle: str) -> sa.ColumnElement | None:
@@ -279,7 +302,7 @@ FIELDS: tuple[_Field, ...] = (
         lambda n: _select(
             Order.organisation_id,
             Order.licence_key,
-            _contains(Order.licence_key, n, normalised=_licence_key),
+            _key_contains(n),
             _licence_key,
         ),
         applies=lambda text: len(_key_needle(text)) >= MIN_KEY_CHARS,
