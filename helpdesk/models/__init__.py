@@ -68,7 +68,15 @@ from helpdesk.models.fraud import (
 )
 from helpdesk.models.kb import Article, ArticleRevision, CannedResponse, MacroUse, Visibility
 from helpdesk.models.mail import InboundMail, InboundStatus, OutboxMail, OutboxStatus
-from helpdesk.models.system import AuditLog, Holiday, Setting, WorkerHeartbeat, WorkerJob
+from helpdesk.models.system import (
+    AuditLog,
+    Holiday,
+    ReportDay,
+    ReportStaleDate,
+    Setting,
+    WorkerHeartbeat,
+    WorkerJob,
+)
 from helpdesk.models.topics import CustomerTopic
 from helpdesk.rules.eligibility import OrderKind
 from helpdesk.rules.folders import CaseStatus
@@ -136,6 +144,8 @@ __all__ = [
     "RecurringPayment",
     "Refund",
     "RefundDestination",
+    "ReportDay",
+    "ReportStaleDate",
     "Role",
     "RoutingRule",
     "SeenAddress",

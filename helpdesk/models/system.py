@@ -85,3 +85,28 @@ class WorkerHeartbeat(db.Model):
     started_at: Mapped[datetime]
     beat_at: Mapped[datetime] = mapped_column(index=True)
     current_job: Mapped[str | None] = mapped_column(sa.String(40))
+
+
+class ReportDay(db.Model):
+    """One business day's support figures, added up by the support report (issue 18).
+
+    `key` names the calendar the figures were measured with (zone, business hours, holidays)
+    and the summary's shape: a summary of another key is built again. Triggers on cases,
+    messages and orders (migration 0025) mark the days a write changes in
+    `report_stale_dates`."""
+
+    __tablename__ = "report_days"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # a local business day
+    key: Mapped[str] = mapped_column(sa.String(64))
+    summary: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    built_at: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
+class ReportStaleDate(db.Model):
+    """A UTC date some write touched since the report days around it were summed up."""
+
+    __tablename__ = "report_stale_dates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, index=True)

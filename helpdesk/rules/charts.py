@@ -14,6 +14,7 @@ widths, truncation, tick thinning, label placement) lives in the small pure func
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -78,6 +79,7 @@ def format_number(value: float, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+@functools.lru_cache(maxsize=4096)
 def _em(char: str) -> float:
     if char in _THIN:
         return 0.4
@@ -97,11 +99,16 @@ def fit_text(text: str, width: float, size: float = FONT_SIZE) -> str:
     """`text`, or as much of it as fits in `width` px followed by an ellipsis."""
     if text_width(text, size) <= width:
         return text
-    for end in range(len(text) - 1, 0, -1):
-        cut = text[:end].rstrip() + "…"
-        if text_width(cut, size) <= width:
-            return cut
-    return "…"
+    # One pass over the text: the longest prefix that fits beside the ellipsis (trailing
+    # spaces are cut, so a longer prefix of spaces never fits better).
+    ellipsis, used, fits = _em("…"), 0.0, 0
+    for end, char in enumerate(text[:-1], start=1):
+        used += _em(char)
+        if (used + ellipsis) * size > width:
+            break
+        fits = end
+    cut = text[:fits].rstrip()
+    return cut + "…" if cut else "…"
 
 
 def place_label(

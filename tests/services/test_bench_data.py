@@ -105,8 +105,11 @@ def test_bench_data_shows_the_progress_bar_on_a_terminal(app, monkeypatch):
 
 
 def test_a_load_leaves_folder_counts_and_the_caller_lookup_complete():
-    """The loader suspends the triggers that keep the folder tallies and the lookup's
-    trigram index; both are whole again when it returns, and the triggers are back."""
+    """The loader suspends the triggers that keep the folder tallies, the lookup's trigram
+    index and the report's stale dates; all are whole again when it returns (the report's
+    month summed up), and the triggers are back."""
+    from helpdesk.models import ReportDay, ReportStaleDate, utcnow
+    from helpdesk.services.reports import reports, rollups
     from helpdesk.services.tracker import callers
     from helpdesk.services.tracker.folders import recount_tallies
     from tests.factories import make_case, make_organisation
@@ -119,7 +122,15 @@ def test_a_load_leaves_folder_counts_and_the_caller_lookup_complete():
     assert kept == recount_tallies() and sum(kept.values()) > 0
     someone = db.session.scalars(sa.select(Organisation).order_by(Organisation.id)).first()
     assert someone.id in [hit.organisation_id for hit in callers.find_callers(someone.name[2:])]
+    # The report's month is summed up already, from every loaded case.
+    month = reports.default_period(reports.local_today(utcnow(), reports.business_zone()))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportDay)) == month.days
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(ReportStaleDate))
+    kept_month = reports.support_report(month)["by-day"].rows
+    rollups.forget_all()
+    assert reports.support_report(month)["by-day"].rows == kept_month
     make_case(make_organisation(), status=CaseStatus.OPEN)  # the triggers count again
     db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportStaleDate)) == 1
     assert sum(recount_tallies().values()) == sum(kept.values()) + 1
     assert sum(db.session.scalars(sa.select(CaseTally.n)).all()) == sum(kept.values()) + 1

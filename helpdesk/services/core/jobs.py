@@ -126,6 +126,13 @@ def _charge_recurring(now: datetime, should_stop: Callable[[], bool]) -> Outcome
     return Outcome(f"Charged {run.charged}, refused {run.refused}.", counts)
 
 
+def _report_days(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
+    from helpdesk.services.reports import rollups
+
+    days = rollups.refresh_stale()
+    return Outcome(f"{days} report days summed up again.", {"days": days})
+
+
 JOBS: tuple[Job, ...] = (
     # A short lease: a killed worker holds up the whole outbox only this long. Two senders at
     # once are safe, since each message is claimed on its own row (mail_sender.claim).
@@ -133,6 +140,7 @@ JOBS: tuple[Job, ...] = (
     Job("fetch-mail", "Fetch mail", every(60), _fetch_mail, enabled=_imap_configured),
     Job("sweep-mail", "Route stuck inbound mail", every(60), _sweep_mail),
     Job("queue-check", "Queue health", every(300), _queue_check),
+    Job("report-days", "Support report days", every(60), _report_days),
     Job("end-of-day", "End of day", at_close(), _end_of_day, lease=timedelta(minutes=30)),
     # Charging is idempotent per period, so a day missed entirely is caught up the next one.
     Job(

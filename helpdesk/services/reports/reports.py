@@ -9,8 +9,7 @@ back as `Table`s, so a page, its charts and its CSV export show the very same nu
 from __future__ import annotations
 
 import math
-import statistics
-from collections import defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -33,10 +32,6 @@ from helpdesk.models import (
     CaseStatus,
     CaseTally,
     CaseType,
-    Holiday,
-    Message,
-    MessageKind,
-    Order,
     Organisation,
     Payment,
     PaymentStatus,
@@ -44,9 +39,10 @@ from helpdesk.models import (
     Role,
     User,
 )
-from helpdesk.rules.business_hours import BusinessCalendar
 from helpdesk.rules.folders import AWAITING_AGENT, FolderSettings
 from helpdesk.services.core import settings
+from helpdesk.services.reports import rollups
+from helpdesk.services.reports.rollups import business_seconds  # noqa: F401  (the report's clock)
 from helpdesk.services.tracker import folders, sla, team
 
 STAFF = (Role.AGENT, Role.ADMIN)
@@ -142,41 +138,54 @@ def default_period(today: date) -> Period:
     return Period(today - timedelta(days=DEFAULT_DAYS - 1), today)
 
 
-def median(values: Sequence[float]) -> float | None:
-    """The middle value (the mean of the two middle ones for an even count); None if empty."""
-    return statistics.median(values) if values else None
+def median(values: Sequence[float], *, ordered: bool = False) -> float | None:
+    """The middle value (the mean of the two middle ones for an even count); None if empty.
+    `ordered`: the values are sorted already."""
+    if not values:
+        return None
+    values = values if ordered else sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
-def percentile(values: Sequence[float], share: float) -> float | None:
+def percentile(values: Sequence[float], share: float, *, ordered: bool = False) -> float | None:
     """Nearest rank: the smallest value at or above which `share` of the values fall."""
     if not values:
         return None
-    ordered = sorted(values)
-    return ordered[max(math.ceil(share * len(ordered)), 1) - 1]
+    values = values if ordered else sorted(values)
+    return values[max(math.ceil(share * len(values)), 1) - 1]
 
 
-def business_seconds(start: datetime, end: datetime, calendar: BusinessCalendar) -> float:
-    """Working seconds between two naive UTC instants: nights, weekends, holidays excluded."""
-    if end <= start:
-        return 0.0
-    total = 0.0
-    day, last = calendar.local_date(start), calendar.local_date(end)
-    while day <= last:
-        if calendar.is_business_day(day):
-            opens, closes = calendar.window(day)
-            total += max((min(end, closes) - max(start, opens)).total_seconds(), 0.0)
-        day += timedelta(days=1)
-    return total
+def period_summaries(period: Period) -> list[dict]:
+    """The kept summary of each day of the period (see `rollups`), first day first."""
+    return rollups.summaries([period.first + timedelta(days=n) for n in range(period.days)])
 
 
-def report_calendar(period: Period) -> BusinessCalendar:
-    """The business calendar with every holiday a response to this period's cases may span."""
-    days = db.session.scalars(
-        sa.select(Holiday.day).where(
-            Holiday.day >= period.first, Holiday.day <= period.last + timedelta(days=366)
-        )
-    )
-    return sla.calendar_from(settings.values(), days)
+def summed(period: Period, summaries: list[dict] | None) -> list[dict]:
+    """`summaries` when the caller read them already (a whole report reads them once)."""
+    return period_summaries(period) if summaries is None else summaries
+
+
+# Figures merged from a period's summaries, by the summaries' version: while no day of the
+# period is summed up again, a view reuses them instead of merging a month of days. Bounded,
+# per process.
+_MERGED: OrderedDict[tuple, object] = OrderedDict()
+MERGED_ENTRIES = 64
+
+
+def merged(name: str, days: list[dict], merge: Callable[[list[dict]], object]):
+    """`merge(days)`, remembered by `name` and the days' version when they carry one."""
+    version = getattr(days, "version", None)
+    if version is None:
+        return merge(days)
+    key = (name, version)
+    if key in _MERGED:
+        _MERGED.move_to_end(key)
+        return _MERGED[key]
+    result = _MERGED[key] = merge(days)
+    while len(_MERGED) > MERGED_ENTRIES:
+        _MERGED.popitem(last=False)
+    return result
 
 
 def _hours(seconds: float | None) -> float | None:
@@ -210,41 +219,9 @@ def _in_period(column, period: Period) -> list:
     return [column >= start, column < end]
 
 
-def first_response_table(period: Period) -> Table:
+def first_response_table(period: Period, summaries: list[dict] | None = None) -> Table:
     """First-response time in business hours per origin, against the goal (seed 003)."""
-    start, end = period.bounds(business_zone())
-    created = [Case.created_at >= start, Case.created_at < end]
-    answered = Case.first_response_at.is_not(None)
-    counts = db.session.execute(
-        sa.select(
-            Case.origin,
-            sa.func.count(),
-            _count_if(answered),
-            _count_if(sa.and_(answered, Case.first_response_at <= Case.sla_due_at)),
-        )
-        .where(*created)
-        .group_by(Case.origin)
-        .order_by(Case.origin)
-    ).all()
-    calendar = report_calendar(period)
-    durations: dict[str, list[float]] = defaultdict(list)
-    pairs = db.session.execute(
-        sa.select(Case.origin, Case.created_at, Case.first_response_at)
-        .where(*created, answered)
-        .execution_options(yield_per=1000)
-    )
-    for origin, created_at, responded_at in pairs:
-        durations[str(origin)].append(business_seconds(created_at, responded_at, calendar))
-    rows = []
-    every: list[float] = []
-    totals = [0, 0, 0]
-    for origin, arrived, answered_count, met in counts:
-        values = durations[str(origin)]
-        every.extend(values)
-        totals = [totals[0] + arrived, totals[1] + answered_count, totals[2] + met]
-        rows.append(_response_row(str(origin), arrived, answered_count, met, values))
-    if rows:
-        rows.insert(0, _response_row("All origins", *totals, every))
+    rows = merged("first-response", summed(period, summaries), _first_response_rows)
     goal = sla.first_response_hours()
     return Table(
         "first-response",
@@ -255,112 +232,128 @@ def first_response_table(period: Period) -> Table:
     )
 
 
+def _first_response_rows(days: list[dict]) -> list[tuple]:
+    figures: dict[str, list] = {}
+    for summary in days:
+        for origin, (arrived, answered, met, values) in summary["first_response"].items():
+            total = figures.setdefault(origin, [0, 0, 0, []])
+            total[0], total[1], total[2] = total[0] + arrived, total[1] + answered, total[2] + met
+            total[3].extend(values)
+    rows = [_response_row(origin, *figures[origin]) for origin in sorted(figures)]
+    if rows:
+        every = [sum(figures[origin][n] for origin in figures) for n in range(3)]
+        values = [value for origin in sorted(figures) for value in figures[origin][3]]
+        rows.insert(0, _response_row("All origins", *every, values))
+    return rows
+
+
 def _response_row(label: str, arrived: int, answered: int, met: int, values: list[float]):
     met_share = round(100 * met / answered, 1) if answered else None
     return (
         label,
         int(arrived),
         int(answered),
-        _hours(median(values)),
-        _hours(percentile(values, 0.9)),
+        *_median_and_tail(values),
         int(met),
         met_share,
     )
 
 
-def resolution_table(period: Period) -> Table:
+def resolution_table(period: Period, summaries: list[dict] | None = None) -> Table:
     """Cases closed in the period, per origin: elapsed hours from arrival to closing."""
-    closed = [Case.status == CaseStatus.CLOSED, *_in_period(Case.closed_at, period)]
-    counts = db.session.execute(
-        sa.select(Case.origin, sa.func.count())
-        .where(*closed)
-        .group_by(Case.origin)
-        .order_by(Case.origin)
-    ).all()
-    durations: dict[str, list[float]] = defaultdict(list)
-    pairs = db.session.execute(
-        sa.select(Case.origin, Case.created_at, Case.closed_at)
-        .where(*closed)
-        .execution_options(yield_per=1000)
-    )
-    for origin, created_at, closed_at in pairs:
-        durations[str(origin)].append(max((closed_at - created_at).total_seconds(), 0.0))
-    rows = [_resolution_row(str(origin), count, durations[str(origin)]) for origin, count in counts]
-    if rows:
-        every = [value for values in durations.values() for value in values]
-        rows.insert(0, _resolution_row("All origins", sum(n for _, n in counts), every))
     return Table(
         "resolution",
         "Resolution time (elapsed hours)",
         ("Origin", "Closed", "Median h", "90th percentile h"),
-        rows,
+        merged("resolution", summed(period, summaries), _resolution_rows),
     )
 
 
-def _resolution_row(label: str, closed: int, values: list[float]) -> tuple:
-    return (label, int(closed), _hours(median(values)), _hours(percentile(values, 0.9)))
+def _resolution_rows(days: list[dict]) -> list[tuple]:
+    durations: dict[str, list[float]] = defaultdict(list)
+    for summary in days:
+        for origin, values in summary["resolution"].items():
+            durations[origin].extend(values)
+    rows = [_resolution_row(origin, durations[origin]) for origin in sorted(durations)]
+    if rows:
+        every = [value for origin in sorted(durations) for value in durations[origin]]
+        rows.insert(0, _resolution_row("All origins", every))
+    return rows
+
+
+def _resolution_row(label: str, values: list[float]) -> tuple:
+    return (label, len(values), *_median_and_tail(values))
+
+
+def _median_and_tail(values: list[float]) -> tuple[float | None, float | None]:
+    """Median and 90th percentile in hours, from one sort."""
+    ordered = sorted(values)
+    return (
+        _hours(median(ordered, ordered=True)),
+        _hours(percentile(ordered, 0.9, ordered=True)),
+    )
+
+
+def _names(model) -> Callable[[str], str | None]:
+    names = dict(db.session.execute(sa.select(model.id, model.name)).all())
+    return lambda key: names.get(int(key)) if key else None
 
 
 BREAKDOWNS = {
-    # name: (title, grouped column, outer joins needed to reach it)
-    "by-type": ("Type", CaseType.name, [(CaseType, CaseType.id == Case.case_type_id)]),
-    "by-reason": ("Reason", CaseReason.name, [(CaseReason, CaseReason.id == Case.case_reason_id)]),
-    "by-product": ("Product", Order.product, [(Order, Order.id == Case.order_id)]),
-    "by-version": ("Version", Case.product_version, []),
-    "by-origin": ("Origin", Case.origin, []),
+    # name: (title, the summary's counter, how a counter's key reads)
+    "by-type": ("Type", "type", lambda: _names(CaseType)),
+    "by-reason": ("Reason", "reason", lambda: _names(CaseReason)),
+    "by-product": ("Product", "product", lambda: str),
+    "by-version": ("Version", "version", lambda: str),
+    "by-origin": ("Origin", "origin", lambda: str),
 }
 
 
-def breakdown_table(name: str, period: Period) -> Table:
+def _added_up(counters: Iterable[dict]) -> Counter:
+    total: Counter = Counter()
+    for counter in counters:
+        total.update(counter)
+    return total
+
+
+def breakdown_table(name: str, period: Period, summaries: list[dict] | None = None) -> Table:
     """Cases that arrived in the period, counted by one of `BREAKDOWNS`."""
-    title, label, joins = BREAKDOWNS[name]
-    query = sa.select(label, sa.func.count().label("cases")).select_from(Case)
-    for target, condition in joins:
-        query = query.outerjoin(target, condition)
-    rows = db.session.execute(
-        query.where(*_in_period(Case.created_at, period))
-        .group_by(label)
-        .order_by(sa.desc("cases"), label)
-    ).all()
-    return Table(name, f"Cases by {title.lower()}", (title, "Cases"), _labelled(rows))
-
-
-def arrivals_by_day_table(period: Period) -> Table:
-    """How many cases arrived on each local day of the period (zero days included)."""
-    start, _ = period.bounds(business_zone())
-    bucket = _bucket(Case.created_at, start, DAY).label("day")
-    counts = dict(
-        db.session.execute(
-            sa.select(bucket, sa.func.count())
-            .where(*_in_period(Case.created_at, period))
-            .group_by(bucket)
-        ).all()
+    title, counter, reader = BREAKDOWNS[name]
+    label_of = reader()
+    total = merged(
+        counter, summed(period, summaries), lambda days: _added_up(day[counter] for day in days)
     )
+    counts: Counter = Counter()
+    for key, n in total.items():
+        counts[label_of(key) or NONE_LABEL] += n
+    rows = sorted(counts.items(), key=lambda row: (-row[1], row[0]))
+    return Table(name, f"Cases by {title.lower()}", (title, "Cases"), rows)
+
+
+def arrivals_by_day_table(period: Period, summaries: list[dict] | None = None) -> Table:
+    """How many cases arrived on each local day of the period (zero days included)."""
     rows = [
-        ((period.first + timedelta(days=index)).isoformat(), int(counts.get(index, 0)))
-        for index in range(period.days)
+        ((period.first + timedelta(days=index)).isoformat(), summary["arrived"])
+        for index, summary in enumerate(summed(period, summaries))
     ]
     return Table("by-day", "Cases arriving per day", ("Day", "Cases"), rows)
 
 
-def patterns_table(period: Period) -> Table:
+def patterns_table(period: Period, summaries: list[dict] | None = None) -> Table:
     """Subjects that keep coming back: a problem in the system, or spam (seed 001)."""
-    subject = sa.func.lower(sa.func.trim(Case.subject))
-    rows = db.session.execute(
-        sa.select(subject.label("subject"), sa.func.count().label("cases"))
-        .where(*_in_period(Case.created_at, period))
-        .group_by(subject)
-        .having(sa.func.count() >= PATTERN_MIN)
-        .order_by(sa.desc("cases"), subject)
-        .limit(LIST_LIMIT)
-    ).all()
     return Table(
         "patterns",
         "Recurring subjects",
         ("Subject", "Cases"),
-        [tuple(row) for row in rows],
+        merged("patterns", summed(period, summaries), _pattern_rows),
         note="Subjects seen at least twice in the period, ignoring case.",
     )
+
+
+def _pattern_rows(days: list[dict]) -> list[tuple]:
+    counts = _added_up(day["subjects"] for day in days)
+    recurring = [(subject, n) for subject, n in counts.items() if n >= PATTERN_MIN]
+    return sorted(recurring, key=lambda row: (-row[1], row[0]))[:LIST_LIMIT]
 
 
 ARTICLE_COUNTERS = {
@@ -408,49 +401,38 @@ def macros_table(period: Period) -> Table:
     )
 
 
-def agents_table(period: Period) -> Table:
+def agents_table(period: Period, summaries: list[dict] | None = None) -> Table:
     """Per agent: public replies, cases answered and cases closed in the period."""
-    replies = (
-        sa.select(
-            Message.author_id.label("user_id"),
-            sa.func.count().label("replies"),
-            sa.func.count(sa.distinct(Message.case_id)).label("cases"),
-        )
-        .where(
-            Message.kind == MessageKind.REPLY,
-            Message.from_customer.is_(False),
-            *_in_period(Message.created_at, period),
-        )
-        .group_by(Message.author_id)
-        .subquery()
-    )
-    closed = (
-        sa.select(Case.closed_by_id.label("user_id"), sa.func.count().label("closed"))
-        .where(Case.status == CaseStatus.CLOSED, *_in_period(Case.closed_at, period))
-        .group_by(Case.closed_by_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(
-            User.name,
-            sa.func.coalesce(replies.c.replies, 0),
-            sa.func.coalesce(replies.c.cases, 0),
-            sa.func.coalesce(closed.c.closed, 0),
-        )
-        .outerjoin(replies, replies.c.user_id == User.id)
-        .outerjoin(closed, closed.c.user_id == User.id)
-        .where(
-            User.role.in_(STAFF),
-            sa.or_(User.active, replies.c.replies.is_not(None), closed.c.closed.is_not(None)),
-        )
+    replies, answered, closed = merged("agents", summed(period, summaries), _agent_figures)
+    staff = db.session.execute(
+        sa.select(User.id, User.name, User.active)
+        .where(User.role.in_(STAFF))
         .order_by(User.name, User.id)
     ).all()
+    rows = [
+        (name, replies[str(user_id)], answered[str(user_id)], closed[str(user_id)])
+        for user_id, name, active in staff
+        if active or str(user_id) in replies or str(user_id) in closed
+    ]
     return Table(
         "agents",
         "Answered and closed per agent",
         ("Agent", "Replies", "Cases answered", "Cases closed"),
-        [tuple(row) for row in rows],
+        rows,
     )
+
+
+def _agent_figures(days: list[dict]) -> tuple[Counter, Counter, Counter]:
+    """Per author id: replies, distinct cases replied to, cases closed."""
+    replies: Counter = Counter()
+    answered: dict[str, set[int]] = defaultdict(set)
+    closed: Counter = Counter()
+    for summary in days:
+        for author, (count, case_ids) in summary["replies"].items():
+            replies[author] += count
+            answered[author].update(case_ids)
+        closed.update(summary["closed_by"])
+    return replies, Counter({author: len(ids) for author, ids in answered.items()}), closed
 
 
 # -- feedback --
@@ -477,9 +459,16 @@ SUPPORT_TABLES: dict[str, Callable[[Period], Table]] = {
 }
 
 
+SUMMED_TABLES = {"first-response", "resolution", "by-day", *BREAKDOWNS, "patterns", "agents"}
+
+
 def support_report(period: Period) -> dict[str, Table]:
-    """Every table of the support report, by name."""
-    return {name: build(period) for name, build in SUPPORT_TABLES.items()}
+    """Every table of the support report, by name; the day summaries are read once."""
+    summaries = period_summaries(period)
+    return {
+        name: build(period, summaries) if name in SUMMED_TABLES else build(period)
+        for name, build in SUPPORT_TABLES.items()
+    }
 
 
 # --- Billing -------------------------------------------------------------------------------
