@@ -74,8 +74,15 @@ def when(value: datetime | date | None, named: bool = False, weekday: bool = Fal
         pattern = WEEKDAY_DATE_FORMAT if weekday else DATE_FORMAT
         return dates.format_date(value, pattern, locale=i18n.locale())
     zone = i18n.viewer_zone()
-    shown = dates.format_datetime(_aware(value), DATETIME_FORMAT, tzinfo=zone, locale=i18n.locale())
+    shown = datetime_text(_aware(value).astimezone(zone), i18n.locale())
     return f"{shown} {zone_label(value, zone)}" if named else shown
+
+
+def datetime_text(local: datetime, locale) -> str:
+    """`local` in DATETIME_FORMAT, written out: Babel's general formatter parses and walks
+    the pattern each time, a fifth of a 25-row list (tests keep the two equal)."""
+    month = locale.months["format"]["abbreviated"][local.month]
+    return f"{local.day} {month} {local.year}, {local.hour:02d}:{local.minute:02d}"
 
 
 def relative(value: datetime, now: datetime, zone: tzinfo) -> str:

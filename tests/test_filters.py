@@ -125,3 +125,22 @@ def test_ago_is_a_time_element_with_the_exact_time_on_hover(viewing):
 @pytest.mark.parametrize("day", [date(2026, 1, 5), date(2026, 5, 31), date(2024, 2, 29)])
 def test_the_rules_write_dates_as_the_pages_do(viewing, day):
     assert day_text(day) == when(day)
+
+
+@pytest.mark.parametrize(
+    "name", ["en", "en_GB", "de", "fr", "pt_BR", "ru", "ar", "ja", "zh_Hans", "fa"]
+)
+def test_times_are_written_as_babel_writes_the_one_format(name):
+    """`when` writes DATETIME_FORMAT out by hand for speed: the same text as Babel's, in any
+    locale, through the year, at midnight and in a zone that is not whole hours."""
+    from babel import Locale, dates
+
+    from helpdesk.formatting import DATETIME_FORMAT, datetime_text
+
+    locale = Locale.parse(name)
+    for zone in (DENVER, pytz.timezone("Asia/Kolkata"), pytz.utc):
+        for month in range(1, 13):
+            instant = datetime(2027, month, month * 2, month * 2 - 1, month * 4, tzinfo=pytz.utc)
+            local = instant.astimezone(zone)
+            expected = dates.format_datetime(instant, DATETIME_FORMAT, tzinfo=zone, locale=locale)
+            assert datetime_text(local, locale) == expected

@@ -397,9 +397,16 @@ def defaults() -> dict[str, Any]:
     return {key: current_app.config.get(key) for key in BY_KEY}
 
 
+# Built once, and every row read (the table holds a few dozen): an IN of every key, built on
+# each request, cost more than the query.
+_ALL_STORED = sa.select(Setting.key, Setting.value)
+
+
 def _stored() -> dict[str, Any]:
-    rows = db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.in_(BY_KEY)))
-    return {key: value for key, value in rows if _is_valid_stored(BY_KEY[key], value)}
+    rows = db.session.execute(_ALL_STORED)
+    return {
+        key: value for key, value in rows if key in BY_KEY and _is_valid_stored(BY_KEY[key], value)
+    }
 
 
 def _load() -> tuple[dict[str, Any], dict[str, Any]]:

@@ -223,40 +223,45 @@ class Flag:
         return f"Login address {self.address} is blocked ({self.network}): {self.block_reason}"
 
 
+# Built once: every list page asks for its rows' flags.
+_CASE_IDS = sa.bindparam("case_ids", expanding=True)
+_IP_FLAGS = (
+    sa.select(
+        _flags.c.case_id,
+        _flags.c.address,
+        User.name,
+        BlockedIP.network,
+        BlockedIP.reason,
+        BlockedIP.created_at,
+    )
+    .join(BlockedIP, BlockedIP.id == _flags.c.blocked_ip_id)
+    .outerjoin(User, User.id == _flags.c.user_id)
+    .where(_flags.c.case_id.in_(_CASE_IDS))
+    .order_by(_flags.c.case_id, _flags.c.id)
+)
+_CARD_FLAGS = (
+    sa.select(
+        _flags.c.case_id,
+        _flags.c.card_brand,
+        _flags.c.card_last4,
+        BlockedCard.reason,
+        BlockedCard.created_at,
+    )
+    .join(BlockedCard, BlockedCard.id == _flags.c.blocked_card_id)
+    .where(_flags.c.case_id.in_(_CASE_IDS))
+    .order_by(_flags.c.case_id, _flags.c.id)
+)
+
+
 def flags_for_cases(case_ids: list[int]) -> dict[int, list[Flag]]:
     """The flags of these cases (a page of a list, or one case), in two indexed queries."""
     if not case_ids:
         return {}
     found: dict[int, list[Flag]] = {}
-    ip_rows = db.session.execute(
-        sa.select(
-            _flags.c.case_id,
-            _flags.c.address,
-            User.name,
-            BlockedIP.network,
-            BlockedIP.reason,
-            BlockedIP.created_at,
-        )
-        .join(BlockedIP, BlockedIP.id == _flags.c.blocked_ip_id)
-        .outerjoin(User, User.id == _flags.c.user_id)
-        .where(_flags.c.case_id.in_(case_ids))
-        .order_by(_flags.c.case_id, _flags.c.id)
-    ).all()
-    for case_id, address, name, network, reason, at in ip_rows:
+    ids = {"case_ids": list(case_ids)}
+    for case_id, address, name, network, reason, at in db.session.execute(_IP_FLAGS, ids):
         found.setdefault(case_id, []).append(Flag(address, name, network, None, reason, at))
-    card_rows = db.session.execute(
-        sa.select(
-            _flags.c.case_id,
-            _flags.c.card_brand,
-            _flags.c.card_last4,
-            BlockedCard.reason,
-            BlockedCard.created_at,
-        )
-        .join(BlockedCard, BlockedCard.id == _flags.c.blocked_card_id)
-        .where(_flags.c.case_id.in_(case_ids))
-        .order_by(_flags.c.case_id, _flags.c.id)
-    ).all()
-    for case_id, brand, last4, reason, at in card_rows:
+    for case_id, brand, last4, reason, at in db.session.execute(_CARD_FLAGS, ids):
         card = f"{brand} ending {last4}"
         found.setdefault(case_id, []).append(Flag(None, None, None, card, reason, at))
     return found

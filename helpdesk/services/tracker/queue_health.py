@@ -25,20 +25,24 @@ class Alert:
     signature: str
 
 
+# Built once: every tracker page shows the alerts.
+_QUEUE_SIZE = sa.select(sa.func.sum(CaseTally.n)).where(
+    CaseTally.assignee_key == 0, CaseTally.state.in_([s.value for s in AWAITING_AGENT])
+)
+_RECENT_SUBJECTS = (
+    sa.select(Case.subject)
+    .where(Case.created_at >= sa.bindparam("window"), Case.status != CaseStatus.CLOSED)
+    .order_by(Case.created_at.desc())
+    .limit(RECENT_LIMIT)
+)
+
+
 def alerts(now: datetime) -> list[Alert]:
     """What the support director should know about the queue right now."""
     config = settings.values()
     found = []
     # Unassigned cases awaiting an agent, expired or not, from the kept tallies.
-    size = (
-        db.session.scalar(
-            sa.select(sa.func.sum(CaseTally.n)).where(
-                CaseTally.assignee_key == 0,
-                CaseTally.state.in_([s.value for s in AWAITING_AGENT]),
-            )
-        )
-        or 0
-    )
+    size = db.session.scalar(_QUEUE_SIZE) or 0
     if size > config["QUEUE_ALERT_SIZE"]:
         found.append(
             Alert(
@@ -48,12 +52,7 @@ def alerts(now: datetime) -> list[Alert]:
             )
         )
     window = now - timedelta(minutes=config["QUEUE_ALERT_WINDOW_MINUTES"])
-    subjects = db.session.scalars(
-        sa.select(Case.subject)
-        .where(Case.created_at >= window, Case.status != CaseStatus.CLOSED)
-        .order_by(Case.created_at.desc())
-        .limit(RECENT_LIMIT)
-    ).all()
+    subjects = db.session.scalars(_RECENT_SUBJECTS, {"window": window}).all()
     for cluster in subject_clusters(list(subjects), config["QUEUE_ALERT_SIMILAR"]):
         found.append(
             Alert(
