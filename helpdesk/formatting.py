@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from babel import dates, numbers
 from flask_babel import gettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from helpdesk import i18n
 
@@ -85,7 +85,7 @@ def datetime_text(local: datetime, locale) -> str:
     return f"{local.day} {month} {local.year}, {local.hour:02d}:{local.minute:02d}"
 
 
-def relative(value: datetime, now: datetime, zone: tzinfo) -> str:
+def relative(value: datetime, now: datetime, zone: tzinfo, locale=None) -> str:
     """How far `value` is from `now` as a list says it: "3h ago", "in 2h", "yesterday"."""
     delta = _aware(value) - _aware(now)
     if abs(delta) < timedelta(minutes=1):
@@ -97,7 +97,11 @@ def relative(value: datetime, now: datetime, zone: tzinfo) -> str:
         if days == 1:
             return gettext("tomorrow")
     return dates.format_timedelta(
-        delta, granularity="minute", add_direction=True, format="narrow", locale=i18n.locale()
+        delta,
+        granularity="minute",
+        add_direction=True,
+        format="narrow",
+        locale=locale or i18n.locale(),
     )
 
 
@@ -105,6 +109,10 @@ def ago(value: datetime | None) -> Markup:
     """A <time> element saying how long ago (or ahead) `value` is, the exact time on hover."""
     if value is None:
         return Markup("")
-    iso = _aware(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = relative(value, i18n.now(), i18n.viewer_zone())
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(iso, when(value), text)
+    # Zone and locale looked up once: a list writes this for every row.
+    zone, locale = i18n.viewer_zone(), i18n.locale()
+    instant = _aware(value)
+    iso = instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    title = datetime_text(instant.astimezone(zone), locale)
+    text = relative(value, i18n.now(), zone, locale)
+    return Markup(f'<time datetime="{iso}" title="{escape(title)}">{escape(text)}</time>')
