@@ -12,7 +12,7 @@ import math
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -42,7 +42,11 @@ from helpdesk.models import (
 from helpdesk.rules.folders import AWAITING_AGENT, FolderSettings
 from helpdesk.services.core import settings
 from helpdesk.services.reports import rollups
-from helpdesk.services.reports.rollups import business_seconds  # noqa: F401  (the report's clock)
+from helpdesk.services.reports.rollups import (  # noqa: F401  (the report's clock and days)
+    business_seconds,
+    local_midnight,
+    local_today,
+)
 from helpdesk.services.tracker import folders, sla, team
 
 STAFF = (Role.AGENT, Role.ADMIN)
@@ -100,16 +104,6 @@ def _count_if(condition) -> sa.ColumnElement[int]:
 def business_zone() -> ZoneInfo:
     """The zone whose calendar days the reports count in (the business hours' zone)."""
     return ZoneInfo(settings.setting("BUSINESS_TIME_ZONE"))
-
-
-def local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    """Local midnight of `day` as a naive UTC instant."""
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
-
-
-def local_today(now: datetime, zone: ZoneInfo) -> date:
-    """Today's date in `zone` at the naive UTC instant `now`."""
-    return now.replace(tzinfo=UTC).astimezone(zone).date()
 
 
 @dataclass(frozen=True)

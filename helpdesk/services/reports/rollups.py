@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -41,7 +41,6 @@ from helpdesk.services.tracker import sla
 
 # Part of every summary's key: a summary of an older shape is built again.
 SHAPE = 1
-HOLIDAY_HORIZON = timedelta(days=366)  # a first answer may come this long after its case
 _LOCK = 180_518  # the advisory lock rebuilds take on PostgreSQL
 
 
@@ -59,14 +58,14 @@ def business_seconds(start: datetime, end: datetime, calendar: BusinessCalendar)
     return total
 
 
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return (
-        datetime.combine(day, time(0), tzinfo=zone).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-    )
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """Local midnight of `day` as a naive UTC instant."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
 
 
-def _local_day(at: datetime, zone: ZoneInfo) -> date:
-    return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
+def local_today(now: datetime, zone: ZoneInfo) -> date:
+    """Today's date in `zone` at the naive UTC instant `now`."""
+    return now.replace(tzinfo=UTC).astimezone(zone).date()
 
 
 class Calendar:
@@ -89,14 +88,14 @@ class Calendar:
 
     def bounds(self, day: date) -> tuple[datetime, datetime]:
         """[start, end) of a local day as naive UTC instants."""
-        return _local_midnight(day, self.zone), _local_midnight(day + timedelta(days=1), self.zone)
+        return local_midnight(day, self.zone), local_midnight(day + timedelta(days=1), self.zone)
 
     def days_of(self, utc_day: date) -> set[date]:
         """The local days a UTC date overlaps (one or two)."""
         start = datetime.combine(utc_day, time(0))
         return {
-            _local_day(start, self.zone),
-            _local_day(start + timedelta(hours=24) - _TICK, self.zone),
+            local_today(start, self.zone),
+            local_today(start + timedelta(hours=24) - _TICK, self.zone),
         }
 
     def utc_dates(self, days: Iterable[date]) -> set[date]:

@@ -180,13 +180,19 @@ def _contains(column: sa.ColumnElement, needle: str, *, normalised=None) -> sa.C
     return target.ilike(f"%{escape_like(needle)}%", escape="\\")
 
 
-def _key_contains(needle: str) -> sa.ColumnElement:
-    """The normalised licence key contains `needle`: on SQLite through its trigram table."""
-    if (
+def _sqlite_trigram_needle(needle: str) -> bool:
+    """SQLite's trigram tables can answer for `needle`: on SQLite, at least a trigram long,
+    and without LIKE's wildcards (the index takes no ESCAPE clause)."""
+    return (
         len(needle) >= _TRIGRAM
         and not any(wildcard in needle for wildcard in "%_")
         and db.session.get_bind().dialect.name == "sqlite"
-    ):
+    )
+
+
+def _key_contains(needle: str) -> sa.ColumnElement:
+    """The normalised licence key contains `needle`: on SQLite through its trigram table."""
+    if _sqlite_trigram_needle(needle):
         # The table keeps no copy of the keys, so LIKE (which rechecks the value) finds
         # nothing; a trigram phrase matches exactly the keys that hold the needle.
         keys = sa.table("licence_key_trigrams", sa.column("rowid"))
@@ -207,9 +213,7 @@ def _sqlite_trigrams(column: sa.ColumnElement, needle: str) -> sa.ColumnElement 
     if (
         table is None
         or column.name not in TRIGRAM_COLUMNS.get(table.name, ())
-        or len(needle) < _TRIGRAM
-        or any(wildcard in needle for wildcard in "%_")
-        or db.session.get_bind().dialect.name != "sqlite"
+        or not _sqlite_trigram_needle(needle)
     ):
         return None
     index = sa.table(f"{table.name}_trigrams", sa.column("rowid"), sa.column(column.name))
