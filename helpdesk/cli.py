@@ -53,6 +53,12 @@ def _print_logins() -> None:
     click.echo(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
     for email, role, note in demo.logins():
         click.echo(f"  {email:<30} {role:<16} {note}")
+    roles = current_app.config["TWO_FACTOR_REQUIRED_ROLES"]
+    if roles:
+        click.echo(
+            f"  Logins with the role {' or '.join(roles)} set up two-factor login the first time"
+            " they log in: have an authenticator app at hand (see the README)."
+        )
 
 
 @click.command("demo-data")

@@ -50,6 +50,12 @@ class Config:
     REGISTER_LIMIT_PER_IP = "10 per hour"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a mailed reset link stays valid
     REGISTRATION_LINK_MAX_AGE = 86400  # seconds a mailed link finishing a registration works
+    # Staff roles that must log in with a second factor (an authenticator app's code); an
+    # administrator can require it of every staff member (the TWO_FACTOR_ALL_STAFF setting).
+    TWO_FACTOR_REQUIRED_ROLES: tuple[str, ...] = ("billing", "admin")
+    TWO_FACTOR_ALL_STAFF = False
+    TWO_FACTOR_ISSUER = "Helpdesk"  # the name authenticator apps show beside the code
+    TWO_FACTOR_PENDING_SECONDS = 600  # between the password and the code
     PROXY_COUNT = 0
     BASE_URL = "http://127.0.0.1:5000"  # links in e-mail are built from this, never from Host
     TRUSTED_HOSTS: list[str] | None = None  # e.g. ["support.example.com"]: other Hosts get 400
@@ -144,6 +150,18 @@ def _log_level(raw: str) -> str:
 _log_level.__name__ = "log level (DEBUG, INFO, WARNING, ERROR)"
 
 
+def _staff_roles(raw: str) -> tuple[str, ...]:
+    if raw.strip().lower() == "none":
+        return ()
+    roles = tuple(dict.fromkeys(part.strip().lower() for part in raw.split(",") if part.strip()))
+    if not roles or any(role not in ("agent", "billing", "admin") for role in roles):
+        raise ValueError(raw)
+    return roles
+
+
+_staff_roles.__name__ = "list of staff roles (agent, billing, admin, comma-separated) or none"
+
+
 # Environment variable -> (config key, parser). DATABASE_URL and SECRET_KEY keep their common names.
 _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_ENV": ("HELPDESK_ENV", str),
@@ -155,6 +173,8 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_LOGIN_LIMIT_PER_IP": ("LOGIN_LIMIT_PER_IP", str),
     "HELPDESK_PASSWORD_RESET_MAX_AGE": ("PASSWORD_RESET_MAX_AGE", int),
     "HELPDESK_REGISTRATION_LINK_MAX_AGE": ("REGISTRATION_LINK_MAX_AGE", int),
+    "HELPDESK_TWO_FACTOR_REQUIRED_ROLES": ("TWO_FACTOR_REQUIRED_ROLES", _staff_roles),
+    "HELPDESK_TWO_FACTOR_ISSUER": ("TWO_FACTOR_ISSUER", str),
     "HELPDESK_PROXY_COUNT": ("PROXY_COUNT", int),
     "HELPDESK_BASE_URL": ("BASE_URL", str),
     "HELPDESK_TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda raw: [h.strip() for h in raw.split(",")]),

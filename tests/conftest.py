@@ -70,6 +70,9 @@ def config_for_tests(database_url: str, tmp_dir) -> dict:
         "ATTACHMENT_DIR": str(tmp_dir / "attachments"),
         "CHANGE_STAMP_CACHE_SECONDS": 0,  # tests look at the poll right after a change
         "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+        # Tests log in billing staff and administrators with their password alone; the tests
+        # of two-factor login require it as production does (the `two_factor_roles` fixture).
+        "TWO_FACTOR_REQUIRED_ROLES": (),
     }
 
 
@@ -134,6 +137,14 @@ def app(_app: Flask) -> Iterator[Flask]:
 def frozen_clock(app: Flask) -> FrozenClock:
     """The clock the app's caches read in this test; `advance()` moves it."""
     return app.extensions[clock.EXTENSION]
+
+
+@pytest.fixture
+def two_factor_roles(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Billing staff and administrators must log in with a second factor, as by default."""
+    from helpdesk.config import Config
+
+    monkeypatch.setitem(app.config, "TWO_FACTOR_REQUIRED_ROLES", Config.TWO_FACTOR_REQUIRED_ROLES)
 
 
 @pytest.fixture

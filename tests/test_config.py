@@ -66,3 +66,23 @@ def test_production_cookies_are_secure(tmp_path):
     }
     finalise(settings, str(tmp_path))
     assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "roles"),
+    [("none", ()), ("admin", ("admin",)), ("Billing, admin, agent", ("billing", "admin", "agent"))],
+)
+def test_two_factor_roles_come_from_the_environment(raw, roles):
+    assert from_environment({"HELPDESK_TWO_FACTOR_REQUIRED_ROLES": raw}) == {
+        "TWO_FACTOR_REQUIRED_ROLES": roles
+    }
+
+
+@pytest.mark.parametrize("raw", ["customer", "billing,root", ","])
+def test_two_factor_roles_are_staff_roles(raw):
+    with pytest.raises(ConfigError, match="HELPDESK_TWO_FACTOR_REQUIRED_ROLES"):
+        from_environment({"HELPDESK_TWO_FACTOR_REQUIRED_ROLES": raw})
+
+
+def test_billing_and_admin_need_two_factor_by_default():
+    assert Config.TWO_FACTOR_REQUIRED_ROLES == ("billing", "admin")

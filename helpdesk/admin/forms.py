@@ -72,6 +72,13 @@ def _setting_field(spec: settings.SettingSpec):
         )
     if spec.kind == settings.TEXT:
         return StringField(spec.label, description=spec.hint)
+    if spec.kind == settings.YES_NO:
+        return SelectField(
+            spec.label,
+            choices=[SelectChoice("no", "No"), SelectChoice("yes", "Yes")],
+            validate_choice=False,  # parse() answers with the message
+            description=spec.hint,
+        )
     raise ValueError(f"no form field for setting kind {spec.kind!r}")
 
 

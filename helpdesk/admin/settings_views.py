@@ -58,6 +58,8 @@ def _shown(spec: settings.SettingSpec, value: Any) -> str:
         return "empty"
     if spec.kind == settings.WEEKDAYS:
         return ", ".join(settings.entered_form(spec, value))
+    if spec.kind == settings.YES_NO:
+        return "Yes" if value else "No"
     if spec.kind == settings.INT and isinstance(value, int):
         return str(value // spec.scale)
     return str(value)

@@ -21,7 +21,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Role, User
 from helpdesk.models.accounts import staff_rows
 from helpdesk.services import ServiceError
-from helpdesk.services.accounts import staff_admin
+from helpdesk.services.accounts import staff_admin, two_factor
 from helpdesk.services.mail.links import mail_link
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import render_page_or_fragment
@@ -140,6 +140,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
         user=user,
         link_form=PostOnlyForm(),
         billing_form=BillingPermissionForm(data={"billing_permission": user.billing_permission}),
+        two_factor_required=two_factor.is_required(user),
     ), status
 
 
@@ -186,3 +187,23 @@ def user_password_link(user_id: int) -> ResponseReturnValue:
     else:
         flash(f"A set-password link is on its way to {user.email}.", "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@role_required(Role.ADMIN)
+def user_two_factor_reset(user_id: int) -> ResponseReturnValue:
+    """Clear a staff member's two-factor login (a lost phone, no recovery codes left)."""
+    user = _staff_or_404(user_id)
+    if not PostOnlyForm().validate_on_submit():
+        abort(400)
+    try:
+        two_factor.reset(current_user, user, ip=request.remote_addr)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(
+            f"{user.name}'s two-factor login is reset and every login of theirs has ended. "
+            "They set up their app again at their next login.",
+            "success",
+        )
+    return redirect(url_for("admin.user_edit", user_id=user.id), code=303)

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 
 from helpdesk.i18n import business_zone_name
 from helpdesk.rules.passwords import MAX_LENGTH
+from helpdesk.rules.two_factor import CODE_MAX
 from helpdesk.services.accounts.accounts import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, time_zone_choices
 
 PASSWORDS_DIFFER = "The passwords do not match."
@@ -98,4 +99,45 @@ class ResetPasswordForm(FlaskForm):
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)],
         render_kw=NEW_PASSWORD_KW,
+    )
+
+
+# -- two-factor login --
+ONE_TIME_CODE_KW = {"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"}
+
+
+class TwoFactorForm(FlaskForm):
+    """The second step of a login: the app's code, or one of the recovery codes."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(_l("Type the code.")), Length(max=CODE_MAX)],
+        render_kw=ONE_TIME_CODE_KW,
+        description=_l("The 6 digits your authenticator app shows, or one of your recovery codes."),
+    )
+
+
+class TwoFactorSetupForm(FlaskForm):
+    """The first code of a newly added authenticator, which proves it works."""
+
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(_l("Type the 6 digits the app shows.")), Length(max=CODE_MAX)],
+        render_kw={**ONE_TIME_CODE_KW, "inputmode": "numeric"},
+    )
+
+
+class TwoFactorOffForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
+
+
+class RecoveryCodesForm(FlaskForm):
+    """New recovery codes, after a current code."""
+
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(_l("Type the code.")), Length(max=CODE_MAX)],
+        render_kw=ONE_TIME_CODE_KW,
     )

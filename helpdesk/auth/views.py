@@ -23,14 +23,16 @@ from helpdesk.auth.forms import (
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
+    RecoveryCodesForm,
     RegistrationForm,
     ResetPasswordForm,
     ResetRequestForm,
+    TwoFactorOffForm,
 )
 from helpdesk.extensions import limiter
 from helpdesk.i18n import N_
 from helpdesk.services import ServiceError
-from helpdesk.services.accounts import accounts
+from helpdesk.services.accounts import accounts, two_factor
 from helpdesk.services.mail.links import mail_link
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.home import home_url
@@ -79,6 +81,10 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
             form.form_errors.append(LOGIN_FAILED)
+        elif user.has_two_factor or two_factor.is_required(user):
+            return two_factor_views.begin(
+                user, remember=form.remember.data, next_url=request.args.get("next")
+            )
         else:
             accounts.open_login_session(user, request.remote_addr)
             login_user(user, remember=form.remember.data)
@@ -179,6 +185,17 @@ def _redirect_after_post(target: str):
     return redirect(target)
 
 
+def _two_factor_context(codes_form=None, off_form=None) -> dict:
+    user = current_user._get_current_object()
+    has_it = user.has_two_factor
+    return {
+        "two_factor_required": user.is_staff and two_factor.is_required(user),
+        "recovery_left": two_factor.unused_recovery_codes(user) if has_it else 0,
+        "codes_form": codes_form or RecoveryCodesForm(formdata=None),
+        "off_form": off_form or TwoFactorOffForm(formdata=None),
+    }
+
+
 def _profile_page(profile_form: ProfileForm, password_form: PasswordChangeForm, fragment: str):
     return render_page_or_fragment(
         "auth/profile.html",
@@ -186,7 +203,20 @@ def _profile_page(profile_form: ProfileForm, password_form: PasswordChangeForm, 
         user=current_user,
         profile_form=profile_form,
         password_form=password_form,
+        **_two_factor_context(),
     )
+
+
+def profile_page(*, status: int = 200, **two_factor_forms):
+    """The whole profile page, e.g. with a two-factor form's errors."""
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/profile.html",
+        user=user,
+        profile_form=ProfileForm(obj=user, formdata=None),
+        password_form=PasswordChangeForm(formdata=None),
+        **_two_factor_context(**two_factor_forms),
+    ), status
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -329,3 +359,6 @@ def reset_password(token: str):
             flash(gettext("Your password is set. Log in with your new password."), "success")
             return redirect(url_for("auth.login"))
     return _reset_page("auth/reset_password.html", form=form, user=user)
+
+
+from helpdesk.auth import two_factor_views  # noqa: E402  (two-factor routes on bp)

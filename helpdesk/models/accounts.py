@@ -113,6 +113,13 @@ class User(UserMixin, CreatedAt, db.Model):
     # An agent an administrator allowed to refund and reship from case pages (billing staff
     # and administrators may always); decided by helpdesk.rules.billing_access only.
     billing_permission: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # -- two-factor login (TOTP, RFC 6238) --
+    # The authenticator's shared key (base32), set once the user confirmed a first code; the
+    # pending one waits for that code. The last accepted time step stops a code being replayed.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 
@@ -158,6 +165,10 @@ class User(UserMixin, CreatedAt, db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role != Role.CUSTOMER
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
 
 class Contact(CreatedAt, db.Model):
@@ -274,3 +285,15 @@ class LoginSession(CreatedAt, db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # SHA-256 of the token
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     ended_at: Mapped[datetime | None]
+
+
+class RecoveryCode(CreatedAt, db.Model):
+    """A one-time code that stands in for the authenticator (a lost phone); only its hash is
+    kept, and using it marks it used."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # SHA-256 of the code
+    used_at: Mapped[datetime | None]

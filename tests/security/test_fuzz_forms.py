@@ -64,6 +64,11 @@ KNOWN_FIELDS = {
     "tracker.contact_current": {},  # shown on a former employee's page only
     "tracker.remote_start": {"number": "hidden"},  # after a matching check
     "tracker.remote_end": {},  # while a session is in progress
+    # Two-factor login: the code after a password; managing it once it is on.
+    "auth.two_factor_code": {"code": "text"},
+    "auth.two_factor_recovery_codes": {"code": "text"},
+    "auth.two_factor_off": {"password": "password"},
+    "admin.user_two_factor_reset": {},  # shown once the person has it on
 }
 
 # A refusal may still keep a record of the refused attempt: that is the feature, not a leak.

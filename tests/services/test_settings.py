@@ -32,6 +32,9 @@ SPEC = settings.BY_KEY
         ("BUSINESS_TIME_ZONE", "Europe/Berlin", "Europe/Berlin"),
         ("DIRECTOR_EMAIL", " Director@Example.COM ", "director@example.com"),
         ("DIRECTOR_EMAIL", "", ""),
+        ("TWO_FACTOR_ALL_STAFF", "yes", True),
+        ("TWO_FACTOR_ALL_STAFF", " No ", False),
+        ("TWO_FACTOR_ALL_STAFF", True, True),
     ],
 )
 def test_parse_accepts_and_normalises(key, entered, stored):
@@ -53,6 +56,8 @@ def test_parse_accepts_and_normalises(key, entered, stored):
         ("BUSINESS_TIME_ZONE", "Mars/Olympus", "from the list"),
         ("BUSINESS_TIME_ZONE", "../etc/passwd", "from the list"),
         ("DIRECTOR_EMAIL", "not an address", "valid e-mail"),
+        ("TWO_FACTOR_ALL_STAFF", "perhaps", "Yes or No"),
+        ("TWO_FACTOR_ALL_STAFF", "", "Yes or No"),
     ],
 )
 def test_parse_refuses_with_a_message(key, entered, message):

@@ -33,6 +33,7 @@ CLOCK = "clock"
 WEEKDAYS = "weekdays"
 TIME_ZONE = "time_zone"
 TEXT = "text"  # one line of plain text, up to `maximum` characters
+YES_NO = "yes_no"  # stored as true or false, chosen as Yes or No
 MEGABYTE = 1024 * 1024
 HOLIDAY_NAME_MAX = 120
 
@@ -218,6 +219,16 @@ REGISTRY: tuple[SettingSpec, ...] = (
         "inbound mail quarantine instead of a case. Headers from other servers are ignored. "
         "Empty (the default): no header is trusted.",
     ),
+    # -- signing in -- issue 19 item 7
+    SettingSpec(
+        "TWO_FACTOR_ALL_STAFF",
+        "Signing in",
+        "Two-factor login for every staff member",
+        YES_NO,
+        hint="Yes: agents too must log in with a code from an authenticator app, as billing "
+        "staff and administrators always do; each sets it up at their next login. "
+        "Customers are never asked. Default: No.",
+    ),
     # -- feedback --
     SettingSpec(
         "FEEDBACK_LINK_DAYS",
@@ -284,6 +295,8 @@ def parse(spec: SettingSpec, entered: Any) -> Any:
         return _parse_time_zone(entered)
     if spec.kind == TEXT:
         return _parse_text(spec, entered)
+    if spec.kind == YES_NO:
+        return _parse_yes_no(entered)
     raise ValueError(f"unknown setting kind {spec.kind!r}")
 
 
@@ -341,6 +354,15 @@ def _parse_text(spec: SettingSpec, entered: Any) -> str:
     return text
 
 
+def _parse_yes_no(entered: Any) -> bool:
+    if isinstance(entered, bool):
+        return entered
+    answer = str(entered or "").strip().lower()
+    if answer not in ("yes", "no"):
+        raise ValueError("Choose Yes or No.")
+    return answer == "yes"
+
+
 def _known_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
@@ -353,6 +375,8 @@ def entered_form(spec: SettingSpec, value: Any) -> Any:
         return value  # e.g. 4.5 from the environment: shown as is, saving asks for a whole number
     if spec.kind == WEEKDAYS:
         return [WEEKDAY_NAMES[day] for day in sorted(parse_weekdays(str(value)))]
+    if spec.kind == YES_NO and isinstance(value, bool):
+        return "yes" if value else "no"
     return value
 
 
