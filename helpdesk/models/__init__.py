@@ -78,6 +78,7 @@ from helpdesk.models.system import (
     WorkerHeartbeat,
     WorkerJob,
 )
+from helpdesk.models.tags import CaseTag, SavedView, Tag
 from helpdesk.models.topics import CustomerTopic
 from helpdesk.rules.eligibility import OrderKind
 from helpdesk.rules.folders import CaseStatus
@@ -138,6 +139,9 @@ __all__ = [
     "PendingRegistration",
     "PhoneNumber",
     "RecoveryCode",
+    "SavedView",
+    "Tag",
+    "CaseTag",
     "PrepaidEntry",
     "Product",
     "Promotion",

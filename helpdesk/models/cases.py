@@ -61,6 +61,10 @@ class ActivityKind(enum.StrEnum):
     PRIORITY = "priority"
     LINK = "link"
     MAIL = "mail"
+    TAGS = "tags"
+    MERGE = "merge"
+    SPLIT = "split"
+    TIME = "time"
 
 
 class LinkKind(enum.StrEnum):

@@ -16,11 +16,10 @@ from helpdesk.reports.charts import billing_charts, dashboard_charts, support_ch
 from helpdesk.reports.export import csv_response
 from helpdesk.reports.forms import PeriodForm
 from helpdesk.services.reports import reports
-from helpdesk.services.tracker import change_stamp, folders, sla
-from helpdesk.tracker.common import folder_settings, signature
 
 # The tracker's folder filters, so an exported list matches the list on screen.
-from helpdesk.tracker.views import _filter_conditions as folder_filter_conditions
+from helpdesk.services.tracker import case_filters, change_stamp, folders, sla
+from helpdesk.tracker.common import folder_settings, signature
 from helpdesk.web.guards import gate_blueprint, role_required
 from helpdesk.web.htmx import render_page_or_fragment
 
@@ -152,7 +151,7 @@ def cases_csv():
         [
             folders.folder_condition(folder, utcnow(), folder_settings()),
             folders.scope_condition(folder, scope),
-            *folder_filter_conditions(request.args),
+            *case_filters.conditions(request.args),
         ],
         folders.folder_order(folder),
     ).execution_options(yield_per=1000)

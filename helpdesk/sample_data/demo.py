@@ -66,6 +66,7 @@ from helpdesk.sample_data import (
     demo_intake,
     demo_routing,
     demo_searchfraud,
+    demo_teamwork,
 )
 from helpdesk.services.accounts.accounts import add_user
 from helpdesk.services.cases.eligibility import record_at_opening
@@ -225,6 +226,7 @@ def load(
     demo_searchfraud.load(now)
     demo_billingcase.load(customers, card_key, BLOCKED_TEST_CARD, now)
     demo_feedback.load(agents)
+    demo_teamwork.load(staff)
     _eligibility_at_opening()
     db.session.add(Setting(key=MARKER, value=now.isoformat()))
     db.session.commit()

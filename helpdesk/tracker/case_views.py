@@ -59,6 +59,7 @@ from helpdesk.tracker.forms import (
 )
 from helpdesk.tracker.intake_views import intake_context
 from helpdesk.tracker.macro_views import posted_macro_id
+from helpdesk.tracker.tag_views import case_tags_context
 from helpdesk.web.access import LARGEST_CASE_NUMBER, get_attachment_or_404, get_case_or_404
 from helpdesk.web.files import request_uploads, send_attachment
 from helpdesk.web.forms import show_service_error
@@ -164,6 +165,7 @@ def _page(case, status: int = 200, **given):
         **case_routing_context(case, current_user, given),
         **intake_context(case, given),
         **case_contacts_context(case, given),
+        **case_tags_context(case, given),
         **_fraud_context(case),
         **sidebar_context(),
         **billing_case_context(case, given.get("billing_failed")),

@@ -13,7 +13,7 @@ from helpdesk.models import User, utcnow
 from helpdesk.models.accounts import staff_rows
 from helpdesk.rules.folders import FolderSettings
 from helpdesk.services.core import settings
-from helpdesk.services.tracker import change_stamp, folders
+from helpdesk.services.tracker import change_stamp, folders, saved_views
 from helpdesk.tracker.blueprint import STAFF
 
 
@@ -42,9 +42,18 @@ def sidebar_context() -> dict:
             lambda: folders.folder_counts(scope, utcnow(), expiry),
         )
     )
+    user = current_user._get_current_object()
+    views = change_stamp.remembered(
+        stamp,
+        ("saved views", user.id, scope, expiry),
+        lambda: saved_views.counted(user, scope, utcnow(), expiry),
+    )
     return {
         "counts": counts,
-        "counts_signature": signature(sorted(counts.items())),
+        "saved_views": views,
+        "counts_signature": signature(
+            sorted(counts.items()), [(v.id, v.name, v.count) for v in views]
+        ),
         "counts_stamp": stamp,
         "scope": scope,
         "titles": folders.TITLES,

@@ -101,12 +101,30 @@ class BulkForm(FlaskForm):
         choices=[
             SelectChoice("assign", "Assign to"),
             SelectChoice("priority", "Set priority"),
+            SelectChoice("tag_add", "Add tags"),
+            SelectChoice("tag_remove", "Remove tags"),
             SelectChoice("close", "Close"),
         ],
         validators=[DataRequired()],
     )
     assignee_id = SelectField("Agent", coerce=optional_int, validators=[Optional()])
     priority_score = IntegerField("Priority", validators=[Optional(), NumberRange(-50, 100)])
+    tags = StringField("Tags", validators=[Optional(), Length(max=400)])
+
+
+class SaveViewForm(FlaskForm):
+    """Keep the folder and filters in view under a name (the filters come as their own fields)."""
+
+    name = StringField("Name of the view", validators=[DataRequired(), Length(max=60)])
+    shared = BooleanField("Share with the team")
+
+
+class TagsForm(FlaskForm):
+    tags = StringField(
+        "Add tags",
+        validators=[DataRequired("Type a tag."), Length(max=400)],
+        description="Separate several with commas.",
+    )
 
 
 class StatusForm(FlaskForm):

@@ -9,12 +9,14 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from helpdesk.extensions import db, limiter
-from helpdesk.models import Case, CaseType, Order, Organisation, Origin, utcnow
+from helpdesk.models import Case, CaseType, Order, Origin, utcnow
+from helpdesk.rules import tags as tag_rules
 from helpdesk.rules.folders import Folder
 from helpdesk.rules.numbers import parse_id
 from helpdesk.services import ServiceError
+from helpdesk.services.cases import tags
 from helpdesk.services.fraud import fraud_flags
-from helpdesk.services.tracker import change_stamp, folders, tracker
+from helpdesk.services.tracker import case_filters, change_stamp, folders, saved_views, tracker
 from helpdesk.services.tracker import search as case_search
 from helpdesk.services.tracker.sla import sla_state_of
 from helpdesk.tracker import (
@@ -29,45 +31,13 @@ from helpdesk.tracker import (
 )
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import folder_settings, sidebar_context, signature, staff_members
-from helpdesk.tracker.forms import BulkForm
+from helpdesk.tracker.forms import BulkForm, PlainForm, SaveViewForm
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request, render_page_or_fragment
 from helpdesk.web.paging import page_of
 from helpdesk.web.params import arg_page, form_ids
 
 __all__ = ["bp"]
-
-
-FILTERS = ("type", "tier", "origin", "assignee", "organisation", "product", "flag")
-
-
-def _filter_conditions(args) -> list:
-    conditions = []
-    if (type_id := parse_id(args.get("type"))) is not None:
-        conditions.append(Case.case_type_id == type_id)
-    if (tier := parse_id(args.get("tier"))) is not None:
-        conditions.append(Case.tier == tier)
-    if (origin := args.get("origin")) in {o.value for o in Origin}:
-        conditions.append(Case.origin == origin)
-    assignee = args.get("assignee", "")
-    if assignee == "none":
-        conditions.append(Case.assignee_id.is_(None))
-    elif (assignee_id := parse_id(assignee)) is not None:
-        conditions.append(Case.assignee_id == assignee_id)
-    if organisation := args.get("organisation", "").strip()[:100]:
-        matching = sa.select(Organisation.id).where(
-            Organisation.name.ilike(f"%{_escape_like(organisation)}%", escape="\\")
-        )
-        conditions.append(Case.organisation_id.in_(matching))
-    if product := args.get("product", "").strip()[:120]:
-        conditions.append(Case.order_id.in_(sa.select(Order.id).where(Order.product == product)))
-    if args.get("flag") == fraud_flags.FRAUD:
-        conditions.append(fraud_flags.flagged_condition())
-    return conditions
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _filter_choices() -> dict:
@@ -80,6 +50,7 @@ def _filter_choices() -> dict:
             sa.select(Order.product).distinct().order_by(Order.product).limit(50)
         ).all(),
         "origins": list(Origin),
+        "tag_suggestions": tags.suggestions(),
     }
 
 
@@ -111,13 +82,13 @@ def _folder_page(chosen):
         .where(
             folders.folder_condition(chosen, utcnow(), settings),
             folders.scope_condition(chosen, scope),
-            *_filter_conditions(request.args),
+            *case_filters.conditions(request.args),
         )
         .order_by(*order)
     )
     sidebar = None
     known_total = None
-    if chosen in folders.WORK_FOLDERS and not _filter_conditions(request.args):
+    if chosen in folders.WORK_FOLDERS and not case_filters.conditions(request.args):
         # Without filters a work folder holds exactly its sidebar count (kept, and reused
         # while no case changes): the page needs no count of its own.
         sidebar = sidebar_context()
@@ -134,9 +105,12 @@ def _folder_page(chosen):
     )
     if is_htmx_request() and request.args.get("known") == list_signature:
         return "", 204  # the live list is unchanged since the page last looked
-    filters = {key: request.args.get(key, "") for key in FILTERS}
+    filters = {key: request.args.get(key, "") for key in case_filters.FILTERS}
     active_filters = {key: value for key, value in filters.items() if value}
+    view = saved_views.get_visible(current_user, parse_id(request.args.get("view")))
     context = {
+        "case_tags": tags.names_by_case([case.id for case in page.items]),
+        "current_view": view,
         "folder": chosen,
         "page": page,
         "list_signature": list_signature,
@@ -152,7 +126,12 @@ def _folder_page(chosen):
     if is_htmx_request():
         return render_template("tracker/_case_table.html", **context)
     return render_template(
-        "tracker/folder.html", **context, **_filter_choices(), **(sidebar or sidebar_context())
+        "tracker/folder.html",
+        **context,
+        **_filter_choices(),
+        **(sidebar or sidebar_context()),
+        view_form=SaveViewForm(formdata=None),
+        may_delete_view=view is not None and saved_views.may_delete(current_user, view),
     )
 
 
@@ -209,15 +188,65 @@ def bulk():
         flash("Select at least one case and what to do with it.", "error")
         return redirect(back)
     value = form.assignee_id.data if form.action.data == "assign" else form.priority_score.data
+    chosen = tracker.bulk_cases(numbers)
     try:
-        changed = tracker.bulk_apply(
-            current_user, tracker.bulk_cases(numbers), form.action.data, value
-        )
+        if form.action.data in ("tag_add", "tag_remove"):
+            change = tags.add if form.action.data == "tag_add" else tags.remove
+            changed = change(current_user, chosen, form.tags.data or "")
+        else:
+            changed = tracker.bulk_apply(current_user, chosen, form.action.data, value)
     except ServiceError as error:
         flash(error.message, "error")
     else:
         flash(f"{changed} case{'' if changed == 1 else 's'} updated.", "success")
     return redirect(back)
+
+
+@bp.route("/views", methods=["POST"])
+@role_required(*STAFF)
+def view_create():
+    """Save the folder and filters being looked at as a named view."""
+    form = SaveViewForm()
+    folder_name = request.form.get("folder", "")
+    back = (
+        url_for("tracker.folder", name=folder_name)
+        if folders.parse_folder(folder_name)
+        else (url_for("tracker.home"))
+    )
+    if not form.validate_on_submit():
+        flash("Name the view (at most 60 characters).", "error")
+        return redirect(back)
+    try:
+        view = saved_views.create(
+            current_user,
+            name=form.name.data,
+            folder=folder_name,
+            filters=request.form,
+            shared=form.shared.data,
+        )
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(back)
+    flash(f"Saved the view “{view.name}”" + (" for the team." if view.shared else "."), "success")
+    return redirect(url_for("tracker.folder", name=view.folder, view=view.id, **view.filters))
+
+
+@bp.route("/views/<int:view_id>/delete", methods=["POST"])
+@role_required(*STAFF)
+def view_delete(view_id: int):
+    """Delete a saved view (its owner; an administrator for a shared one)."""
+    view = saved_views.get_visible(current_user, view_id)
+    if view is None:
+        abort(404)
+    if not PlainForm().validate_on_submit():
+        abort(400)
+    try:
+        saved_views.delete(current_user, view)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("tracker.folder", name=view.folder, view=view.id, **view.filters))
+    flash(f"Deleted the view “{view.name}”.", "success")
+    return redirect(url_for("tracker.folder", name=view.folder))
 
 
 @bp.route("/search")
@@ -229,15 +258,25 @@ def search():
         case = db.session.scalar(sa.select(Case.number).where(Case.number == number))
         if case is not None:
             return redirect(url_for("tracker.case_view", number=case))
+    tag = tag_rules.normalised(request.args.get("tag", "")[:100])
+    if tag and not case_search.parse_query(text).terms and not is_htmx_request():
+        return redirect(url_for("tracker.folder", name="all", tag=tag))  # the tag's cases
     page_number = arg_page()
-    results = case_search.search_cases(text, limit=25, offset=(page_number - 1) * 25)
-    contacts = case_search.search_contacts(text) if page_number == 1 else []
+    tag_id = tags.tag_id(tag) if tag else None
+    if tag and tag_id is None:  # nobody ever used it: nothing can match
+        results = case_search.SearchPage(text, 0, [], 25, 0)
+    else:
+        results = case_search.search_cases(
+            text, limit=25, offset=(page_number - 1) * 25, tag_id=tag_id
+        )
+    contacts = case_search.search_contacts(text) if page_number == 1 and not tag else []
     return render_page_or_fragment(
         "tracker/search.html",
         "tracker/_search_results.html",
         results=results,
         contacts=contacts,
         q=text,
+        tag=tag,
         page_number=page_number,
         **(sidebar_context() if not is_htmx_request() else {}),
     )

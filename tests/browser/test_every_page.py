@@ -61,6 +61,7 @@ NOT_PAGES = {
     "tracker.case_macro_picker": "the macro list fetched into the composer (see test_macros)",
     "system.customer_list": "a tab fetched into the customer page",
     "system.fraud_list": "a tab fetched into the FRAUD-STOP page",
+    "auth.two_factor_code": "the step after a password (see test_two_factor_journey)",
 }
 
 # One route, several screens: every folder, and the everyone scope administrators have.

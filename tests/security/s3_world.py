@@ -30,6 +30,8 @@ from helpdesk.models import (
     Origin,
     OutboxMail,
     Role,
+    SavedView,
+    Tag,
     User,
 )
 from helpdesk.sample_data import demo
@@ -133,6 +135,9 @@ def build_world(app: Flask) -> World:
         )
         db.session.add(mail)
         db.session.add(Holiday(day=date(2031, 12, 25), name="Christmas"))
+        tag = Tag(name="fuzz-tag", suggested=True)
+        view = SavedView(name="Fuzz view", owner_id=users[Role.ADMIN], folder="all", filters={})
+        db.session.add_all([tag, view])
         article = db.session.scalar(sa.select(Article).order_by(Article.id))
         revision = ArticleRevision(article_id=article.id, title=article.title, body=article.body)
         db.session.add(revision)
@@ -155,6 +160,8 @@ def build_world(app: Flask) -> World:
             "article_id": article.id,
             "slug": article.slug,
             "user_id": staff_target,
+            "tag_id": tag.id,
+            "view_id": view.id,
             "token": accounts.make_reset_token(
                 db.session.get(User, other_user), app.config["SECRET_KEY"]
             ),

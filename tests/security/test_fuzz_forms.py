@@ -69,6 +69,9 @@ KNOWN_FIELDS = {
     "auth.two_factor_recovery_codes": {"code": "text"},
     "auth.two_factor_off": {"password": "password"},
     "admin.user_two_factor_reset": {},  # shown once the person has it on
+    "admin.tag_unsuggest": {},  # beside a suggested tag
+    "tracker.case_tags_remove": {"tag": "hidden"},  # beside a tag on a case
+    "tracker.view_delete": {},  # on the saved view's own page
 }
 
 # A refusal may still keep a record of the refused attempt: that is the feature, not a leak.

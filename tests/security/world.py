@@ -37,9 +37,11 @@ from helpdesk.models import (
     RecurringPayment,
     Role,
     RoutingRule,
+    SavedView,
     ServicePlan,
     Shipment,
     Subscription,
+    Tag,
     User,
     Visibility,
     utcnow,
@@ -220,7 +222,12 @@ def build_world(app: Flask) -> dict:
         blocked_card = BlockedCard(
             fingerprint="f" * 64, brand="visa", last4="0002", reason="Stolen"
         )
-        db.session.add_all([reason, rule, blocked_ip, blocked_card])
+        tag = Tag(name="security-tag", suggested=True)
+        view = SavedView(
+            name="Security view", owner_id=users["agent_t1"].id, folder="all", filters={}
+        )
+        db.session.add_all([reason, rule, blocked_ip, blocked_card, tag, view])
+        db.session.flush()
         make_pending_registration(REGISTRATION_TOKEN)
         w.update(
             {
@@ -229,6 +236,8 @@ def build_world(app: Flask) -> dict:
                 "unused_type": unused_type.id,
                 "case_action": action.id,
                 "canned": canned.id,
+                "tag": tag.id,
+                "saved_view": view.id,
                 "holiday": holiday.id,
                 "inbound_mail": mail.id,
                 "routing_rule": rule.id,

@@ -549,8 +549,9 @@ def _exact_case_id(number: int | None) -> int | None:
 class _Sqlite:
     """FTS5: MATCH with quoted prefix terms, bm25 with column weights, snippet/highlight."""
 
-    def __init__(self, terms: tuple[str, ...]) -> None:
+    def __init__(self, terms: tuple[str, ...], tag_id: int | None = None) -> None:
         self.params = {"q": " AND ".join(f'"{t}"*' for t in terms), "a": _START, "b": _STOP}
+        self.only = _tagged("rowid", tag_id, self.params)
 
     windowed = False  # FTS5 walks matches newest first by itself: no window needed
 
@@ -560,7 +561,7 @@ class _Sqlite:
         score = f"-bm25({SEARCH_TABLE}, {_SQLITE_WEIGHTS})" if scored else "NULL"
         sql = (
             f"SELECT rowid AS case_id, {score} AS score"
-            f" FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q"
+            f" FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q{self.only}"
         )
         if scored:  # FTS5 walks the matches newest first and scores only the ones it keeps
             unscored = sql.replace(score, "NULL")
@@ -595,8 +596,9 @@ class _Sqlite:
 class _Postgres:
     """tsvector: per word an English (stemmed) or simple prefix lexeme, ts_rank_cd, ts_headline."""
 
-    def __init__(self, terms: tuple[str, ...]) -> None:
+    def __init__(self, terms: tuple[str, ...], tag_id: int | None = None) -> None:
         self.params = {"all": _HEADLINE_ALL, "fragments": _HEADLINE_FRAGMENTS}
+        self.only = _tagged("case_id", tag_id, self.params)
         words = []
         for i, term in enumerate(terms):
             self.params[f"t{i}"] = "'" + term.replace("\\", "\\\\").replace("'", "''") + "':*"
@@ -610,7 +612,8 @@ class _Postgres:
     ) -> str:
         score = f"ts_rank_cd(document, {self.query})" if scored else "NULL"
         sql = (
-            f"SELECT case_id, {score} AS score FROM {SEARCH_TABLE} WHERE document @@ ({self.query})"
+            f"SELECT case_id, {score} AS score FROM {SEARCH_TABLE}"
+            f" WHERE document @@ ({self.query}){self.only}"
         )
         if recent:
             sql += " AND case_id > :floor"
@@ -644,6 +647,14 @@ class _Postgres:
         )
 
 
+def _tagged(column: str, tag_id: int | None, params: dict) -> str:
+    """The extra condition of a search within one tag's cases (ranked among those alone)."""
+    if tag_id is None:
+        return ""
+    params["tag_id"] = tag_id
+    return f" AND {column} IN (SELECT case_id FROM case_tags WHERE tag_id = :tag_id)"
+
+
 def _snippet(marks: sa.Row | None, fallback: str) -> Markup:
     """The first of body, thread, people and details with a match in it; else the body's start."""
     if marks is not None:
@@ -654,7 +665,9 @@ def _snippet(marks: sa.Row | None, fallback: str) -> Markup:
     return escape(short + ("…" if len(fallback) > len(short) else ""))
 
 
-def search_cases(text: str, *, limit: int = 25, offset: int = 0) -> SearchPage:
+def search_cases(
+    text: str, *, limit: int = 25, offset: int = 0, tag_id: int | None = None
+) -> SearchPage:
     """Cases matching every word of `text` (as a prefix), best first, one page of them.
 
     "Best" ranks the newest RANKED_CANDIDATES matches (all of them, in any ordinary search); older
@@ -669,9 +682,8 @@ def search_cases(text: str, *, limit: int = 25, offset: int = 0) -> SearchPage:
     parsed = parse_query(text)
     if not parsed.terms:
         return SearchPage(text, 0, [], limit, offset)
-    dialect = (
-        _Postgres(parsed.terms) if _dialect(db.session()) == "postgresql" else _Sqlite(parsed.terms)
-    )
+    kind = _Postgres if _dialect(db.session()) == "postgresql" else _Sqlite
+    dialect = kind(parsed.terms, tag_id)
     exact_id = _exact_case_id(parsed.number)
     params = {
         **dialect.params,
