@@ -79,6 +79,7 @@ from helpdesk.models.system import (
     WorkerJob,
 )
 from helpdesk.models.tags import CaseTag, SavedView, Tag
+from helpdesk.models.time_entries import TimeEntry, TimeKind
 from helpdesk.models.topics import CustomerTopic
 from helpdesk.rules.eligibility import OrderKind
 from helpdesk.rules.folders import CaseStatus
@@ -142,6 +143,8 @@ __all__ = [
     "SavedView",
     "Tag",
     "CaseTag",
+    "TimeEntry",
+    "TimeKind",
     "PrepaidEntry",
     "Product",
     "Promotion",

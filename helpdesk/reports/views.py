@@ -15,7 +15,7 @@ from helpdesk.models import Role, utcnow
 from helpdesk.reports.charts import billing_charts, dashboard_charts, support_charts
 from helpdesk.reports.export import csv_response
 from helpdesk.reports.forms import PeriodForm
-from helpdesk.services.reports import reports
+from helpdesk.services.reports import reports, time_report
 
 # The tracker's folder filters, so an exported list matches the list on screen.
 from helpdesk.services.tracker import case_filters, change_stamp, folders, sla
@@ -27,7 +27,7 @@ bp = Blueprint("reports", __name__)
 gate_blueprint(bp, Role.AGENT, Role.ADMIN, Role.BILLING)
 SUPPORT_STAFF = (Role.AGENT, Role.ADMIN)
 MONEY_STAFF = (Role.BILLING, Role.ADMIN)
-REPORT_ROLES = {"support": SUPPORT_STAFF, "billing": MONEY_STAFF}
+REPORT_ROLES = {"support": SUPPORT_STAFF, "billing": MONEY_STAFF, "time": SUPPORT_STAFF}
 
 
 @bp.app_template_filter("report_cell")
@@ -121,6 +121,20 @@ def billing():
         period=period,
         tables=tables,
         charts=billing_charts(tables),
+    )
+
+
+@bp.route("/time")
+@role_required(*SUPPORT_STAFF)
+def time_spent():
+    """Hours logged on cases over a period: by agent, organisation, case type and month."""
+    form, period = _period_form()
+    return render_page_or_fragment(
+        "reports/time.html",
+        "reports/_time_report.html",
+        form=form,
+        period=period,
+        tables=time_report.time_report(period),
     )
 
 

@@ -226,7 +226,7 @@ def load(
     demo_searchfraud.load(now)
     demo_billingcase.load(customers, card_key, BLOCKED_TEST_CARD, now)
     demo_feedback.load(agents)
-    demo_teamwork.load(staff)
+    demo_teamwork.load(staff, now)
     _eligibility_at_opening()
     db.session.add(Setting(key=MARKER, value=now.isoformat()))
     db.session.commit()

@@ -1,12 +1,16 @@
 """Demo of what teams use beyond the procedures (issue 19): tags with suggested ones, and
-saved views in the tracker's sidebar (a shared one and a personal one)."""
+saved views in the tracker's sidebar (a shared one and a personal one), time logged on cases."""
 
 from __future__ import annotations
+
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Case, CaseTag, SavedView, Tag, User
+from helpdesk.models import Case, CaseTag, SavedView, Tag, TimeEntry, TimeKind, User
+from helpdesk.services.reports.reports import business_zone
+from helpdesk.services.reports.rollups import local_today
 
 SUGGESTED = ("vip", "outage", "refund", "bug", "billing-question")
 # Case number -> its tags: the festival's (priority support) are VIP, and so on.
@@ -22,8 +26,13 @@ CASE_TAGS = {
 }
 
 
-def load(staff: dict[str, User]) -> None:
-    """Tags, suggested tags and two saved views; no commit."""
+def load(staff: dict[str, User], now: datetime) -> None:
+    """Tags, suggested tags, two saved views and some logged time; no commit."""
+    _tags_and_views(staff)
+    _time(staff, local_today(now, business_zone()))
+
+
+def _tags_and_views(staff: dict[str, User]) -> None:
     tags = {name: Tag(name=name, suggested=True) for name in SUGGESTED}
     db.session.add_all(tags.values())
     db.session.flush()
@@ -55,4 +64,36 @@ def load(staff: dict[str, User]) -> None:
                 filters={"priority": "5"},
             ),
         ]
+    )
+
+
+# (case number, agent, minutes, kind, days ago, note): a little of everything for the time report.
+TIME = [
+    (10009, "agent3@example.com", 95, TimeKind.WORK, 3, "Reproduced the double save"),
+    (10009, "agent3@example.com", 20, TimeKind.NOTE, 2, ""),
+    (10005, "agent2@example.com", 35, TimeKind.REPLY, 1, ""),
+    (10003, "agent2@example.com", 15, TimeKind.CALL, 0, ""),
+    (10004, "agent2@example.com", 50, TimeKind.WORK, 0, "Checked the server load"),
+    (10014, "agent2@example.com", 25, TimeKind.REPLY, 40, ""),
+]
+
+
+def _time(staff: dict[str, User], today: date) -> None:
+    """Time entries on a few cases, this month and last; no commit."""
+    ids = dict(
+        db.session.execute(
+            sa.select(Case.number, Case.id).where(Case.number.in_([t[0] for t in TIME]))
+        ).all()
+    )
+    db.session.add_all(
+        TimeEntry(
+            case_id=ids[number],
+            agent_id=staff[email].id,
+            minutes=minutes,
+            kind=kind,
+            note=note,
+            worked_on=today - timedelta(days=days_ago),
+        )
+        for number, email, minutes, kind, days_ago, note in TIME
+        if number in ids
     )

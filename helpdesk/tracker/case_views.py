@@ -22,13 +22,14 @@ from helpdesk.models import (
     CaseType,
     Message,
     MessageKind,
+    TimeKind,
     utcnow,
 )
 from helpdesk.rules.folders import CaseClock, folder_of
 from helpdesk.rules.send_status import AfterSend
 from helpdesk.rules.tier_fit import can_take
 from helpdesk.services import ServiceError
-from helpdesk.services.cases import attachments, cases, feedback
+from helpdesk.services.cases import attachments, cases, feedback, time_tracking
 from helpdesk.services.fraud import fraud_flags
 from helpdesk.services.helpcentre import kb
 from helpdesk.services.mail import inbound
@@ -60,6 +61,7 @@ from helpdesk.tracker.forms import (
 from helpdesk.tracker.intake_views import intake_context
 from helpdesk.tracker.macro_views import posted_macro_id
 from helpdesk.tracker.tag_views import case_tags_context
+from helpdesk.tracker.time_views import case_time_context, log_time
 from helpdesk.web.access import LARGEST_CASE_NUMBER, get_attachment_or_404, get_case_or_404
 from helpdesk.web.files import request_uploads, send_attachment
 from helpdesk.web.forms import show_service_error
@@ -166,6 +168,7 @@ def _page(case, status: int = 200, **given):
         **intake_context(case, given),
         **case_contacts_context(case, given),
         **case_tags_context(case, given),
+        **case_time_context(case, given),
         **_fraud_context(case),
         **sidebar_context(),
         **billing_case_context(case, given.get("billing_failed")),
@@ -276,6 +279,7 @@ def case_message(number: int):
     form = composer_form_class(current_user)()
 
     def send(case, form):
+        minutes = time_tracking.parsed_minutes(form.time_spent.data)  # before anything is sent
         tracker.agent_message(
             agent=current_user,
             case=case,
@@ -287,6 +291,9 @@ def case_message(number: int):
             # Macros change status and assignment: agent work, so not from a notes-only composer.
             macro_id=posted_macro_id() if form.__class__ is MessageForm else None,
         )
+        if minutes:
+            kind = TimeKind.REPLY if form.kind.data == "reply" else TimeKind.NOTE
+            log_time(case, minutes, kind)
 
     return act(number, "message_form", form, send, _sent_flash(form.kind.data, form.then.data))
 
@@ -376,13 +383,14 @@ def case_classify(number: int):
 @role_required(*CASE_READERS)
 def case_call(number: int):
     """Log a call with notes and outcome."""
-    return act(
-        number,
-        "call_form",
-        CallForm(),
-        lambda case, f: tracker.log_call(current_user, case, f.notes.data, f.outcome.data or ""),
-        "Call logged.",
-    )
+
+    def log(case, form):
+        minutes = time_tracking.parsed_minutes(form.call_minutes.data, field="call_minutes")
+        tracker.log_call(current_user, case, form.notes.data, form.outcome.data or "")
+        if minutes:
+            log_time(case, minutes, TimeKind.CALL)
+
+    return act(number, "call_form", CallForm(), log, "Call logged.")
 
 
 @bp.route("/cases/<int:number>/actions", methods=["POST"])

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     RadioField,
     SelectField,
@@ -35,6 +36,11 @@ class MessageForm(FlaskForm):
         "Message", validators=[DataRequired("Write a message."), Length(max=BODY_MAX)]
     )
     attachments = MultipleFileField("Attachments (optional)")
+    time_spent = StringField(
+        "Time spent (optional)",
+        validators=[Optional(), Length(max=20)],
+        description="Minutes, or hours and minutes: 15, 1:30, 1h 30m.",
+    )
     # The status beside "Send"; the first choice keeps the usual behaviour of each kind.
     then = SelectField(
         "Status after sending",
@@ -76,6 +82,11 @@ class CallForm(FlaskForm):
         "Call notes", validators=[DataRequired("Write what was said."), Length(max=500)]
     )
     outcome = StringField("Outcome", validators=[Optional(), Length(max=200)])
+    call_minutes = StringField(
+        "Time on the call (optional)",
+        validators=[Optional(), Length(max=20)],
+        description="Minutes, or hours and minutes: 15, 1:30, 1h 30m.",
+    )
 
 
 class ActionForm(FlaskForm):
@@ -258,3 +269,15 @@ class RemoteCheckForm(FlaskForm):
         description="Their customer number (on their profile in the support portal) or the "
         "number of this case (in our e-mails).",
     )
+
+
+class TimeForm(FlaskForm):
+    """Time spent on a case on its own (not with a reply, a note or a call)."""
+
+    time_minutes = StringField(
+        "Time spent",
+        validators=[DataRequired("Type the time spent, e.g. 20 or 1:30."), Length(max=20)],
+        description="Minutes, or hours and minutes: 15, 1:30, 1h 30m.",
+    )
+    time_day = DateField("Day", validators=[Optional()], description="Empty: today.")
+    time_note = StringField("What on (optional)", validators=[Optional(), Length(max=200)])

@@ -9,6 +9,7 @@ from flask import Flask
 
 from helpdesk.formatting import ago, money, number, when, zone_label, zone_name
 from helpdesk.i18n import current_locale
+from helpdesk.rules.durations import spoken
 from helpdesk.rules.folders import CaseStatus
 from helpdesk.services.core import settings
 from helpdesk.services.mail.links import mail_link
@@ -47,6 +48,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(ago)
     app.add_template_filter(customer_status)
     app.add_template_filter(filesize)
+    app.add_template_filter(spoken, "duration")  # minutes as "1 h 30 min"
     app.add_template_global(mail_link)
     app.add_template_global(zone_label)
     app.add_template_global(zone_name)

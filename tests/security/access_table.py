@@ -307,6 +307,7 @@ TABLE: list[Row] = [
     Row("tracker.case_priority_factors", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_classify", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_call", "POST", POST_CASE_PAGE, CASE_A),
+    Row("tracker.case_time", "POST", POST_CASE_PAGE, CASE_A, data={"time_minutes": "x"}),
     Row("tracker.case_action", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_repost", "POST", POST_SUPPORT, CASE_A),
     Row(
@@ -357,6 +358,7 @@ TABLE: list[Row] = [
     Row("reports.dashboard", "GET", SUPPORT),
     Row("reports.live", "GET", SUPPORT),
     Row("reports.support", "GET", SUPPORT),
+    Row("reports.time_spent", "GET", SUPPORT),
     Row("reports.cases_csv", "GET", SUPPORT),
     Row("reports.billing", "GET", MONEY),
     Row("reports.table_csv", "GET", SUPPORT, {"report": "support", "name": "first-response"}),

@@ -563,7 +563,9 @@ def billing_report(period: Period) -> dict[str, Table]:
 
 def report_table(report: str, name: str, period: Period) -> Table | None:
     """One table of a report by its CSV name, or None for an unknown report or table."""
-    build = REPORTS.get(report, {}).get(name)
+    from helpdesk.services.reports.time_report import TIME_TABLES  # it builds on this module
+
+    build = {**REPORTS, "time": TIME_TABLES}.get(report, {}).get(name)
     return build(period) if build is not None else None
 
 
