@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from helpdesk.billing.views import bp as billing_bp
     from helpdesk.feedback.views import bp as feedback_bp
     from helpdesk.helpcentre.views import bp as helpcentre_bp
+    from helpdesk.notifications.views import bp as notifications_bp
     from helpdesk.portal.views import bp as portal_bp
     from helpdesk.reports.views import bp as reports_bp
     from helpdesk.system.views import bp as system_bp
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.add_url_rule("/", "index", index)
     app.register_blueprint(health_bp)
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(portal_bp)
     app.register_blueprint(tracker_bp, url_prefix="/tracker")

@@ -56,6 +56,7 @@ class Config:
     TWO_FACTOR_ALL_STAFF = False
     TWO_FACTOR_ISSUER = "Helpdesk"  # the name authenticator apps show beside the code
     TWO_FACTOR_PENDING_SECONDS = 600  # between the password and the code
+    SLA_WARNING_MINUTES = 30  # agents are told this long before a case's target is missed
     PROXY_COUNT = 0
     BASE_URL = "http://127.0.0.1:5000"  # links in e-mail are built from this, never from Host
     TRUSTED_HOSTS: list[str] | None = None  # e.g. ["support.example.com"]: other Hosts get 400

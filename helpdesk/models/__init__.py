@@ -69,6 +69,7 @@ from helpdesk.models.fraud import (
 )
 from helpdesk.models.kb import Article, ArticleRevision, CannedResponse, MacroUse, Visibility
 from helpdesk.models.mail import InboundMail, InboundStatus, OutboxMail, OutboxStatus
+from helpdesk.models.notifications import Notification, NotificationEvent
 from helpdesk.models.system import (
     AuditLog,
     Holiday,
@@ -144,6 +145,8 @@ __all__ = [
     "Tag",
     "CaseTag",
     "TimeEntry",
+    "Notification",
+    "NotificationEvent",
     "TimeKind",
     "PrepaidEntry",
     "Product",

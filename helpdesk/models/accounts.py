@@ -120,6 +120,8 @@ class User(UserMixin, CreatedAt, db.Model):
     totp_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The notification events this person also gets by e-mail; None: the default (all).
+    notify_by_mail: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 

@@ -33,7 +33,7 @@ from helpdesk.services.cases import attachments, cases, feedback, time_tracking
 from helpdesk.services.fraud import fraud_flags
 from helpdesk.services.helpcentre import kb
 from helpdesk.services.mail import inbound
-from helpdesk.services.tracker import tracker
+from helpdesk.services.tracker import notifications, tracker
 from helpdesk.services.tracker.folders import TITLES
 from helpdesk.tracker.billing_case import billing_case_context, composer_form_class
 from helpdesk.tracker.blueprint import CASE_READERS, STAFF, bp
@@ -173,6 +173,7 @@ def _page(case, status: int = 200, **given):
         **sidebar_context(),
         **billing_case_context(case, given.get("billing_failed")),
         solved_answers=feedback.case_answers(case.id),  # "Did this solve it?" answers
+        mention_choices=notifications.mention_choices(),
     ), status
 
 
@@ -226,6 +227,7 @@ def case_view(number: int):
     """The case; opening a New case assigned to me moves it to Open."""
     case = _case(number)
     tracker.open_as_assignee(current_user, case)
+    notifications.mark_case_read(current_user, case)
     return _page(case)
 
 

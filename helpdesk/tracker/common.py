@@ -13,7 +13,7 @@ from helpdesk.models import User, utcnow
 from helpdesk.models.accounts import staff_rows
 from helpdesk.rules.folders import FolderSettings
 from helpdesk.services.core import settings
-from helpdesk.services.tracker import change_stamp, folders, saved_views
+from helpdesk.services.tracker import change_stamp, folders, notifications, saved_views
 from helpdesk.tracker.blueprint import STAFF
 
 
@@ -52,7 +52,9 @@ def sidebar_context() -> dict:
         "counts": counts,
         "saved_views": views,
         "counts_signature": signature(
-            sorted(counts.items()), [(v.id, v.name, v.count) for v in views]
+            sorted(counts.items()),
+            [(v.id, v.name, v.count) for v in views],
+            notifications.unread_count(user),  # the bell, sent along out of band
         ),
         "counts_stamp": stamp,
         "scope": scope,

@@ -460,6 +460,16 @@ TABLE: list[Row] = [
     Row("admin.user_billing_permission", "POST", POST_ADMIN, {"user_id": Ref("other_agent")}),
     Row("admin.user_two_factor_reset", "POST", POST_ADMIN, {"user_id": Ref("other_agent")}),
     Row("admin.tag_list", "GET", ADMIN),
+    # Notifications: staff read their own; anyone else's is not found.
+    Row("notifications.notification_list", "GET", roles(LOGIN, 403, 403, 200, 200, 200, 200)),
+    Row(
+        "notifications.notification_open",
+        "GET",
+        roles(LOGIN, 403, 403, REDIRECT, 404, 404, 404),
+        {"notification_id": Ref("notification")},
+    ),
+    Row("notifications.notification_read_all", "POST", roles(LOGIN, 403, 403, OK, OK, OK, OK)),
+    Row("notifications.notification_mail", "POST", roles(LOGIN, 403, 403, OK, OK, OK, OK)),
     Row("admin.tag_list", "POST", POST_ADMIN),
     Row("admin.tag_unsuggest", "POST", POST_ADMIN, {"tag_id": Ref("tag")}),
     Row("admin.canned_edit", "POST", POST_ADMIN, {"canned_id": Ref("canned")}),

@@ -26,6 +26,7 @@ from helpdesk.models import (
     InboundMail,
     Message,
     MessageKind,
+    Notification,
     Organisation,
     Origin,
     OutboxMail,
@@ -137,7 +138,10 @@ def build_world(app: Flask) -> World:
         db.session.add(Holiday(day=date(2031, 12, 25), name="Christmas"))
         tag = Tag(name="fuzz-tag", suggested=True)
         view = SavedView(name="Fuzz view", owner_id=users[Role.ADMIN], folder="all", filters={})
-        db.session.add_all([tag, view])
+        notice = Notification(
+            user_id=users[Role.ADMIN], case_id=case.id, event="assigned", text="Fuzz notice"
+        )
+        db.session.add_all([tag, view, notice])
         article = db.session.scalar(sa.select(Article).order_by(Article.id))
         revision = ArticleRevision(article_id=article.id, title=article.title, body=article.body)
         db.session.add(revision)
@@ -162,6 +166,7 @@ def build_world(app: Flask) -> World:
             "user_id": staff_target,
             "tag_id": tag.id,
             "view_id": view.id,
+            "notification_id": notice.id,
             "token": accounts.make_reset_token(
                 db.session.get(User, other_user), app.config["SECRET_KEY"]
             ),

@@ -28,6 +28,7 @@ from helpdesk.models import (
     Invoice,
     Message,
     MessageKind,
+    Notification,
     Origin,
     OutboxMail,
     Payment,
@@ -226,7 +227,13 @@ def build_world(app: Flask) -> dict:
         view = SavedView(
             name="Security view", owner_id=users["agent_t1"].id, folder="all", filters={}
         )
-        db.session.add_all([reason, rule, blocked_ip, blocked_card, tag, view])
+        notice = Notification(
+            user_id=users["agent_t1"].id,
+            case_id=db.session.scalar(sa.select(Case.id).where(Case.number == w["case_a"])),
+            event="assigned",
+            text="Yours",
+        )
+        db.session.add_all([reason, rule, blocked_ip, blocked_card, tag, view, notice])
         db.session.flush()
         make_pending_registration(REGISTRATION_TOKEN)
         w.update(
@@ -238,6 +245,7 @@ def build_world(app: Flask) -> dict:
                 "canned": canned.id,
                 "tag": tag.id,
                 "saved_view": view.id,
+                "notification": notice.id,
                 "holiday": holiday.id,
                 "inbound_mail": mail.id,
                 "routing_rule": rule.id,

@@ -42,7 +42,15 @@ def test_each_area_admits_only_its_roles(app, client, role, url):
 def test_every_blueprint_gates_before_any_view(app):
     """A view added later without its own decorator is still behind its blueprint's gate."""
     gated = {name for name, bp in app.blueprints.items() if bp.before_request_funcs}
-    assert gated == {"portal", "tracker", "billing", "system", "admin", "reports"}
+    assert gated == {
+        "portal",
+        "tracker",
+        "billing",
+        "system",
+        "admin",
+        "reports",
+        "notifications",
+    }
     assert all(app.before_request_funcs.get(name) for name in gated)
 
 

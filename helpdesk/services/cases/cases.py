@@ -213,18 +213,11 @@ def customer_reply(
 
 
 def mail_assignee_of_reply(case: Case, message: Message, customer) -> None:
-    """Tell the case's agent, if it has one, that the customer wrote; no commit."""
-    if case.assignee is not None:
-        outbox.queue_mail(
-            to_address=case.assignee.email,
-            to_name=case.assignee.name,
-            case=case,
-            user=case.assignee,
-            subject=f"Customer replied: {case.subject}",
-            template="customer_replied",
-            message=message,
-            customer=customer,
-        )
+    """Tell the case's agent, if it has one, that the customer wrote (in the app, and by
+    e-mail unless they chose otherwise); no commit."""
+    from helpdesk.services.tracker import notifications  # the tracker builds on cases
+
+    notifications.customer_replied(case, message=message, customer=customer)
 
 
 def close_case(*, actor: User, case: Case, comment: str = "") -> Case:

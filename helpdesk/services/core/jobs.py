@@ -133,6 +133,13 @@ def _report_days(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
     return Outcome(f"{days} report days summed up again.", {"days": days})
 
 
+def _deadlines(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
+    from helpdesk.services.tracker import notifications
+
+    sent = notifications.deadlines(now)
+    return Outcome(f"{sent} agents told of targets about to be missed or missed.", {"sent": sent})
+
+
 JOBS: tuple[Job, ...] = (
     # A short lease: a killed worker holds up the whole outbox only this long. Two senders at
     # once are safe, since each message is claimed on its own row (mail_sender.claim).
@@ -141,6 +148,7 @@ JOBS: tuple[Job, ...] = (
     Job("sweep-mail", "Route stuck inbound mail", every(60), _sweep_mail),
     Job("queue-check", "Queue health", every(300), _queue_check),
     Job("report-days", "Support report days", every(60), _report_days),
+    Job("deadlines", "Deadline notifications", every(60), _deadlines),
     Job("end-of-day", "End of day", at_close(), _end_of_day, lease=timedelta(minutes=30)),
     # Charging is idempotent per period, so a day missed entirely is caught up the next one.
     Job(

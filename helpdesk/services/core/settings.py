@@ -219,6 +219,17 @@ REGISTRY: tuple[SettingSpec, ...] = (
         "inbound mail quarantine instead of a case. Headers from other servers are ignored. "
         "Empty (the default): no header is trusted.",
     ),
+    # -- notifications -- issue 19 item 1
+    SettingSpec(
+        "SLA_WARNING_MINUTES",
+        "Notifications",
+        "Warn before a target is missed (minutes)",
+        INT,
+        1,
+        1440,
+        hint="The agent of a case is notified this long before its first-response target is "
+        f"missed, and again when it is. Default {Config.SLA_WARNING_MINUTES}.",
+    ),
     # -- signing in -- issue 19 item 7
     SettingSpec(
         "TWO_FACTOR_ALL_STAFF",

@@ -44,6 +44,7 @@ AUTO_GENERATED = frozenset(
     {
         "case_opened",
         "customer_replied",
+        "notification",
         "attached_to_parent",
         "password_changed",
         "password_reset",

@@ -18,6 +18,7 @@ from helpdesk.rules.tier_fit import escalation_target, staff_tier
 from helpdesk.services import ServiceError
 from helpdesk.services.cases.casework import add_message, clean_text, log_activity, touch
 from helpdesk.services.mail import outbox
+from helpdesk.services.tracker import notifications
 
 NOTE_MAX = 2000
 
@@ -53,6 +54,7 @@ def escalate(actor: User, case: Case, note: str = "") -> Case:
         case.opened_at = None
     log_activity(case, actor, ActivityKind.ACTION, f"Escalated to tier {case.tier}", now)
     touch(case, now)
+    notifications.escalated(case, actor)
     db.session.commit()
     return case
 

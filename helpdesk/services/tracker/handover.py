@@ -10,6 +10,7 @@ from helpdesk.rules.folders import AWAITING_AGENT
 from helpdesk.services import ServiceError
 from helpdesk.services.cases.casework import add_message, log_activity, touch
 from helpdesk.services.core import audit
+from helpdesk.services.tracker import notifications
 
 
 def unanswered_personal_cases(agent_id: int | None = None) -> sa.Select:
@@ -96,6 +97,7 @@ def hand_over(actor: User, leaving: User, plan: dict[int, tuple[int | None, str]
                 at=now,
             )
         touch(case, now)
+        notifications.handed_over(case, assignee, actor, leaving)
         changed += 1
     db.session.commit()
     return changed

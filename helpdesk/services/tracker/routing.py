@@ -170,6 +170,9 @@ def route(case: Case, now: datetime, *, explain_no_match: bool = False) -> User 
         if case.status == CaseStatus.OPEN:
             # The new assignee has not opened it yet: it is New to them (seed 002).
             case.status, case.opened_at = CaseStatus.NEW, None
+        from helpdesk.services.tracker import notifications  # it builds on the tracker
+
+        notifications.assigned(case, assignee, None)
     rule = rules[decision.rule_index] if decision.rule_index is not None else None
     db.session.add(
         Activity(

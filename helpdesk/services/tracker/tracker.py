@@ -42,7 +42,7 @@ from helpdesk.services.cases.casework import (
 )
 from helpdesk.services.core import audit
 from helpdesk.services.mail import outbox
-from helpdesk.services.tracker import routing
+from helpdesk.services.tracker import notifications, routing
 
 STAFF_ROLES = (Role.AGENT, Role.ADMIN)
 PRIORITY_RANGE = range(-50, 101)
@@ -116,6 +116,8 @@ def agent_message(
         if macro is not None:
             macros.apply(agent, case, macro, now, linked, keep_status=then != AfterSend.USUAL)
         touch(case, now)
+        if kind == MessageKind.NOTE:
+            notifications.mentioned_in_note(case, body, agent)
         return message
 
     return committed(write)
@@ -198,6 +200,7 @@ def _set_assignee(actor: User, case: Case, assignee: User | None, now) -> None:
         )
     )
     touch(case, now)
+    notifications.assigned(case, assignee, actor)
 
 
 OVERRIDE_REASON_MAX = 300

@@ -1,0 +1,1 @@
+"""Agents' notifications: the bell, the list, and which ones are mailed."""

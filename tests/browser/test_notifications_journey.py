@@ -1,0 +1,78 @@
+"""Notifications in a real browser: a colleague assigns a case and mentions me in a note; my
+bell counts them without a reload, the list links to the case, and reading it clears the bell."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import sqlalchemy as sa
+from playwright.sync_api import Browser, Page, expect
+
+from helpdesk.extensions import db
+from helpdesk.models import User
+from helpdesk.sample_data import demo
+from tests.browser.axe import run_axe
+
+SHOTS = os.environ.get("HELPDESK_SCREENSHOTS")
+CASE = 10002  # a new tier-1 case of the demo, assigned to Lena Lind
+
+
+def logged_in(browser: Browser, base_url: str, email: str) -> Page:
+    # bypass_csp: axe is injected as a script the app's policy rightly refuses.
+    page = browser.new_context(base_url=base_url, bypass_csp=True).new_page()
+    page.goto("/auth/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    return page
+
+
+def unread(label: str | None) -> int:
+    match = re.search(r"(\d+) unread", label or "")
+    return int(match.group(1)) if match else 0
+
+
+def test_a_colleague_assigns_and_mentions_me_and_my_bell_counts_it(app, _chromium, live_server):
+    with app.app_context():
+        tomas_id = db.session.scalar(sa.select(User.id).where(User.email == "agent2@example.com"))
+    tomas = logged_in(_chromium, live_server, "agent2@example.com")
+    lena = logged_in(_chromium, live_server, "agent1@example.com")
+    tomas.goto("/tracker/")
+    bell = tomas.locator("#notification-bell")
+    before = unread(bell.get_attribute("aria-label"))  # the demo has some already
+
+    lena.goto(f"/tracker/cases/{CASE}")
+    body = lena.get_by_role("textbox", name="Message")
+    lena.get_by_label("Private note (agents only)").check()
+    body.click()
+    body.press_sequentially("Please take this one, @tomas")
+    choices = lena.locator("#mention-choices")
+    expect(choices.get_by_role("option")).to_have_text(["Tomas Tran (@tomas.tran)"])
+    body.press("Enter")
+    expect(body).to_have_value("Please take this one, @tomas.tran ")
+    lena.get_by_role("button", name="Send").click()
+    expect(lena.get_by_text("Note added.")).to_be_visible()
+
+    lena.locator("#assign summary").click()
+    lena.locator("#assign select[name=assignee_id]").select_option(str(tomas_id))
+    lena.get_by_role("button", name="Assign", exact=True).click()
+
+    # Lena's page was not reloaded: the sidebar's poll brings the count.
+    label = f"Notifications, {before + 2} unread"
+    expect(bell).to_have_attribute("aria-label", label, timeout=15_000)
+    expect(bell.locator(".bell-count")).to_have_text(str(before + 2))
+    bell.click()
+    expect(tomas.get_by_role("heading", level=1)).to_have_text("Notifications")
+    assert run_axe(tomas) == []
+    if SHOTS:
+        tomas.screenshot(path=f"{SHOTS}/notifications-1366.png", full_page=True)
+    items = tomas.locator(".notification-list li")
+    expect(items.first).to_contain_text(f"Lena Lind assigned you #{CASE}")
+    expect(items.nth(1)).to_contain_text(f"Lena Lind mentioned you in a note on #{CASE}")
+    items.first.get_by_role("link").click()
+    expect(tomas).to_have_url(re.compile(rf"/tracker/cases/{CASE}$"))
+    # Opening the case read both of its notifications.
+    after = "Notifications" + (f", {before} unread" if before else "")
+    expect(tomas.locator("#notification-bell")).to_have_attribute("aria-label", after)
