@@ -153,6 +153,8 @@ class Case(CreatedAt, db.Model):
 
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     cloned_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    # Merged into another case of the same organisation: its thread lives on there.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
 
     # Tier II (seed 003): estimate, bug or enhancement, and how critical.
     estimate_minutes: Mapped[int | None]

@@ -40,7 +40,7 @@ from helpdesk.portal.forms import (
     split_category,
 )
 from helpdesk.services import ServiceError
-from helpdesk.services.cases import attachments, cases
+from helpdesk.services.cases import attachments, cases, merge
 from helpdesk.services.core import settings
 from helpdesk.services.helpcentre import kb
 from helpdesk.services.tracker import routing
@@ -73,7 +73,11 @@ def case_list():
         show = "open"
     query = (
         sa.select(Case)
-        .where(Case.organisation_id == current_user.organisation_id, SHOW_FILTERS[show])
+        .where(
+            Case.organisation_id == current_user.organisation_id,
+            SHOW_FILTERS[show],
+            Case.merged_into_id.is_(None),  # its thread is shown on the case it was merged into
+        )
         .order_by(Case.updated_at.desc(), Case.id.desc())
     )
     return render_page_or_fragment(
@@ -223,7 +227,10 @@ def _render_detail(case: Case, reply_form=None, close_form=None, status: int = 2
 @role_required(Role.CUSTOMER)
 def case_detail(number: int):
     """The thread: our messages and the agents' public answers, never their private notes."""
-    return _render_detail(get_case_or_404(number, current_user))
+    case = get_case_or_404(number, current_user)
+    if case.merged_into_id is not None:  # one case for the customer: the one that lives on
+        return redirect(url_for("portal.case_detail", number=merge.surviving(case).number))
+    return _render_detail(case)
 
 
 @bp.route("/cases/<int:number>/thread")
@@ -241,7 +248,8 @@ def case_thread(number: int):
 @role_required(Role.CUSTOMER)
 def case_reply(number: int):
     """Add to the thread (with files); an answered case goes back to the agent."""
-    case = get_case_or_404(number, current_user)
+    case = merge.surviving(get_case_or_404(number, current_user))
+    number = case.number
     form = ReplyForm()
     if form.validate_on_submit():
         try:

@@ -60,6 +60,7 @@ from helpdesk.tracker.forms import (
 )
 from helpdesk.tracker.intake_views import intake_context
 from helpdesk.tracker.macro_views import posted_macro_id
+from helpdesk.tracker.merge_views import merge_context
 from helpdesk.tracker.tag_views import case_tags_context
 from helpdesk.tracker.time_views import case_time_context, log_time
 from helpdesk.web.access import LARGEST_CASE_NUMBER, get_attachment_or_404, get_case_or_404
@@ -169,6 +170,7 @@ def _page(case, status: int = 200, **given):
         **case_contacts_context(case, given),
         **case_tags_context(case, given),
         **case_time_context(case, given),
+        **merge_context(case, given),
         **_fraud_context(case),
         **sidebar_context(),
         **billing_case_context(case, given.get("billing_failed")),
@@ -256,7 +258,8 @@ def _thread_data(case) -> dict:
         sa.select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
     ):
         files.setdefault(attachment.message_id, []).append(attachment)
-    return {"case": case, "messages": messages, "attachments": files}
+    can_split = current_user.role in STAFF and case.merged_into_id is None
+    return {"case": case, "messages": messages, "attachments": files, "can_split": can_split}
 
 
 def act(number: int, form_name: str, form, action: Callable, success: str | None):

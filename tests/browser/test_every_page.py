@@ -62,6 +62,7 @@ NOT_PAGES = {
     "system.customer_list": "a tab fetched into the customer page",
     "system.fraud_list": "a tab fetched into the FRAUD-STOP page",
     "auth.two_factor_code": "the step after a password (see test_two_factor_journey)",
+    "notifications.notification_open": "reads a notification and goes to its case",
 }
 
 # One route, several screens: every folder, and the everyone scope administrators have.

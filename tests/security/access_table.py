@@ -308,6 +308,7 @@ TABLE: list[Row] = [
     Row("tracker.case_classify", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_call", "POST", POST_CASE_PAGE, CASE_A),
     Row("tracker.case_time", "POST", POST_CASE_PAGE, CASE_A, data={"time_minutes": "x"}),
+    Row("tracker.case_merge", "POST", POST_SUPPORT, CASE_A, data={"target": "x"}),
     Row("tracker.case_action", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_repost", "POST", POST_SUPPORT, CASE_A),
     Row(
@@ -495,6 +496,14 @@ TABLE: list[Row] = [
     Row("admin.routing_rule_delete", "POST", POST_ADMIN, {"rule_id": Ref("routing_rule")}),
     Row("admin.routing_topic_create", "POST", POST_ADMIN),
     Row("admin.routing_topic_delete", "POST", POST_ADMIN),
+    # Near the end: the first agent's split moves the message to a new case, so later roles
+    # (and any row after this one) find it gone.
+    Row(
+        "tracker.case_split",
+        "POST",
+        roles(LOGIN, 403, 403, OK, 404, 403, 404),
+        {"number": Ref("case_a"), "message_id": Ref("held_reply_a")},
+    ),
     # Last: it ends the session (the runner logs each request in again anyway).
     Row("auth.logout", "POST", roles(LOGIN, *[LOGIN] * 6)),
 ]

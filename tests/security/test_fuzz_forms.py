@@ -72,6 +72,7 @@ KNOWN_FIELDS = {
     "admin.tag_unsuggest": {},  # beside a suggested tag
     "tracker.case_tags_remove": {"tag": "hidden"},  # beside a tag on a case
     "tracker.view_delete": {},  # on the saved view's own page
+    "tracker.case_split": {"split_subject": "text"},  # under each message, staff only
 }
 
 # A refusal may still keep a record of the refused attempt: that is the feature, not a leak.

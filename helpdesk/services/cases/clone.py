@@ -30,6 +30,14 @@ MAX_ORDERS = 500
 
 
 def _copy(original: Case, actor: User, now, **fields) -> Case:
+    clone = copy_case(original, actor, now, **fields)
+    log_activity(clone, actor, ActivityKind.LINK, f"Cloned from #{original.number}", now)
+    return clone
+
+
+def copy_case(original: Case, actor: User, now, **fields) -> Case:
+    """A new case like `original` (its organisation, order, type, tier ...), flushed; the
+    caller logs why it exists."""
     values = {
         "number": next_number("case"),
         "subject": original.subject,
@@ -61,7 +69,6 @@ def _copy(original: Case, actor: User, now, **fields) -> Case:
     db.session.add(clone)
     db.session.flush()
     fraud_flags.flag_new_case(clone, now)
-    log_activity(clone, actor, ActivityKind.LINK, f"Cloned from #{original.number}", now)
     return clone
 
 

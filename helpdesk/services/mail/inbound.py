@@ -54,7 +54,7 @@ from helpdesk.rules.mail_auth import SenderCheck, check_sender, trusted_ids
 from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.uploads import HEAD_BYTES, upload_problem
 from helpdesk.services import ServiceError
-from helpdesk.services.cases import attachments, cases
+from helpdesk.services.cases import attachments, cases, merge
 from helpdesk.services.cases.attachments import AttachmentPolicy, Upload, store_uploads
 from helpdesk.services.cases.casework import committed, log_activity, touch
 from helpdesk.services.core import audit, settings
@@ -368,8 +368,14 @@ def find_sender(parsed: ParsedMail) -> Sender:
 
 
 def thread_case(parsed: ParsedMail, sender: Sender) -> Case | None:
-    """The sender's case this message answers: by its number in the subject, else by the
-    In-Reply-To/References ids of our mails. Another organisation's case never matches."""
+    """The sender's case this message answers (the surviving one, when it was merged)."""
+    case = _answered_case(parsed, sender)
+    return merge.surviving(case) if case is not None else None
+
+
+def _answered_case(parsed: ParsedMail, sender: Sender) -> Case | None:
+    """By its number in the subject, else by the In-Reply-To/References ids of our mails.
+    Another organisation's case never matches."""
     if parsed.case_number is not None:
         case = db.session.scalar(sa.select(Case).where(Case.number == parsed.case_number))
         if case is not None and case.organisation_id in sender.organisation_ids:
