@@ -79,7 +79,7 @@ from helpdesk.models.system import (
     WorkerHeartbeat,
     WorkerJob,
 )
-from helpdesk.models.tags import CaseTag, SavedView, Tag
+from helpdesk.models.tags import CaseCc, CaseTag, SavedView, Tag
 from helpdesk.models.time_entries import TimeEntry, TimeKind
 from helpdesk.models.topics import CustomerTopic
 from helpdesk.rules.eligibility import OrderKind
@@ -144,6 +144,7 @@ __all__ = [
     "SavedView",
     "Tag",
     "CaseTag",
+    "CaseCc",
     "TimeEntry",
     "Notification",
     "NotificationEvent",

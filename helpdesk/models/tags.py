@@ -1,4 +1,5 @@
-"""Tags on cases, and the saved views (named filter sets) of the issue tracker."""
+"""Tags on cases, the saved views (named filter sets) of the issue tracker, and the people
+CC'd on a case."""
 
 from __future__ import annotations
 
@@ -53,3 +54,16 @@ class SavedView(CreatedAt, db.Model):
     owner = relationship("User")
 
     __table_args__ = (sa.Index("ix_saved_views_shared", "shared"),)
+
+
+class CaseCc(CreatedAt, db.Model):
+    """Someone else of the case's organisation who gets its public replies too (CC)."""
+
+    __tablename__ = "case_ccs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(sa.String(254))  # lower case
+    added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    __table_args__ = (sa.UniqueConstraint("case_id", "email"),)

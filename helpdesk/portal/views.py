@@ -46,6 +46,7 @@ from helpdesk.services.helpcentre import kb
 from helpdesk.services.tracker import routing
 from helpdesk.services.tracker.callers import mask_licence_key
 from helpdesk.web.access import get_attachment_or_404, get_case_or_404
+from helpdesk.web.cc_views import cc_context, cc_post
 from helpdesk.web.files import request_uploads, send_attachment
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import gate_blueprint, role_required
@@ -220,6 +221,7 @@ def _render_detail(case: Case, reply_form=None, close_form=None, status: int = 2
         reopen_form=ReopenForm(),
         reopen_days=settings.setting("REOPEN_DAYS"),
         **context,
+        **cc_context(case),
     ), status
 
 
@@ -340,3 +342,21 @@ def article_show(article_id: int):
         kb.count_suggestion_read(article)
         session[READ_ARTICLES] = [*read, article.id][-20:]
     return render_page_or_fragment("portal/article.html", "portal/_article.html", article=article)
+
+
+@bp.route("/cases/<int:number>/cc", methods=["POST"])
+@role_required(Role.CUSTOMER)
+def case_cc_add(number: int):
+    """CC a colleague on our case: they get the replies too."""
+    case = merge.surviving(get_case_or_404(number, current_user))
+    back = url_for("portal.case_detail", number=case.number) + "#case-cc"
+    return cc_post(case, adding=True, back=back)
+
+
+@bp.route("/cases/<int:number>/cc/remove", methods=["POST"])
+@role_required(Role.CUSTOMER)
+def case_cc_remove(number: int):
+    """Stop CC'ing a colleague on our case."""
+    case = merge.surviving(get_case_or_404(number, current_user))
+    back = url_for("portal.case_detail", number=case.number) + "#case-cc"
+    return cc_post(case, adding=False, back=back)

@@ -65,6 +65,7 @@ class ParsedMail:
     no_auto_reply: bool = False  # a person wrote, but asked for no automatic answer
     # Each Authentication-Results header (RFC 8601) as one line; who wrote them is checked later.
     authentication_results: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()  # the addresses in Cc, lower case
 
     @property
     def is_auto(self) -> bool:
@@ -102,7 +103,19 @@ def _read(message: EmailMessage) -> ParsedMail:
         auto_reason=auto_reason(message, address),
         no_auto_reply=_suppresses_replies(message),
         authentication_results=all_header_texts(message, "Authentication-Results"),
+        cc=copied_addresses(message),
     )
+
+
+def copied_addresses(message: Message) -> tuple[str, ...]:
+    """The addresses in the Cc header(s), lower case, each once; () when unreadable."""
+    raw = [str(value) for value in message.get_all("Cc", [])]
+    try:
+        pairs = getaddresses(raw)
+    except Exception:  # a header too broken to read copies no one
+        return ()
+    found = (address.strip().lower() for _, address in pairs)
+    return tuple(dict.fromkeys(a for a in found if "@" in a))
 
 
 def header_text(message: Message, name: str) -> str:

@@ -1,5 +1,6 @@
 """Demo of what teams use beyond the procedures (issue 19): tags with suggested ones, and
-saved views in the tracker's sidebar (a shared one and a personal one), time logged on cases."""
+saved views in the tracker's sidebar (a shared one and a personal one), time logged on cases,
+colleagues of two customers in CC."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Case, CaseTag, SavedView, Tag, TimeEntry, TimeKind, User
+from helpdesk.models import Case, CaseCc, CaseTag, SavedView, Tag, TimeEntry, TimeKind, User
 from helpdesk.services.reports.reports import business_zone
 from helpdesk.services.reports.rollups import local_today
 
@@ -30,6 +31,22 @@ def load(staff: dict[str, User], now: datetime) -> None:
     """Tags, suggested tags, two saved views and some logged time; no commit."""
     _tags_and_views(staff)
     _time(staff, local_today(now, business_zone()))
+    _copied()
+
+
+# Case number -> a colleague of its customer in CC (a current contact of the organisation).
+CC = {10003: "omar@northwind.example", 10006: "ivy@harbortheatre.example"}
+
+
+def _copied() -> None:
+    ids = dict(
+        db.session.execute(sa.select(Case.number, Case.id).where(Case.number.in_(list(CC)))).all()
+    )
+    db.session.add_all(
+        CaseCc(case_id=ids[number], email=address)
+        for number, address in CC.items()
+        if number in ids
+    )
 
 
 def _tags_and_views(staff: dict[str, User]) -> None:

@@ -64,6 +64,7 @@ from helpdesk.tracker.merge_views import merge_context
 from helpdesk.tracker.tag_views import case_tags_context
 from helpdesk.tracker.time_views import case_time_context, log_time
 from helpdesk.web.access import LARGEST_CASE_NUMBER, get_attachment_or_404, get_case_or_404
+from helpdesk.web.cc_views import cc_context
 from helpdesk.web.files import request_uploads, send_attachment
 from helpdesk.web.forms import show_service_error
 from helpdesk.web.guards import role_required
@@ -171,6 +172,7 @@ def _page(case, status: int = 200, **given):
         **case_tags_context(case, given),
         **case_time_context(case, given),
         **merge_context(case, given),
+        **cc_context(case),
         **_fraud_context(case),
         **sidebar_context(),
         **billing_case_context(case, given.get("billing_failed")),

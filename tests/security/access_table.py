@@ -206,6 +206,8 @@ TABLE: list[Row] = [
     ),
     Row("portal.case_new", "POST", POST_CUSTOMERS),
     Row("portal.case_reply", "POST", POST_CASE_OF_A, CASE_A),
+    Row("portal.case_cc_add", "POST", POST_CASE_OF_A, CASE_A, data={"email": "x"}),
+    Row("portal.case_cc_remove", "POST", POST_CASE_OF_A, CASE_A, data={"email": "x"}),
     Row("portal.case_close", "POST", POST_CASE_OF_A, CASE_A),
     Row("portal.case_reopen", "POST", POST_CASE_OF_A, CASE_A),
     # --- issue tracker (agents of every tier, admins) ---------------------------------------
@@ -309,6 +311,8 @@ TABLE: list[Row] = [
     Row("tracker.case_call", "POST", POST_CASE_PAGE, CASE_A),
     Row("tracker.case_time", "POST", POST_CASE_PAGE, CASE_A, data={"time_minutes": "x"}),
     Row("tracker.case_merge", "POST", POST_SUPPORT, CASE_A, data={"target": "x"}),
+    Row("tracker.case_cc_add", "POST", POST_CASE_PAGE, CASE_A, data={"email": "x"}),
+    Row("tracker.case_cc_remove", "POST", POST_CASE_PAGE, CASE_A, data={"email": "x"}),
     Row("tracker.case_action", "POST", POST_SUPPORT, CASE_A),
     Row("tracker.case_repost", "POST", POST_SUPPORT, CASE_A),
     Row(

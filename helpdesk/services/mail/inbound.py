@@ -54,7 +54,7 @@ from helpdesk.rules.mail_auth import SenderCheck, check_sender, trusted_ids
 from helpdesk.rules.subjects import clean_subject
 from helpdesk.rules.uploads import HEAD_BYTES, upload_problem
 from helpdesk.services import ServiceError
-from helpdesk.services.cases import attachments, cases, merge
+from helpdesk.services.cases import attachments, cases, cc, merge
 from helpdesk.services.cases.attachments import AttachmentPolicy, Upload, store_uploads
 from helpdesk.services.cases.casework import committed, log_activity, touch
 from helpdesk.services.core import audit, settings
@@ -331,7 +331,7 @@ def correspondents(case: Case) -> set[str]:
         )
         .distinct()
     )
-    found = {requester, case.correspondent_email, *mailed, *accepted}
+    found = {requester, case.correspondent_email, *mailed, *accepted, *cc.addresses(case)}
     return {address.lower() for address in found if address}
 
 
@@ -477,6 +477,8 @@ def _reply(
     )
     if verified:
         _reply_takes_effect(case, message, sender, sender.user, "Customer replied by e-mail", now)
+        # Only a correspondent's mail brings colleagues in: a held one adds no one.
+        cc.from_mail(case, parsed.cc, ignore=[sender.address, _our_address()])
     else:
         log_activity(
             case,
@@ -620,6 +622,7 @@ def _new_case(
     )
     if follows is not None:
         db.session.add(CaseLink(case_id=case.id, linked_case_id=follows.id, kind=LinkKind.RELATED))
+    cc.from_mail(case, parsed.cc, ignore=[sender.address, _our_address()])
     if sender.user is not None and not parsed.no_auto_reply:
         # Seed 003: every e-mail is acknowledged with the number to quote.
         cases._acknowledge(case, sender.user)

@@ -29,7 +29,7 @@ from helpdesk.models import (
 from helpdesk.rules.send_status import AfterSend, SendRefused, status_after_send
 from helpdesk.rules.tier_fit import can_take, staff_tier
 from helpdesk.services import ServiceError
-from helpdesk.services.cases import attachments
+from helpdesk.services.cases import attachments, cc
 from helpdesk.services.cases.attachments import AttachmentPolicy, Upload
 from helpdesk.services.cases.cases import BODY_MAX
 from helpdesk.services.cases.casework import (
@@ -156,11 +156,15 @@ def _set_status_after_send(
 
 
 def _mail_answer(case: Case, message: Message, agent: User) -> None:
+    """The customer's answer, and a copy to each person CC'd on the case."""
     address = _customer_address(case)
-    if address is not None:
+    recipients = ([address] if address is not None else []) + [
+        (copied, "") for copied in cc.addresses(case) if address is None or copied != address[0]
+    ]
+    for to_address, to_name in recipients:
         outbox.queue_mail(
-            to_address=address[0],
-            to_name=address[1],
+            to_address=to_address,
+            to_name=to_name,
             case=case,
             user=case.requester,
             subject=f"Re: {case.subject}",
