@@ -110,10 +110,10 @@ def test_the_organisations_addresses_in_an_emails_cc_are_added_strangers_are_not
         "Adding my colleagues.\r\n"
     ).encode()
     new_case = (
-        "From: Cara <cara@cedar.example>\r\nTo: support@example.test\r\n"
-        "Cc: dev@cedar.example, stranger@other.example\r\n"
-        "Subject: Another problem\r\nMessage-ID: <cc-2@cedar.example>\r\n\r\nHello.\r\n"
-    ).encode()
+        b"From: Cara <cara@cedar.example>\r\nTo: support@example.test\r\n"
+        b"Cc: dev@cedar.example, stranger@other.example\r\n"
+        b"Subject: Another problem\r\nMessage-ID: <cc-2@cedar.example>\r\n\r\nHello.\r\n"
+    )
     with app.app_context():
         inbound.ingest(new_case)
         opened = db.session.scalar(sa.select(CaseCc.email).where(CaseCc.case_id != desk["case_id"]))
