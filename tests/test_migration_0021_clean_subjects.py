@@ -7,9 +7,9 @@ import sqlalchemy as sa
 
 from helpdesk import create_app
 from helpdesk.extensions import db
-from helpdesk.models import Case
+from helpdesk.models import Case, utcnow
 from tests.conftest import config_for_tests, throwaway_database
-from tests.factories import make_case, make_organisation
+from tests.factories import make_organisation
 
 # As folded mail left them; PostgreSQL text cannot hold a NUL, so none is here.
 STORED = {
@@ -26,10 +26,32 @@ def test_existing_subjects_are_cleaned_and_others_left_alone(tmp_path):
         with app.app_context():
             flask_migrate.upgrade(revision="0020_pending_registrations")
             organisation = make_organisation()
-            ids = {raw: make_case(organisation).id for raw in STORED}
-            db.session.commit()
-            for raw, case_id in ids.items():  # written as older code did, past the model
-                db.session.execute(sa.update(Case).where(Case.id == case_id).values(subject=raw))
+            # Written as older code did, past today's model (cases had fewer columns then).
+            cases = sa.Table("cases", sa.MetaData(), autoload_with=db.engine)
+            now = utcnow()
+            ids = {
+                raw: db.session.execute(
+                    cases.insert()
+                    .values(
+                        number=10_000 + n,
+                        subject=raw,
+                        body="",
+                        body_html="",
+                        organisation_id=organisation.id,
+                        origin="web",
+                        category="support",
+                        status="new",
+                        tier=1,
+                        priority_score=0,
+                        priority_factors=[],
+                        version=1,
+                        updated_at=now,
+                        created_at=now,
+                    )
+                    .returning(cases.c.id)
+                ).scalar_one()
+                for n, raw in enumerate(STORED)
+            }
             db.session.commit()
             stored = dict(db.session.execute(sa.select(Case.id, Case.subject)).all())
             assert sorted(stored.values()) == sorted(STORED)  # still as written

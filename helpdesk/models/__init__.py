@@ -70,6 +70,7 @@ from helpdesk.models.fraud import (
 from helpdesk.models.kb import Article, ArticleRevision, CannedResponse, MacroUse, Visibility
 from helpdesk.models.mail import InboundMail, InboundStatus, OutboxMail, OutboxStatus
 from helpdesk.models.notifications import Notification, NotificationEvent
+from helpdesk.models.sla_policies import SlaPolicy
 from helpdesk.models.system import (
     AuditLog,
     Holiday,
@@ -147,6 +148,7 @@ __all__ = [
     "CaseCc",
     "TimeEntry",
     "Notification",
+    "SlaPolicy",
     "NotificationEvent",
     "TimeKind",
     "PrepaidEntry",

@@ -153,6 +153,13 @@ class Case(CreatedAt, db.Model):
 
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     cloned_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    # The service-level policy the case was held to when it arrived, and its other targets
+    # (the first response is `sla_due_at`). While the customer is asked, the resolution clock
+    # stands still from `sla_paused_at`.
+    sla_policy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sla_policies.id"))
+    next_reply_due_at: Mapped[datetime | None]
+    resolution_due_at: Mapped[datetime | None]
+    sla_paused_at: Mapped[datetime | None]
     # Merged into another case of the same organisation: its thread lives on there.
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
 

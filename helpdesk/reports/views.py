@@ -15,7 +15,7 @@ from helpdesk.models import Role, utcnow
 from helpdesk.reports.charts import billing_charts, dashboard_charts, support_charts
 from helpdesk.reports.export import csv_response
 from helpdesk.reports.forms import PeriodForm
-from helpdesk.services.reports import reports, time_report
+from helpdesk.services.reports import reports, sla_report, time_report
 
 # The tracker's folder filters, so an exported list matches the list on screen.
 from helpdesk.services.tracker import case_filters, change_stamp, folders, sla
@@ -27,7 +27,12 @@ bp = Blueprint("reports", __name__)
 gate_blueprint(bp, Role.AGENT, Role.ADMIN, Role.BILLING)
 SUPPORT_STAFF = (Role.AGENT, Role.ADMIN)
 MONEY_STAFF = (Role.BILLING, Role.ADMIN)
-REPORT_ROLES = {"support": SUPPORT_STAFF, "billing": MONEY_STAFF, "time": SUPPORT_STAFF}
+REPORT_ROLES = {
+    "support": SUPPORT_STAFF,
+    "billing": MONEY_STAFF,
+    "time": SUPPORT_STAFF,
+    "sla": SUPPORT_STAFF,
+}
 
 
 @bp.app_template_filter("report_cell")
@@ -135,6 +140,20 @@ def time_spent():
         form=form,
         period=period,
         tables=time_report.time_report(period),
+    )
+
+
+@bp.route("/service-levels")
+@role_required(*SUPPORT_STAFF)
+def service_levels():
+    """Per service-level policy: targets met by the cases of a period."""
+    form, period = _period_form()
+    return render_page_or_fragment(
+        "reports/service_levels.html",
+        "reports/_service_levels.html",
+        form=form,
+        period=period,
+        table=sla_report.attainment_table(period),
     )
 
 

@@ -230,3 +230,17 @@ def sla_state(
     if due - now <= timedelta(minutes=warn_minutes):
         return "near"
     return "ok"
+
+
+def business_seconds(start: datetime, end: datetime, calendar: BusinessCalendar) -> float:
+    """Working seconds between two naive UTC instants: nights, weekends, holidays excluded."""
+    if end <= start:
+        return 0.0
+    total = 0.0
+    day, last = calendar.local_date(start), calendar.local_date(end)
+    while day <= last:
+        if calendar.is_business_day(day):
+            opens, closes = calendar.window(day)
+            total += max((min(end, closes) - max(start, opens)).total_seconds(), 0.0)
+        day += timedelta(days=1)
+    return total

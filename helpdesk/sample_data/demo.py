@@ -213,6 +213,7 @@ def load(
     _reference_data()
     _macros(staff)
     _routing(staff)
+    demo_teamwork.policies()
     _cases(staff, customers, progress, now)
     _money(staff["billing@example.com"], customers, card_key, now)
     _catalogue(staff["billing@example.com"], customers, now)

@@ -1,6 +1,6 @@
 """Demo of what teams use beyond the procedures (issue 19): tags with suggested ones, and
 saved views in the tracker's sidebar (a shared one and a personal one), time logged on cases,
-colleagues of two customers in CC."""
+colleagues of two customers in CC, service-level policies."""
 
 from __future__ import annotations
 
@@ -9,7 +9,17 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Case, CaseCc, CaseTag, SavedView, Tag, TimeEntry, TimeKind, User
+from helpdesk.models import (
+    Case,
+    CaseCc,
+    CaseTag,
+    SavedView,
+    SlaPolicy,
+    Tag,
+    TimeEntry,
+    TimeKind,
+    User,
+)
 from helpdesk.services.reports.reports import business_zone
 from helpdesk.services.reports.rollups import local_today
 
@@ -114,3 +124,29 @@ def _time(staff: dict[str, User], today: date) -> None:
         for number, email, minutes, kind, days_ago, note in TIME
         if number in ids
     )
+
+
+# The service levels the demo cases are held to. The first answer keeps the default goal's
+# 4 business hours (the seed's promise); priority support answers the next message and
+# resolves sooner.
+POLICIES = [
+    ("Priority support", "priority", "any", 4, 2, 16),
+    ("After-hours plan", "after_hours", "any", 4, 4, 24),
+    ("Standard", "any", "any", 4, 8, 40),
+]
+
+
+def policies() -> None:
+    """Before the demo cases arrive, so each is held to one; no commit."""
+    db.session.add_all(
+        SlaPolicy(
+            name=name,
+            plan=plan,
+            priority=priority,
+            first_response_hours=first,
+            next_reply_hours=next_reply,
+            resolution_hours=resolution,
+        )
+        for name, plan, priority, first, next_reply, resolution in POLICIES
+    )
+    db.session.flush()

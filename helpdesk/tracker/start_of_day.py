@@ -6,7 +6,7 @@ from flask import render_template
 from flask_login import current_user
 
 from helpdesk.models import Case, utcnow
-from helpdesk.services.tracker import sla
+from helpdesk.services.tracker import sla, sla_policies
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import sidebar_context
 from helpdesk.web.guards import role_required
@@ -22,6 +22,23 @@ def sla_state_global(case: Case) -> str | None:
 def sla_summary_global(case: Case) -> sla.SlaSummary | None:
     """The due time, its state and a remark, now."""
     return sla.summary_of(case, utcnow())
+
+
+@bp.app_template_global("sla_targets")
+def sla_targets_global(case: Case) -> list:
+    """A case's next-reply and resolution targets and how each stands, now."""
+    return sla_policies.targets(case, utcnow())
+
+
+@bp.app_template_global("sla_next_target")
+def sla_next_target_global(case: Case):
+    """(target, remark) of the next running target after the first response, or None."""
+    return sla_policies.next_target(case, utcnow())
+
+
+@bp.app_template_global("sla_policy_name")
+def sla_policy_name_global(case: Case) -> str | None:
+    return sla_policies.policy_name(case)
 
 
 @bp.route("/start-of-day")

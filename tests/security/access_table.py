@@ -364,6 +364,7 @@ TABLE: list[Row] = [
     Row("reports.live", "GET", SUPPORT),
     Row("reports.support", "GET", SUPPORT),
     Row("reports.time_spent", "GET", SUPPORT),
+    Row("reports.service_levels", "GET", SUPPORT),
     Row("reports.cases_csv", "GET", SUPPORT),
     Row("reports.billing", "GET", MONEY),
     Row("reports.table_csv", "GET", SUPPORT, {"report": "support", "name": "first-response"}),
@@ -465,6 +466,9 @@ TABLE: list[Row] = [
     Row("admin.user_billing_permission", "POST", POST_ADMIN, {"user_id": Ref("other_agent")}),
     Row("admin.user_two_factor_reset", "POST", POST_ADMIN, {"user_id": Ref("other_agent")}),
     Row("admin.tag_list", "GET", ADMIN),
+    Row("admin.sla_policy_list", "GET", ADMIN),
+    Row("admin.sla_policy_list", "POST", POST_ADMIN),
+    Row("admin.sla_policy_delete", "POST", POST_ADMIN, {"policy_id": Ref("sla_policy")}),
     # Notifications: staff read their own; anyone else's is not found.
     Row("notifications.notification_list", "GET", roles(LOGIN, 403, 403, 200, 200, 200, 200)),
     Row(

@@ -32,6 +32,7 @@ from helpdesk.models import (
     OutboxMail,
     Role,
     SavedView,
+    SlaPolicy,
     Tag,
     User,
 )
@@ -141,7 +142,8 @@ def build_world(app: Flask) -> World:
         notice = Notification(
             user_id=users[Role.ADMIN], case_id=case.id, event="assigned", text="Fuzz notice"
         )
-        db.session.add_all([tag, view, notice])
+        policy = SlaPolicy(name="Fuzz SLA", plan="any", priority="any", first_response_hours=4)
+        db.session.add_all([tag, view, notice, policy])
         article = db.session.scalar(sa.select(Article).order_by(Article.id))
         revision = ArticleRevision(article_id=article.id, title=article.title, body=article.body)
         db.session.add(revision)
@@ -167,6 +169,7 @@ def build_world(app: Flask) -> World:
             "tag_id": tag.id,
             "view_id": view.id,
             "notification_id": notice.id,
+            "policy_id": policy.id,
             "token": accounts.make_reset_token(
                 db.session.get(User, other_user), app.config["SECRET_KEY"]
             ),

@@ -73,6 +73,7 @@ KNOWN_FIELDS = {
     "tracker.case_tags_remove": {"tag": "hidden"},  # beside a tag on a case
     "tracker.view_delete": {},  # on the saved view's own page
     "tracker.case_split": {"split_subject": "text"},  # under each message, staff only
+    "admin.sla_policy_delete": {},  # beside each policy
 }
 
 # A refusal may still keep a record of the refused attempt: that is the feature, not a leak.

@@ -41,6 +41,7 @@ from helpdesk.models import (
     SavedView,
     ServicePlan,
     Shipment,
+    SlaPolicy,
     Subscription,
     Tag,
     User,
@@ -233,7 +234,8 @@ def build_world(app: Flask) -> dict:
             event="assigned",
             text="Yours",
         )
-        db.session.add_all([reason, rule, blocked_ip, blocked_card, tag, view, notice])
+        policy = SlaPolicy(name="Security SLA", plan="any", priority="any", first_response_hours=4)
+        db.session.add_all([reason, rule, blocked_ip, blocked_card, tag, view, notice, policy])
         db.session.flush()
         make_pending_registration(REGISTRATION_TOKEN)
         w.update(
@@ -246,6 +248,7 @@ def build_world(app: Flask) -> dict:
                 "tag": tag.id,
                 "saved_view": view.id,
                 "notification": notice.id,
+                "sla_policy": policy.id,
                 "holiday": holiday.id,
                 "inbound_mail": mail.id,
                 "routing_rule": rule.id,

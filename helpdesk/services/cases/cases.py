@@ -198,6 +198,7 @@ def customer_reply(
             policy=policy,
         )
         case.last_customer_reply_at = now
+        sla.customer_wrote(case, now)
         if case.status == CaseStatus.ANSWERED:
             # Seed 002: every customer reply lands in the Waiting folder of the agent.
             case.status = CaseStatus.WAITING

@@ -60,7 +60,7 @@ from helpdesk.services.cases.casework import committed, log_activity, touch
 from helpdesk.services.core import audit, settings
 from helpdesk.services.core.counters import next_number
 from helpdesk.services.mail import outbox
-from helpdesk.services.tracker import queue_health
+from helpdesk.services.tracker import queue_health, sla
 
 HOW_TO_TEMPLATE = "how_to_open_case"  # the answer to a stranger's e-mail
 HOW_TO_SUBJECT = "How to open a support case"
@@ -507,6 +507,7 @@ def _reply_takes_effect(
     True when the status changed (and the timeline says so)."""
     changed = case.status in (CaseStatus.ANSWERED, CaseStatus.CLOSED)
     case.last_customer_reply_at = now
+    sla.customer_wrote(case, now)
     if case.status in (CaseStatus.ANSWERED, CaseStatus.CLOSED):
         reopened = case.status == CaseStatus.CLOSED
         case.status = CaseStatus.WAITING

@@ -563,9 +563,10 @@ def billing_report(period: Period) -> dict[str, Table]:
 
 def report_table(report: str, name: str, period: Period) -> Table | None:
     """One table of a report by its CSV name, or None for an unknown report or table."""
-    from helpdesk.services.reports.time_report import TIME_TABLES  # it builds on this module
+    from helpdesk.services.reports.sla_report import SLA_TABLES  # they build on this module
+    from helpdesk.services.reports.time_report import TIME_TABLES
 
-    build = {**REPORTS, "time": TIME_TABLES}.get(report, {}).get(name)
+    build = {**REPORTS, "time": TIME_TABLES, "sla": SLA_TABLES}.get(report, {}).get(name)
     return build(period) if build is not None else None
 
 

@@ -35,27 +35,13 @@ from helpdesk.models import (
     ReportStaleDate,
     utcnow,
 )
-from helpdesk.rules.business_hours import BusinessCalendar
+from helpdesk.rules.business_hours import BusinessCalendar, business_seconds
 from helpdesk.services.core import settings
 from helpdesk.services.tracker import sla
 
 # Part of every summary's key: a summary of an older shape is built again.
 SHAPE = 1
 _LOCK = 180_518  # the advisory lock rebuilds take on PostgreSQL
-
-
-def business_seconds(start: datetime, end: datetime, calendar: BusinessCalendar) -> float:
-    """Working seconds between two naive UTC instants: nights, weekends, holidays excluded."""
-    if end <= start:
-        return 0.0
-    total = 0.0
-    day, last = calendar.local_date(start), calendar.local_date(end)
-    while day <= last:
-        if calendar.is_business_day(day):
-            opens, closes = calendar.window(day)
-            total += max((min(end, closes) - max(start, opens)).total_seconds(), 0.0)
-        day += timedelta(days=1)
-    return total
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:

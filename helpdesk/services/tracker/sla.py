@@ -79,10 +79,21 @@ def first_response_hours() -> float:
 
 
 def apply_first_response_due(case: Case, at: datetime) -> None:
-    """Set `case.sla_due_at` from its origin and arrival time; the caller commits."""
-    case.sla_due_at = first_response_due(
-        case.origin, at, current_calendar(at), first_response_hours()
-    )
+    """Set `case.sla_due_at` from its origin, arrival time and service-level policy (or the
+    default goal), and its other targets; the caller commits."""
+    from helpdesk.services.tracker import sla_policies  # it builds on the calendar here
+
+    calendar = current_calendar(at)
+    hours = sla_policies.apply(case, at, calendar) or first_response_hours()
+    case.sla_due_at = first_response_due(case.origin, at, calendar, hours)
+
+
+def customer_wrote(case: Case, now: datetime) -> None:
+    """A customer's message moves the next-reply and resolution targets; no commit."""
+    from helpdesk.services.tracker import sla_policies
+
+    if case.sla_policy_id is not None or case.sla_paused_at is not None:
+        sla_policies.customer_wrote(case, now, current_calendar(now))
 
 
 def _responded_at(case: Case) -> datetime | None:

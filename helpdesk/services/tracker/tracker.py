@@ -42,7 +42,7 @@ from helpdesk.services.cases.casework import (
 )
 from helpdesk.services.core import audit
 from helpdesk.services.mail import outbox
-from helpdesk.services.tracker import notifications, routing
+from helpdesk.services.tracker import notifications, routing, sla_policies
 
 STAFF_ROLES = (Role.AGENT, Role.ADMIN)
 PRIORITY_RANGE = range(-50, 101)
@@ -113,6 +113,8 @@ def agent_message(
         if is_reply:
             _replied(agent, case, message, now)
         _set_status_after_send(agent, case, status, now, answered=is_reply)
+        if is_reply:
+            sla_policies.agent_answered(case, now)
         if macro is not None:
             macros.apply(agent, case, macro, now, linked, keep_status=then != AfterSend.USUAL)
         touch(case, now)
