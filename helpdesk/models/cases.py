@@ -220,6 +220,8 @@ class Case(CreatedAt, db.Model):
         # Customer portal: my organisation's cases, most recently updated first.
         sa.Index("ix_cases_organisation_updated", "organisation_id", "updated_at"),
         sa.Index("ix_cases_sla_due", "status", "sla_due_at"),
+        sa.Index("ix_cases_next_reply_due", "next_reply_due_at"),
+        sa.Index("ix_cases_resolution_due", "resolution_due_at"),
         sa.Index("ix_cases_created_id", "created_at", "id"),  # the All folder, deep pages too
         sa.Index("ix_cases_origin_created", "origin", "created_at"),
         sa.Index("ix_cases_tier_status", "tier", "status"),

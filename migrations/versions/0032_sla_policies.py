@@ -45,9 +45,14 @@ def upgrade():
         )
     for column in COLUMNS:
         op.add_column("cases", sa.Column(column, sa.DateTime(), nullable=True))
+    # The dashboard counts the targets missed now as index ranges.
+    op.create_index("ix_cases_next_reply_due", "cases", ["next_reply_due_at"], unique=False)
+    op.create_index("ix_cases_resolution_due", "cases", ["resolution_due_at"], unique=False)
 
 
 def downgrade():
+    op.drop_index("ix_cases_resolution_due", table_name="cases")
+    op.drop_index("ix_cases_next_reply_due", table_name="cases")
     for column in COLUMNS:
         op.drop_column("cases", column)
     if op.get_bind().dialect.name != "sqlite":

@@ -103,3 +103,24 @@ def test_the_report_shows_attainment_per_policy(app):
     csv = agent.get("/reports/sla/attainment.csv").get_data(as_text=True)
     assert csv.lstrip("\ufeff").startswith("Policy,Cases,First response due,Met,Met %")
     assert "Default goal,1,1,1,100" in csv
+
+
+def test_the_dashboard_counts_missed_replies_and_resolutions(app):
+    _, agent_id = people(app)
+    now = utcnow()
+    with app.app_context():
+        customer = make_user(Role.CUSTOMER)
+        org = customer.organisation
+        make_case(org, status=CaseStatus.WAITING, next_reply_due_at=now - timedelta(minutes=5))
+        make_case(org, status=CaseStatus.OPEN, resolution_due_at=now - timedelta(hours=1))
+        make_case(  # waiting on the customer: its clock stands still
+            org,
+            status=CaseStatus.ANSWERED,
+            resolution_due_at=now - timedelta(hours=1),
+            sla_paused_at=now - timedelta(hours=3),
+        )
+        db.session.commit()
+    agent = as_user(app, app.test_client(), agent_id)
+    page = agent.get("/reports/").get_data(as_text=True)
+    assert 'data-count="next_reply_overdue">1<' in page
+    assert 'data-count="resolution_overdue">1<' in page

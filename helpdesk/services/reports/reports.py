@@ -583,6 +583,9 @@ class LiveCounts:
     tier2_open: int
     tier2_unassigned: int
     arrived_today: int
+    # The service-level policies' other targets missed now (issue 19 item 4).
+    next_reply_overdue: int = 0
+    resolution_overdue: int = 0
 
     def key(self) -> tuple:
         """What the live poll compares: any change re-renders the counts."""
@@ -590,6 +593,8 @@ class LiveCounts:
             sorted(self.folders.items()),
             self.breached,
             self.due_soon,
+            self.next_reply_overdue,
+            self.resolution_overdue,
             self.tier2_open,
             self.tier2_unassigned,
             self.arrived_today,
@@ -638,6 +643,14 @@ def live_counts(now: datetime, settings: FolderSettings) -> LiveCounts:
         tier2_open=tier2_open,
         tier2_unassigned=tier2_unassigned,
         arrived_today=_count(Case.created_at >= midnight),
+        # Indexed ranges too: a reply target is set only while a customer waits, and a
+        # paused or met resolution target is not overdue.
+        next_reply_overdue=_count(Case.next_reply_due_at <= now),
+        resolution_overdue=_count(
+            Case.resolution_due_at <= now,
+            Case.sla_paused_at.is_(None),
+            Case.status.in_(OPEN_STATUSES),
+        ),
     )
 
 
