@@ -139,19 +139,18 @@ def remove(actor: User, cases: list[Case], text: str) -> int:
 
 
 def suggestions() -> list[str]:
-    """The names offered while typing a tag: the suggested ones, then the most used."""
+    """The names offered while typing a tag: the suggested ones, then the newest others
+    (read from the tags alone: the cost does not grow with the number of tagged cases)."""
     suggested = list(
         db.session.scalars(sa.select(Tag.name).where(Tag.suggested).order_by(Tag.name))
     )
-    used = db.session.scalars(
+    newest = db.session.scalars(
         sa.select(Tag.name)
-        .join(CaseTag, CaseTag.tag_id == Tag.id)
         .where(Tag.suggested.is_(False))
-        .group_by(Tag.id, Tag.name)
-        .order_by(sa.func.count().desc(), Tag.name)
+        .order_by(Tag.id.desc())
         .limit(SUGGESTIONS)
     )
-    return suggested + [name for name in used if name not in suggested]
+    return suggested + list(newest)
 
 
 # --- the administrator's suggested tags ------------------------------------------------------

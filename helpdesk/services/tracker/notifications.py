@@ -23,6 +23,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
+from helpdesk.models.accounts import staff_rows
 from helpdesk.rules import mentions
 from helpdesk.rules.folders import AWAITING_AGENT
 from helpdesk.services.core import settings
@@ -162,10 +163,9 @@ def mentioned_in_note(case: Case, body: str, author: User) -> None:
 
 def staff() -> list[User]:
     """Active staff, by name: who can be @mentioned."""
+    # In the words of the staff index: the few dozen staff rows, not every customer.
     return list(
-        db.session.scalars(
-            sa.select(User).where(User.role != Role.CUSTOMER, User.active).order_by(User.name)
-        )
+        db.session.scalars(staff_rows(sa.select(User)).where(User.active).order_by(User.name))
     )
 
 
