@@ -172,3 +172,22 @@ def test_inactive_people_and_customers_are_never_notified(team):
     notifications.notify([tomas, team["customer"]], E.ASSIGNED, case, "hello", actor=team["lena"])
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 0
+
+
+def test_next_reply_and_resolution_deadlines_warn_too(team):
+    lena, case = team["lena"], team["case"]
+    now = utcnow()
+    case.assignee_id = lena.id
+    case.first_response_at = now - timedelta(hours=3)
+    case.next_reply_due_at = now + timedelta(minutes=10)
+    case.resolution_due_at = now - timedelta(minutes=1)
+    db.session.commit()
+    assert notifications.deadlines(now) == 2
+    texts = sorted(text for _, text in told(lena))
+    assert texts == [
+        f"Next reply due in 10 min: #{case.number} {case.subject}",
+        f"Resolution target missed: #{case.number} {case.subject}",
+    ]
+    case.resolution_due_at, case.sla_paused_at = now + timedelta(minutes=5), now
+    db.session.commit()
+    assert notifications.deadlines(now) == 0  # paused: nobody is late while the customer is asked

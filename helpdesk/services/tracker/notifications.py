@@ -174,34 +174,46 @@ def mention_choices() -> list[dict[str, str]]:
     return [{"handle": mentions.handle_of(u.name), "name": u.name} for u in staff()]
 
 
+# Each running target: its column, what it is called, and what stops it.
+_TARGETS = (
+    ("sla_due_at", "First response", lambda: Case.first_response_at.is_(None)),
+    ("next_reply_due_at", "Next reply", lambda: sa.true()),
+    ("resolution_due_at", "Resolution", lambda: Case.sla_paused_at.is_(None)),
+)
+
+
 def deadlines(now: datetime | None = None) -> int:
-    """The worker's job: warn each assignee of a first-response target about to be missed
-    (the SLA_WARNING_MINUTES setting ahead) and when it was missed; each once. Commit."""
+    """The worker's job: warn each assignee of a target (first response, next reply,
+    resolution) about to be missed (the SLA_WARNING_MINUTES setting ahead) and when it was
+    missed; each once. Commit."""
     now = now or utcnow()
     warning = timedelta(minutes=settings.setting("SLA_WARNING_MINUTES"))
-    due_cases = db.session.scalars(
-        sa.select(Case).where(
-            Case.status.in_([status.value for status in AWAITING_AGENT]),
-            Case.sla_due_at.is_not(None),
-            Case.sla_due_at > now - MISSED_LOOKBACK,
-            Case.sla_due_at <= now + warning,
-            Case.first_response_at.is_(None),
-            Case.assignee_id.is_not(None),
-        )
-    )
     sent = 0
-    for case in due_cases:
-        due = case.sla_due_at.isoformat(timespec="minutes")
-        if case.sla_due_at <= now:
-            event, text = E.SLA_MISSED, f"First-response target missed: {_subject(case)}"
-        else:
-            minutes = max(int((case.sla_due_at - now).total_seconds() // 60), 1)
-            event = E.SLA_SOON
-            text = f"First response due in {minutes} min: {_subject(case)}"
-        key = f"{event.value}:{case.id}:{due}"
-        sent += notify([case.assignee], event, case, text, actor=None, once_key=key)
+    for column_name, label, running in _TARGETS:
+        column = getattr(Case, column_name)
+        due_cases = db.session.scalars(
+            sa.select(Case).where(
+                Case.status.in_([status.value for status in AWAITING_AGENT]),
+                column > now - MISSED_LOOKBACK,
+                column <= now + warning,
+                running(),
+                Case.assignee_id.is_not(None),
+            )
+        )
+        for case in due_cases:
+            sent += _warn(case, getattr(case, column_name), label, now)
     db.session.commit()
     return sent
+
+
+def _warn(case: Case, due_at: datetime, label: str, now: datetime) -> int:
+    if due_at <= now:
+        event, text = E.SLA_MISSED, f"{label} target missed: {_subject(case)}"
+    else:
+        minutes = max(int((due_at - now).total_seconds() // 60), 1)
+        event, text = E.SLA_SOON, f"{label} due in {minutes} min: {_subject(case)}"
+    key = f"{event.value}:{label[:5]}:{case.id}:{due_at.isoformat(timespec='minutes')}"
+    return notify([case.assignee], event, case, text, actor=None, once_key=key)
 
 
 # --- reading and marking ---------------------------------------------------------------------
