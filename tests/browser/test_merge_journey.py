@@ -5,23 +5,12 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
-from helpdesk.sample_data import demo
 from tests.browser.axe import run_axe
+from tests.browser.logins import logged_in
 
 KEEP, MERGED = 10003, 10041  # two open cases of Northwind Outfitters in the demo
-
-
-def logged_in(browser: Browser, base_url: str, email: str) -> Page:
-    # bypass_csp: axe is injected as a script the app's policy rightly refuses.
-    page = browser.new_context(base_url=base_url, bypass_csp=True).new_page()
-    page.goto("/auth/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    return page
 
 
 def test_an_agent_merges_and_the_customer_sees_one_case(_chromium, live_server):

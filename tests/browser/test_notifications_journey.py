@@ -7,26 +7,15 @@ import os
 import re
 
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
 from helpdesk.extensions import db
 from helpdesk.models import User
-from helpdesk.sample_data import demo
 from tests.browser.axe import run_axe
+from tests.browser.logins import logged_in
 
 SHOTS = os.environ.get("HELPDESK_SCREENSHOTS")
 CASE = 10002  # a new tier-1 case of the demo, assigned to Lena Lind
-
-
-def logged_in(browser: Browser, base_url: str, email: str) -> Page:
-    # bypass_csp: axe is injected as a script the app's policy rightly refuses.
-    page = browser.new_context(base_url=base_url, bypass_csp=True).new_page()
-    page.goto("/auth/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    return page
 
 
 def unread(label: str | None) -> int:

@@ -191,3 +191,13 @@ def test_next_reply_and_resolution_deadlines_warn_too(team):
     case.resolution_due_at, case.sla_paused_at = now + timedelta(minutes=5), now
     db.session.commit()
     assert notifications.deadlines(now) == 0  # paused: nobody is late while the customer is asked
+
+
+def test_a_bulk_assignment_is_one_notification(team):
+    lena, tomas = team["lena"], team["tomas"]
+    more = [make_case(team["customer"].organisation, status=CaseStatus.OPEN) for _ in range(2)]
+    db.session.commit()
+    tracker.bulk_apply(lena, [team["case"], *more], "assign", tomas.id)
+    assert [event for event, _ in told(tomas)] == ["assigned"]
+    assert told(tomas)[0][1].startswith("Lena Lind assigned you 3 cases: #")
+    assert mailed(tomas) == ["notification:assigned"]

@@ -125,6 +125,18 @@ def assigned(case: Case, assignee: User | None, actor: User | None) -> None:
     notify([assignee], E.ASSIGNED, case, f"{by} {_subject(case)}", actor=actor)
 
 
+def assigned_many(cases: list[Case], assignee: User | None, actor: User) -> None:
+    """One notification for several cases assigned at once (a bulk action)."""
+    if len(cases) == 1:
+        return assigned(cases[0], assignee, actor)
+    if cases:
+        numbers = ", ".join(f"#{c.number}" for c in cases[:10]) + (
+            " ..." if len(cases) > 10 else ""
+        )
+        text = f"{actor.name} assigned you {len(cases)} cases: {numbers}"
+        notify([assignee], E.ASSIGNED, None, text, actor=actor)
+
+
 def handed_over(case: Case, assignee: User, actor: User, leaving: User) -> None:
     text = f"{actor.name} handed {_subject(case)} over to you from {leaving.name}"
     notify([assignee], E.HANDED_OVER, case, text, actor=actor)

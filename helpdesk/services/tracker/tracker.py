@@ -185,9 +185,12 @@ def _check_assignee(assignee_id: int | None) -> User | None:
     return assignee
 
 
-def _set_assignee(actor: User, case: Case, assignee: User | None, now) -> None:
+def _set_assignee(
+    actor: User, case: Case, assignee: User | None, now, *, notify: bool = True
+) -> bool:
+    """Give `case` to `assignee` (None: the queue); False when it was theirs already."""
     if case.assignee_id == (assignee.id if assignee else None):
-        return
+        return False
     case.assignee = assignee
     case.assignee_id = assignee.id if assignee else None
     case.assigned_at = now if assignee else None
@@ -206,7 +209,9 @@ def _set_assignee(actor: User, case: Case, assignee: User | None, now) -> None:
         )
     )
     touch(case, now)
-    notifications.assigned(case, assignee, actor)
+    if notify:
+        notifications.assigned(case, assignee, actor)
+    return True
 
 
 OVERRIDE_REASON_MAX = 300
@@ -413,8 +418,9 @@ def bulk_apply(actor: User, cases: list[Case], action: str, value: int | None) -
                 "Leave those out, or assign each from its page and say why."
             )
         now = utcnow()
-        for case in cases:
-            _set_assignee(actor, case, assignee, now)
+        # One notification for the lot, not one per case (a bulk action may move 200).
+        moved = [c for c in cases if _set_assignee(actor, c, assignee, now, notify=False)]
+        notifications.assigned_many(moved, assignee, actor)
     elif action == "priority":
         if value is None or value not in PRIORITY_RANGE:
             raise ServiceError("Priority must be between -50 and 100.")
