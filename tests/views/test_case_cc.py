@@ -98,6 +98,17 @@ def test_public_replies_go_to_each_cc_but_notes_do_not(app, desk):
             )
         )
     assert sent == ["cara@cedar.example", "finance@cedar.example"]
+    with app.app_context():
+        bodies = dict(
+            db.session.execute(
+                sa.select(OutboxMail.to_address, OutboxMail.body_text).where(
+                    OutboxMail.template_key == "agent_replied"
+                )
+            ).all()
+        )
+    assert bodies["cara@cedar.example"].startswith("Hello Cara,")
+    copy = bodies["finance@cedar.example"]
+    assert copy.startswith("Hello,") and "you are in copy of the case" in copy
     post_form(agent, f"{page}/cc/remove", {"email": "finance@cedar.example"}, page=page)
     assert copied(app, desk) == []
 

@@ -160,19 +160,20 @@ def _set_status_after_send(
 def _mail_answer(case: Case, message: Message, agent: User) -> None:
     """The customer's answer, and a copy to each person CC'd on the case."""
     address = _customer_address(case)
-    recipients = ([address] if address is not None else []) + [
-        (copied, "") for copied in cc.addresses(case) if address is None or copied != address[0]
+    recipients = ([(*address, False)] if address is not None else []) + [
+        (copy, "", True) for copy in cc.addresses(case) if address is None or copy != address[0]
     ]
-    for to_address, to_name in recipients:
+    for to_address, to_name, copied in recipients:
         outbox.queue_mail(
             to_address=to_address,
             to_name=to_name,
             case=case,
-            user=case.requester,
+            user=None if copied else case.requester,  # a copy is not addressed to the requester
             subject=f"Re: {case.subject}",
             template="agent_replied",
             message=message,
             agent=agent,
+            copied=copied,
         )
 
 
