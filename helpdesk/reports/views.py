@@ -3,6 +3,7 @@ billing reports over a period, and CSV exports of every report table and any cas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -97,19 +98,29 @@ def _period_form() -> tuple[PeriodForm, reports.Period]:
     return form, form.period(today)
 
 
+def _period_report(name: str, tables: Callable, **extra: Callable):
+    """A report page over the chosen period (its fragment for htmx): `tables(period)` gives
+    the tables, each `extra` builds more context from them."""
+    form, period = _period_form()
+    built = tables(period)
+    return render_page_or_fragment(
+        f"reports/{name}.html",
+        f"reports/_{name}_report.html",
+        form=form,
+        period=period,
+        tables=built,
+        **{key: build(built) for key, build in extra.items()},
+    )
+
+
 @bp.route("/support")
 @role_required(*SUPPORT_STAFF)
 def support():
     """The support report over a period: response times, what arrived, patterns, agents."""
-    form, period = _period_form()
-    tables = reports.support_report(period)
-    return render_page_or_fragment(
-        "reports/support.html",
-        "reports/_support_report.html",
-        form=form,
-        period=period,
-        tables=tables,
-        charts=support_charts(tables, sla.first_response_hours()),
+    return _period_report(
+        "support",
+        reports.support_report,
+        charts=lambda tables: support_charts(tables, sla.first_response_hours()),
     )
 
 
@@ -117,44 +128,21 @@ def support():
 @role_required(*MONEY_STAFF)
 def billing():
     """The billing report over a period: payments, refunds by reason, blocked attempts."""
-    form, period = _period_form()
-    tables = reports.billing_report(period)
-    return render_page_or_fragment(
-        "reports/billing.html",
-        "reports/_billing_report.html",
-        form=form,
-        period=period,
-        tables=tables,
-        charts=billing_charts(tables),
-    )
+    return _period_report("billing", reports.billing_report, charts=billing_charts)
 
 
 @bp.route("/time")
 @role_required(*SUPPORT_STAFF)
 def time_spent():
     """Hours logged on cases over a period: by agent, organisation, case type and month."""
-    form, period = _period_form()
-    return render_page_or_fragment(
-        "reports/time.html",
-        "reports/_time_report.html",
-        form=form,
-        period=period,
-        tables=time_report.time_report(period),
-    )
+    return _period_report("time", time_report.time_report)
 
 
 @bp.route("/service-levels")
 @role_required(*SUPPORT_STAFF)
 def service_levels():
     """Per service-level policy: targets met by the cases of a period."""
-    form, period = _period_form()
-    return render_page_or_fragment(
-        "reports/service_levels.html",
-        "reports/_service_levels.html",
-        form=form,
-        period=period,
-        table=sla_report.attainment_table(period),
-    )
+    return _period_report("service_levels", sla_report.service_level_report)
 
 
 @bp.route("/<report>/<name>.csv")

@@ -35,6 +35,7 @@ from helpdesk.services.helpcentre import kb
 from helpdesk.services.mail import inbound
 from helpdesk.services.tracker import notifications, tracker
 from helpdesk.services.tracker.folders import TITLES
+from helpdesk.tracker import cc_views  # noqa: F401  (a case's CC routes)
 from helpdesk.tracker.billing_case import billing_case_context, composer_form_class
 from helpdesk.tracker.blueprint import CASE_READERS, STAFF, bp
 from helpdesk.tracker.case_eligibility import eligibility_context

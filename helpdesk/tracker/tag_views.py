@@ -1,5 +1,5 @@
 """A case's tags on its page: add some, take one off (issue 19 item 2). Staff only: the
-customer's pages never show tags. And the people CC'd on it (item 5)."""
+customer's pages never show tags."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from helpdesk.services.cases import tags
 from helpdesk.tracker.blueprint import CASE_READERS, bp
 from helpdesk.tracker.forms import PlainForm, TagsForm
 from helpdesk.web.access import get_case_or_404
-from helpdesk.web.cc_views import cc_post
 from helpdesk.web.guards import role_required
 from helpdesk.web.htmx import is_htmx_request
 
@@ -75,21 +74,3 @@ def case_tags_remove(number: int):
     except ServiceError as error:
         flash(error.message, "error")
     return _answer(case)
-
-
-@bp.route("/cases/<int:number>/cc", methods=["POST"])
-@role_required(*CASE_READERS)
-def case_cc_add(number: int):
-    """CC a colleague of the customer on the case."""
-    case = get_case_or_404(number, current_user)
-    back = url_for("tracker.case_view", number=number) + "#case-cc"
-    return cc_post(case, adding=True, back=back)
-
-
-@bp.route("/cases/<int:number>/cc/remove", methods=["POST"])
-@role_required(*CASE_READERS)
-def case_cc_remove(number: int):
-    """Stop CC'ing someone on the case."""
-    case = get_case_or_404(number, current_user)
-    back = url_for("tracker.case_view", number=number) + "#case-cc"
-    return cc_post(case, adding=False, back=back)

@@ -47,3 +47,7 @@ def attainment_table(period: Period) -> Table:
 
 
 SLA_TABLES: dict[str, Callable[[Period], Table]] = {"attainment": attainment_table}
+
+
+def service_level_report(period: Period) -> dict[str, Table]:
+    return {name: build(period) for name, build in SLA_TABLES.items()}
