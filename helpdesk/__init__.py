@@ -108,3 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(helpcentre_bp, url_prefix="/help")
     app.register_blueprint(feedback_bp, url_prefix="/feedback")
+
+    from helpdesk.api import blueprint as api
+
+    api.register(app)

@@ -48,6 +48,7 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
     LOGIN_LIMIT_PER_IP = "20 per minute"
     REGISTER_LIMIT_PER_IP = "10 per hour"
+    API_LIMIT_PER_TOKEN = "120 per minute"  # noqa: S105 (a rate, not a secret)
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a mailed reset link stays valid
     REGISTRATION_LINK_MAX_AGE = 86400  # seconds a mailed link finishing a registration works
     # Staff roles that must log in with a second factor (an authenticator app's code); an
@@ -172,6 +173,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "HELPDESK_LOGIN_LIMIT_PER_ACCOUNT": ("LOGIN_LIMIT_PER_ACCOUNT", str),
     "HELPDESK_LOGIN_LIMIT_PER_IP": ("LOGIN_LIMIT_PER_IP", str),
+    "HELPDESK_API_LIMIT_PER_TOKEN": ("API_LIMIT_PER_TOKEN", str),
     "HELPDESK_PASSWORD_RESET_MAX_AGE": ("PASSWORD_RESET_MAX_AGE", int),
     "HELPDESK_REGISTRATION_LINK_MAX_AGE": ("REGISTRATION_LINK_MAX_AGE", int),
     "HELPDESK_TWO_FACTOR_REQUIRED_ROLES": ("TWO_FACTOR_REQUIRED_ROLES", _staff_roles),

@@ -14,6 +14,7 @@ from helpdesk.models.accounts import (
     SeenAddress,
     User,
 )
+from helpdesk.models.api import ApiIdempotencyKey, ApiToken
 from helpdesk.models.base import utcnow
 from helpdesk.models.billing import (
     ChargeOutcome,
@@ -87,6 +88,8 @@ from helpdesk.rules.eligibility import OrderKind
 from helpdesk.rules.folders import CaseStatus
 
 __all__ = [
+    "ApiIdempotencyKey",
+    "ApiToken",
     "LoginSession",
     "MacroUse",
     "Activity",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, has_request_context, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from helpdesk.api import problems
 from helpdesk.extensions import db
 from helpdesk.logging_setup import current_request_id
+
+API_PREFIX = "/api/"
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Please go back and try again."),
@@ -38,6 +41,11 @@ def _render(code: int, detail: str | None = None):
     return html, code
 
 
+def _is_api_request() -> bool:
+    """Addresses under /api/ answer errors as problem documents, never as HTML pages."""
+    return has_request_context() and request.path.startswith(API_PREFIX)
+
+
 def register(app: Flask) -> None:
     """Install handlers for HTTP errors, CSRF failures and unexpected exceptions, and the
     audit of refused money and permission actions."""
@@ -51,6 +59,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if _is_api_request():
+            return problems.from_http_error(error)
         response = _render(error.code or 500)
         if error.code == 429 or error.code == 405:
             # Keep Retry-After (rate limit) and Allow (405) headers from the original error.
@@ -68,4 +78,6 @@ def register(app: Flask) -> None:
             return http_error(error)
         db.session.rollback()
         app.logger.exception("Unhandled error", exc_info=error)
+        if _is_api_request():
+            return problems.problem_response(500, reference=current_request_id())
         return _render(InternalServerError.code)

@@ -138,6 +138,26 @@ def remove(actor: User, cases: list[Case], text: str) -> int:
     return changed
 
 
+def replace(actor: User, case: Case, names: Iterable[str]) -> bool:
+    """Give `case` exactly these tags (the API sends the whole list); commit.
+
+    False when it had them already."""
+    try:
+        wanted = rules.parsed(",".join(names))
+    except ValueError as error:
+        raise ServiceError(str(error), field="tags") from None
+    current = names_of(case)
+    removing = [name for name in current if name not in wanted]
+    adding = [name for name in wanted if name not in current]
+    changed = 0
+    if removing:
+        changed += _change(actor, [case], removing, add=False)
+    if adding:
+        changed += _change(actor, [case], adding, add=True)
+    db.session.commit()
+    return bool(changed)
+
+
 def suggestions() -> list[str]:
     """The names offered while typing a tag: the suggested ones, then the newest others
     (read from the tags alone: the cost does not grow with the number of tagged cases)."""

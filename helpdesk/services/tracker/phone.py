@@ -3,6 +3,7 @@ linking the phone case to the e-mail on the same subject (seed 003 preliminary p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -397,12 +398,19 @@ OPENED_BY = {
 }
 
 
-def open_phone_case(agent: User, intake: Intake, *, now: datetime | None = None) -> Case:
+def open_phone_case(
+    agent: User,
+    intake: Intake,
+    *,
+    now: datetime | None = None,
+    also: Callable[[Case], None] | None = None,
+) -> Case:
     """A case an agent opens by hand, awaiting an agent: numbered, triaged; commit.
 
     Origin phone (a voice mail, the default), e-mail or generated. The priority factors the
     agent ticked are added to the detected ones, which (like the first-response clock) count
-    from `received_at`, when the message was left, if the agent entered it.
+    from `received_at`, when the message was left, if the agent entered it. `also` runs in the
+    same transaction once the case exists (the API keeps its idempotency key there).
     """
     origin = _hand_origin(intake.origin)
     received_at = check_received_at(intake.received_at, now or utcnow())
@@ -491,6 +499,8 @@ def open_phone_case(agent: User, intake: Intake, *, now: datetime | None = None)
                 at,
             )
             case.priority_score = intake.priority_score
+        if also is not None:
+            also(case)
         return case
 
     return committed(write)
