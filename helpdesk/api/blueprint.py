@@ -70,8 +70,12 @@ def problem(error: Problem) -> Response:
     return error.get_response()
 
 
+def load_operations() -> None:
+    """Import the modules that declare the operations (each adds its routes once)."""
+    from helpdesk.api import cases_api, docs_views  # noqa: F401
+
+
 def register(app) -> None:
     """Load the operations and mount the blueprint at /api/v1."""
-    from helpdesk.api import cases_api, docs_views  # noqa: F401  (they add their routes)
-
+    load_operations()
     app.register_blueprint(bp, url_prefix="/api/v1")

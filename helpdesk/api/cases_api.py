@@ -66,15 +66,6 @@ def _case(number: int, action: str = "view") -> Case:
     return case
 
 
-def _cursor(text: str | None) -> int | None:
-    try:
-        return decode_cursor(text)
-    except ValueError:
-        raise Problem(
-            422, "This cursor is not one we gave.", errors=[{"field": "cursor", "message": "?"}]
-        ) from None
-
-
 def _filters(query: schemas.CaseListQuery) -> dict[str, str]:
     found = {}
     for name in case_filters.FILTERS:
@@ -104,8 +95,8 @@ def list_cases(query: schemas.CaseListQuery) -> schemas.CasePage:
         *case_filters.conditions(_filters(query)),
     ]
     if query.updated_since is not None:
-        conditions.append(Case.updated_at >= schemas._naive_utc(query.updated_since))
-    after = _cursor(query.cursor)
+        conditions.append(Case.updated_at >= query.updated_since)
+    after = decode_cursor(query.cursor)
     if after is not None:
         conditions.append(Case.id < after)
     ids = db.session.scalars(
@@ -145,7 +136,7 @@ def _cases_in_order(ids: list[int]) -> list[Case]:
 )
 def search_cases(query: schemas.CaseSearchQuery) -> schemas.CasePage:
     """Cases matching every word (number, subject, thread, people), best first."""
-    offset = _cursor(query.cursor) or 0
+    offset = decode_cursor(query.cursor) or 0
     tag_id = tags.tag_id(query.tag) if query.tag else None
     if query.tag and tag_id is None:
         return schemas.CasePage(items=[], next_cursor=None)
@@ -184,7 +175,7 @@ def _intake(body: schemas.CaseCreate) -> phone.Intake:
         product_version=body.product_version or "",
         operating_system=body.operating_system or "",
         origin=body.origin,
-        received_at=body.received_utc(),
+        received_at=body.received_at,
         factors=tuple(body.priority_factors),
     )
 

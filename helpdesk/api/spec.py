@@ -28,7 +28,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_PATTERN = r"^[A-Za-z0-9._:-]{1,200}$"
 
 ERROR_DESCRIPTIONS = {
-    400: "The body is not JSON.",
+    400: "The request could not be read (e.g. a NUL character, or a body that is not JSON).",
     401: "No token, or one that is expired, revoked or unknown.",
     403: "The token lacks the scope, or its owner may not do this.",
     404: "No such object, or the token's owner may not see it.",
@@ -108,7 +108,7 @@ def operation(
     """
 
     def decorator(view: Callable) -> Callable:
-        found = set(errors) | {401, 403, 429}
+        found = set(errors) | {400, 401, 403, 429}
         if query is not None or body is not None:
             found.add(422)
         if body is not None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
 from helpdesk.api import problems
 from helpdesk.extensions import db
@@ -46,6 +46,21 @@ def _is_api_request() -> bool:
     return has_request_context() and request.path.startswith(API_PREFIX)
 
 
+def _not_found_if_no_route(error: HTTPException) -> HTTPException:
+    """Werkzeug answers 405 for `/cases/<too large a number>` when another method's rule
+    matched the text first; no route serves that address, so it is a 404."""
+    if not isinstance(error, MethodNotAllowed):
+        return error
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in error.valid_methods or ():
+        try:
+            adapter.match(method=method)
+        except HTTPException:
+            continue
+        return error
+    return NotFound()
+
+
 def register(app: Flask) -> None:
     """Install handlers for HTTP errors, CSRF failures and unexpected exceptions, and the
     audit of refused money and permission actions."""
@@ -60,7 +75,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if _is_api_request():
-            return problems.from_http_error(error)
+            return problems.from_http_error(_not_found_if_no_route(error))
         response = _render(error.code or 500)
         if error.code == 429 or error.code == 405:
             # Keep Retry-After (rate limit) and Allow (405) headers from the original error.

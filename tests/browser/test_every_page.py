@@ -27,6 +27,7 @@ from tests.browser.conftest import DEFAULT_TIMEOUT_MS
 from tests.browser.demo_world import demo_world
 from tests.conftest import PG_SERVER_URL
 from tests.security.access_table import TABLE, Row, resolve
+from tests.security.api_routes import api_endpoints
 
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -63,6 +64,10 @@ NOT_PAGES = {
     "system.fraud_list": "a tab fetched into the FRAUD-STOP page",
     "auth.two_factor_code": "the step after a password (see test_two_factor_journey)",
     "notifications.notification_open": "reads a notification and goes to its case",
+}
+# The REST API answers JSON to bearer tokens (tests/api); only its reference page is a page.
+NOT_PAGES |= {
+    endpoint: "the REST API (JSON)" for endpoint in api_endpoints() if endpoint != "api.docs_page"
 }
 
 # One route, several screens: every folder, and the everyone scope administrators have.

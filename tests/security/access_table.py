@@ -85,6 +85,9 @@ POST_CASE_PAGE = roles(LOGIN, 403, 403, OK, OK, OK, OK)
 # Money on a case page: billing staff and admins (agents only when granted the permission).
 POST_CASE_MONEY = roles(LOGIN, 403, 403, 403, 403, OK, OK)
 
+# The REST API reads bearer tokens only: a signed-in browser is as anonymous there.
+API = roles(*[401] * 7)
+
 CASE_A = {"number": Ref("case_a")}
 ORG_A = {"organisation_id": Ref("org_a")}
 TYPES = {"kind": "types", "entry_id": Ref("case_type")}
@@ -504,6 +507,23 @@ TABLE: list[Row] = [
     Row("admin.routing_rule_delete", "POST", POST_ADMIN, {"rule_id": Ref("routing_rule")}),
     Row("admin.routing_topic_create", "POST", POST_ADMIN),
     Row("admin.routing_topic_delete", "POST", POST_ADMIN),
+    # The REST API: a browser session is no token, so every role gets 401 (tests/api test
+    # what tokens may do); the document and its page are open to all.
+    Row("api.openapi_document", "GET", roles(*[200] * 7)),
+    Row("api.docs_page", "GET", roles(*[200] * 7)),
+    Row("api.list_cases", "GET", API),
+    Row("api.search_cases", "GET", API),
+    Row("api.get_case", "GET", API, CASE_A),
+    Row("api.create_case", "POST", API),
+    Row("api.update_case", "PATCH", API, CASE_A),
+    Row("api.create_reply", "POST", API, CASE_A),
+    Row("api.create_note", "POST", API, CASE_A),
+    Row(
+        "api.case_attachment",
+        "GET",
+        API,
+        {"number": Ref("case_a"), "attachment_id": Ref("note_attachment_a")},
+    ),
     # Near the end: the first agent's split moves the message to a new case, so later roles
     # (and any row after this one) find it gone.
     Row(

@@ -50,6 +50,7 @@ def test_every_blueprint_gates_before_any_view(app):
         "admin",
         "reports",
         "notifications",
+        "api",  # a bearer token, checked before every operation
     }
     assert all(app.before_request_funcs.get(name) for name in gated)
 

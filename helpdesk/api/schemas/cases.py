@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
-    EmailStr,
     Field,
     field_validator,
 )
@@ -21,6 +18,7 @@ from helpdesk.api.schemas.common import (
     NamedRef,
     PageSize,
     PersonRef,
+    SentTime,
     Strict,
     UtcTime,
 )
@@ -66,7 +64,7 @@ class CaseListQuery(Strict):
     flag: Literal["fraud"] | None = Field(
         default=None, description="`fraud`: only cases with a fraud warning."
     )
-    updated_since: AwareDatetime | None = Field(
+    updated_since: SentTime | None = Field(
         default=None, description="Only cases changed at or after this time (RFC 3339)."
     )
     limit: PageSize = 25
@@ -168,10 +166,6 @@ class NewAttachment(Strict):
         return base64.b64decode(self.content_base64)
 
 
-def _naive_utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
-
-
 class CaseCreate(Strict):
     organisation_id: Id
     subject: Text200
@@ -182,7 +176,7 @@ class CaseCreate(Strict):
         "case your system opens itself.",
     )
     category: Category = Category.SUPPORT
-    requester_email: EmailStr | None = Field(
+    requester_email: Annotated[str, Field(max_length=254)] | None = Field(
         default=None, description="The customer's address: replies are mailed there."
     )
     callback_phone: Annotated[str, Field(max_length=40)] | None = None
@@ -190,13 +184,10 @@ class CaseCreate(Strict):
     operating_system: Annotated[str, Field(max_length=80)] | None = None
     assignee_id: Id | None = Field(default=None, description="Leave out: the routing rules.")
     priority_factors: list[TickableFactor] = Field(default_factory=list, max_length=20)
-    received_at: AwareDatetime | None = Field(
+    received_at: SentTime | None = Field(
         default=None, description="When the message was left or sent; default now."
     )
     tags: list[TagName] = Field(default_factory=list, max_length=20)
-
-    def received_utc(self) -> datetime | None:
-        return _naive_utc(self.received_at)
 
 
 class CaseUpdate(Strict):

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from helpdesk.rules.numbers import LARGEST_ID
 
@@ -23,14 +29,28 @@ UtcTime = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # the sane range every date in a request must be in
+
+
+def _in_utc(moment: datetime) -> datetime:
+    # Checked before converting: 9999-12-31T23:59-14:00 has no UTC time a datetime can hold.
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"Give a time between the years {FIRST_YEAR} and {LAST_YEAR}.")
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+# A time a client sends: RFC 3339 with its offset, read as naive UTC (how times are stored).
+SentTime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
 Id = Annotated[int, Field(ge=1, le=LARGEST_ID)]
 PageSize = Annotated[int, Field(ge=1, le=100, description="How many items per page (1-100).")]
+# A position in a list: every value the pattern allows is one (after the item with this key), so
+# a client never holds a cursor we would refuse. Nine digits stay inside a database integer.
 Cursor = Annotated[
     str | None,
     Field(
         default=None,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_-]*$",
+        pattern=r"^[0-9]{1,9}$",
         description="`next_cursor` of the previous page; leave out for the first page.",
     ),
 ]
@@ -69,21 +89,10 @@ class NamedRef(BaseModel):
 
 
 def encode_cursor(value: int) -> str:
-    """An opaque cursor for the page after the item with this key."""
-    return base64.urlsafe_b64encode(f"k{value}".encode()).decode().rstrip("=")
+    """The cursor of the page after the item with this key."""
+    return str(value)
 
 
 def decode_cursor(text: str | None) -> int | None:
-    """The key inside a cursor; None for the first page. Raises ValueError for a bad one."""
-    if not text:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ValueError("not a cursor") from None
-    if not raw.startswith("k") or not raw[1:].isascii() or not raw[1:].isdigit():
-        raise ValueError("not a cursor")
-    value = int(raw[1:])
-    if not 0 <= value <= LARGEST_ID:
-        raise ValueError("not a cursor")
-    return value
+    """The key inside a cursor the pattern admitted; None for the first page."""
+    return int(text) if text else None
