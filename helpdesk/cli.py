@@ -43,6 +43,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(charge_recurring)
     app.cli.add_command(worker)
 
+    from helpdesk.api_cli import create_api_token
+
+    app.cli.add_command(create_api_token)
+
 
 def _old_name(command: click.Command, name: str) -> click.Command:
     """`command` under a former name, hidden from the help, so existing scripts keep working."""

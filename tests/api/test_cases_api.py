@@ -395,3 +395,22 @@ def test_a_token_use_is_not_audited_but_making_one_is(app, world):
         bearer(world["agent"], "cases:read")
         actions = db.session.scalars(sa.select(AuditLog.action)).all()
     assert actions == ["api_token.create"]
+
+
+def test_the_command_prints_a_working_token_once(app, client, world):
+    from helpdesk.api_cli import create_api_token
+
+    with app.app_context():
+        email = db.session.get(User, world["agent"]).email
+    result = app.test_cli_runner().invoke(
+        create_api_token, ["--email", email, "--name", "Shop", "--scopes", "cases:read"]
+    )
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip()
+    assert secret.startswith("hdp_")
+    header = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/cases", headers=header).status_code == 200
+    refused = app.test_cli_runner().invoke(
+        create_api_token, ["--email", email, "--name", "Shop", "--scopes", "billing"]
+    )
+    assert refused.exit_code != 0 and "cannot give" in refused.stderr
