@@ -71,6 +71,7 @@ bp.add_url_rule(
     methods=["POST"],
 )
 
+import helpdesk.admin.api_token_views  # noqa: E402,F401  (everyone's API tokens on bp)
 import helpdesk.admin.audit_views  # noqa: E402,F401  (audit log viewer routes on bp)
 import helpdesk.admin.catalogue_views  # noqa: E402,F401  (case catalogue routes on bp)
 import helpdesk.admin.jobs_views  # noqa: E402,F401  (scheduled jobs page on bp)

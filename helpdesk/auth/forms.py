@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from helpdesk.i18n import business_zone_name
+from helpdesk.rules import api_tokens as token_rules
 from helpdesk.rules.passwords import MAX_LENGTH
 from helpdesk.rules.two_factor import CODE_MAX
 from helpdesk.services.accounts.accounts import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, time_zone_choices
@@ -141,3 +152,55 @@ class RecoveryCodesForm(FlaskForm):
         validators=[DataRequired(_l("Type the code.")), Length(max=CODE_MAX)],
         render_kw=ONE_TIME_CODE_KW,
     )
+
+
+# -- API tokens --
+class ApiTokenForm(FlaskForm):
+    """A new personal access token: what it is for, what it may do, how long it lasts.
+
+    Names, scopes and expiry are checked by services.accounts.api_tokens (one set of rules and
+    messages); the scopes offered are those the owner's role may grant (`for_user`)."""
+
+    name = StringField(
+        _l("Name"),
+        render_kw={"maxlength": token_rules.NAME_MAX, "autocomplete": "off"},
+        description=_l("What will use it, e.g. “Shop” or “Chat widget”."),
+    )
+    scopes = SelectMultipleField(
+        _l("What it may do"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,  # the service names a scope this account cannot give
+    )
+    expires_in_days = SelectField(
+        _l("Expires after"),
+        choices=[
+            SelectChoice(str(days), _l("%(days)d days", days=days))
+            for days in token_rules.EXPIRY_DAYS
+        ],
+        default=str(token_rules.DEFAULT_EXPIRY_DAYS),
+        validate_choice=False,  # the service says "Choose when the token expires."
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        # Its fields sit on the profile page beside the profile form's own "name".
+        kwargs.setdefault("prefix", "token")
+        super().__init__(*args, **kwargs)
+
+    def for_user(self, role: str, billing_permission: bool) -> ApiTokenForm:
+        """Offer only the scopes this login may put on a token, described."""
+        grantable = token_rules.grantable(role, billing_permission)
+        self.scopes.choices = [
+            SelectChoice(code, token_rules.SCOPES[code]) for code in token_rules.ordered(grantable)
+        ]
+        return self
+
+    def expiry_days(self) -> int:
+        """The chosen expiry in days, or 0 for anything that is not one of the choices."""
+        chosen = self.expires_in_days.data
+        offered = {str(days): days for days in token_rules.EXPIRY_DAYS}
+        return offered.get(chosen if isinstance(chosen, str) else "", 0)
+
+
+class ApiTokenRevokeForm(FlaskForm):
+    """Only the CSRF token: the Revoke button beside a token."""

@@ -197,18 +197,20 @@ def _two_factor_context(codes_form=None, off_form=None) -> dict:
 
 
 def _profile_page(profile_form: ProfileForm, password_form: PasswordChangeForm, fragment: str):
+    user = current_user._get_current_object()
     return render_page_or_fragment(
         "auth/profile.html",
         fragment,
-        user=current_user,
+        user=user,
         profile_form=profile_form,
         password_form=password_form,
         **_two_factor_context(),
+        **token_views.tokens_context(user),
     )
 
 
-def profile_page(*, status: int = 200, **two_factor_forms):
-    """The whole profile page, e.g. with a two-factor form's errors."""
+def profile_page(*, status: int = 200, tokens: dict | None = None, **two_factor_forms):
+    """The whole profile page, e.g. with a two-factor form's errors or a token just made."""
     user = current_user._get_current_object()
     return render_template(
         "auth/profile.html",
@@ -216,6 +218,7 @@ def profile_page(*, status: int = 200, **two_factor_forms):
         profile_form=ProfileForm(obj=user, formdata=None),
         password_form=PasswordChangeForm(formdata=None),
         **_two_factor_context(**two_factor_forms),
+        **(tokens if tokens is not None else token_views.tokens_context(user)),
     ), status
 
 
@@ -361,4 +364,4 @@ def reset_password(token: str):
     return _reset_page("auth/reset_password.html", form=form, user=user)
 
 
-from helpdesk.auth import two_factor_views  # noqa: E402  (two-factor routes on bp)
+from helpdesk.auth import token_views, two_factor_views  # noqa: E402  (their routes on bp)

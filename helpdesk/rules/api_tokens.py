@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from datetime import datetime
 
 # Each scope, and what it lets a token do (shown where tokens are made).
 SCOPES: dict[str, str] = {
@@ -86,3 +87,13 @@ def bearer_token(header: str | None) -> str | None:
     if scheme.lower() != "bearer" or not TOKEN_PATTERN.fullmatch(value):
         return None
     return value
+
+
+LIVE, EXPIRED, REVOKED = "live", "expired", "revoked"
+
+
+def state(expires_at: datetime, revoked_at: datetime | None, now: datetime) -> str:
+    """Whether a token works: live, expired (its time is up) or revoked (someone ended it)."""
+    if revoked_at is not None:
+        return REVOKED
+    return EXPIRED if expires_at <= now else LIVE

@@ -34,6 +34,7 @@ TARGET_TYPES = {
     "holiday_id": "Holiday",
     "rule_id": "RoutingRule",
     "organisation_id": "Organisation",
+    "token_id": "ApiToken",
 }
 # Form fields whose values say what the change would have been; never secrets or card numbers.
 TELLING_FIELDS = ("role", "tier", "active", "billing_permission", "amount", "destination")

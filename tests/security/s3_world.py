@@ -37,7 +37,7 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.sample_data import demo
-from helpdesk.services.accounts import accounts
+from helpdesk.services.accounts import accounts, api_tokens
 from helpdesk.services.cases import feedback
 from tests.conftest import _empty_all_tables, login_as
 from tests.factories import REGISTRATION_TOKEN, make_held_reply, make_pending_registration
@@ -175,6 +175,10 @@ def build_world(app: Flask) -> World:
             ),
         }
         world.ids["feedback_token"] = _feedback_token()
+        # An administrator's API token: its Revoke forms (profile and admin list) are fuzzed.
+        admin = db.session.get(User, users[Role.ADMIN])
+        made = api_tokens.create(admin, name="Fuzz", scopes=["cases:read"], expires_in_days=30)
+        world.ids["token_id"] = made.token.id
         make_pending_registration(REGISTRATION_TOKEN)
         world.ids["registration_token"] = REGISTRATION_TOKEN
         # Sent mail is an outbox row: its own id, not the inbound mail's under the same name.

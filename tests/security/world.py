@@ -49,7 +49,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.rules.network import network_range
-from helpdesk.services.accounts import accounts
+from helpdesk.services.accounts import accounts, api_tokens
 from helpdesk.services.cases import attachments, feedback
 from helpdesk.services.cases.attachments import AttachmentPolicy, Upload
 from helpdesk.services.helpcentre import kb
@@ -266,6 +266,10 @@ def build_world(app: Flask) -> dict:
         w["feedback_token"] = _feedback_token(users["agent_t1"], w["case_a"])
         w["outbox_mail"] = db.session.scalar(sa.select(sa.func.max(OutboxMail.id)))
         db.session.commit()
+        # API tokens: tier 1's own (revoked from the profile), another agent's (by an admin).
+        for key, owner in (("api_token", users["agent_t1"]), ("other_api_token", other_agent)):
+            made = api_tokens.create(owner, name=key, scopes=["cases:read"], expires_in_days=30)
+            w[key] = made.token.id
 
         editor = db.session.get(User, w["users"]["admin"])
         public = kb.save_article(
