@@ -29,13 +29,17 @@ UtcTime = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 
-FIRST_YEAR, LAST_YEAR = 1900, 2999  # the sane range every date in a request must be in
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # every time read from a request is held inside these
 
 
 def _in_utc(moment: datetime) -> datetime:
-    # Checked before converting: 9999-12-31T23:59-14:00 has no UTC time a datetime can hold.
-    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-        raise ValueError(f"Give a time between the years {FIRST_YEAR} and {LAST_YEAR}.")
+    # Held to the range before converting: 9999-12-31T23:59-14:00 has no UTC time a datetime
+    # can hold. Any RFC 3339 time is a valid value, so the far past reads as the first moment
+    # of 1900 ("changed since year 483": everything) rather than as an error.
+    if moment.year < FIRST_YEAR:
+        return datetime(FIRST_YEAR, 1, 1)
+    if moment.year > LAST_YEAR:
+        return datetime(LAST_YEAR, 12, 31, 23, 59, 59)
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
