@@ -9,20 +9,27 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import (
+    Activity,
+    ActivityKind,
     AuditLog,
     BlockedCard,
     BlockedIP,
     Case,
+    Invoice,
+    InvoiceStatus,
     Order,
+    OrderStatus,
     Organisation,
     Payment,
     Refund,
     Role,
     User,
 )
-from helpdesk.rules.eligibility import OrderFacts, SupportLevel, account_eligibility
+from helpdesk.rules.eligibility import SupportLevel
 from helpdesk.rules.folders import CaseClock, Folder, FolderSettings, folder_of
+from helpdesk.rules.tiers import initial_tier
 from helpdesk.sample_data import demo
+from helpdesk.services.cases.eligibility import organisation_eligibility
 from tests.conftest import post_form
 
 
@@ -91,14 +98,11 @@ def demo_folders_at(app, now: datetime) -> set[Folder]:
 
 
 def demo_levels_on(today: date) -> dict[str, SupportLevel]:
-    levels = {}
-    for organisation in db.session.scalars(sa.select(Organisation)):
-        orders = db.session.scalars(
-            sa.select(Order).where(Order.organisation_id == organisation.id)
-        )
-        facts = [OrderFacts(o.kind, o.version, o.ordered_at.date(), o.expires_on) for o in orders]
-        levels[organisation.name] = account_eligibility(facts, today).level
-    return levels
+    """Each demo organisation's level as the app finds it (paid orders only)."""
+    return {
+        organisation.name: organisation_eligibility(organisation.id, today).level
+        for organisation in db.session.scalars(sa.select(Organisation))
+    }
 
 
 # The test looks from the moment the demo counted its ages back from, not from its own clock:
@@ -138,6 +142,67 @@ def test_every_demo_case_keeps_the_eligibility_it_was_opened_with(app, demo_load
         )
     assert unrecorded == []
     assert evaluation.startswith("Evaluating for")
+
+
+def test_every_demo_case_starts_at_the_tier_its_eligibility_gives(app, demo_loaded):
+    """As triage sets it: an active plan (or a bug report) starts a case at tier 2."""
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Case.number, Case.category, Case.eligibility_level, Case.tier)
+        ).all()
+    wrong = [
+        (number, level, tier)
+        for number, category, level, tier in rows
+        if tier != initial_tier(category, SupportLevel(level))
+    ]
+    assert wrong == []
+    tiers = {number: tier for number, _, _, tier in rows}
+    # Opened with an active support plan: the cases the demo once left at tier 1.
+    assert {tiers[n] for n in (10001, 10002, 10003, 10004, 10005, 10010, 10041)} == {2}
+    assert tiers[10006] == tiers[10007] == tiers[10008] == 1  # no plan, sales, version 5
+
+
+def test_no_demo_case_is_held_below_its_tier_but_by_a_logged_override(app, demo_loaded):
+    with app.app_context():
+        below = db.session.execute(
+            sa.select(Case.id, Case.number, User.name)
+            .join(User, User.id == Case.assignee_id)
+            .where(User.tier < Case.tier)
+        ).all()
+        overrides = {
+            case_id: summary
+            for case_id, summary in db.session.execute(
+                sa.select(Activity.case_id, Activity.summary).where(
+                    Activity.kind == ActivityKind.ASSIGNMENT,
+                    Activity.summary.like("Override:%"),
+                )
+            )
+        }
+        audited = set(
+            db.session.scalars(
+                sa.select(AuditLog.object_id).where(AuditLog.action == "case.assign_below_tier")
+            )
+        )
+    assert [number for _, number, _ in below] == [10003]  # the demo's one override
+    for case_id, _, name in below:
+        assert overrides[case_id].startswith(f"Override: {name} gave this tier 2 case to")
+        assert case_id in audited
+
+
+def test_the_demo_evaluator_has_an_unpaid_invoice_and_is_still_sent_to_sales(app, demo_loaded):
+    with app.app_context():
+        lakeside = db.session.scalar(
+            sa.select(Organisation).where(Organisation.name == "Lakeside Crafts")
+        )
+        unpaid = db.session.scalars(
+            sa.select(Invoice.status)
+            .join(Order, Order.id == Invoice.order_id)
+            .where(Order.organisation_id == lakeside.id, Order.status == OrderStatus.PENDING)
+        ).all()
+        level = organisation_eligibility(lakeside.id, demo.loaded_at().date())
+    assert unpaid == [InvoiceStatus.OPEN]
+    assert level.level == SupportLevel.SEND_TO_SALES
+    assert level.reason.startswith("Evaluating for 130 days")
 
 
 def test_demo_money_and_fraud_stop_are_consistent(app, demo_loaded):

@@ -69,12 +69,11 @@ from helpdesk.sample_data import (
     demo_teamwork,
 )
 from helpdesk.services.accounts.accounts import add_user
-from helpdesk.services.cases.eligibility import record_at_opening
 from helpdesk.services.core import audit
 from helpdesk.services.core.counters import next_number
 from helpdesk.services.mail import canned
 from helpdesk.services.mail.canned_defaults import DEFAULTS
-from helpdesk.services.tracker import sla
+from helpdesk.services.tracker import sla, tracker
 
 DEMO_PASSWORD = "support-demo-2026"  # noqa: S105 (printed on purpose: demo only)
 MARKER = "demo_data_loaded"
@@ -92,7 +91,7 @@ class Login:
 STAFF = [
     Login("admin@example.com", "Ada Admin", Role.ADMIN, note="administration, tracker, billing"),
     Login("agent1@example.com", "Lena Lind", Role.AGENT, 1, note="level-one technician"),
-    Login("agent2@example.com", "Tomas Tran", Role.AGENT, 2, note="tier II"),
+    Login("agent2@example.com", "Tomas Tran", Role.AGENT, 2, note="tier II: active-plan cases"),
     Login("agent3@example.com", "Priya Patel", Role.AGENT, 3, note="level 3"),
     Login("billing@example.com", "Bob Berg", Role.BILLING, note="payment and system manager"),
 ]
@@ -134,7 +133,7 @@ CUSTOMERS = [
         "dan@lakeside.example",
         "Dan Ortiz",
         "Lakeside Crafts",
-        "evaluating for 4 months: send to sales",
+        "evaluating for 4 months, licence ordered on an unpaid invoice: send to sales",
         ((OrderKind.EVALUATION, "9.1", 130, None),),
     ),
     DemoCustomer(
@@ -222,27 +221,27 @@ def load(
     demo_history.load(agents, customers, now)
     demo_routing.load(staff, customers, now)
     demo_eligibility.load(now)
-    demo_intake.load(staff["agent1@example.com"], customers, now)
+    demo_intake.load(staff["agent1@example.com"], staff["agent2@example.com"], customers, now)
     demo_contacts.load(customers)
     demo_searchfraud.load(now)
     demo_billingcase.load(customers, card_key, BLOCKED_TEST_CARD, now)
     demo_feedback.load(agents)
     demo_teamwork.load(staff, now)
-    _eligibility_at_opening()
+    _eligibility_at_opening(now)
     db.session.add(Setting(key=MARKER, value=now.isoformat()))
     db.session.commit()
     return True
 
 
-def _eligibility_at_opening() -> None:
-    """Every demo case shows an eligibility kept at opening, as a new case would.
+def _eligibility_at_opening(now: datetime) -> None:
+    """Every demo case shows an eligibility kept at opening, and the tier it gave, as a new
+    case would; the loaders keep it as they go, this catches any case they left out.
 
-    Today's: the demo's orders are dated back from today, some after its older cases."""
+    The demo's: its orders are dated back from `now`, some after its older cases."""
     db.session.flush()
-    now = utcnow()
     unrecorded = db.session.scalars(sa.select(Case).where(Case.eligibility_level.is_(None)))
     for case in unrecorded:
-        record_at_opening(case, now)
+        demo_eligibility.keep_at_opening(case, now)
 
 
 def logins() -> list[tuple[str, str, str]]:
@@ -423,16 +422,32 @@ def _routing(staff: dict[str, User]) -> None:
     )
 
 
+# Why Lena (tier 1) took a tier-2 case anyway: the one logged override of the demo.
+SHIPPING_OVERRIDE = (
+    "Nobody of tier 2 was free and their checkout cannot quote shipping; "
+    "I set up their carrier accounts last week."
+)
+
 # (customer index, subject, status, assignee e-mail or None, age in days, extra clock settings)
+# Each case starts at the tier its customer's eligibility gives (an active plan: tier 2, as in
+# helpdesk.rules.tiers), so the tier-2 ones are held by tier 2 (Tomas) or wait in the queue;
+# Lena (tier 1) holds the others, and one tier-2 case with its override on the timeline.
 CASES = [
     (0, "Checkout page shows an error after upgrade", CaseStatus.NEW, None, 0, {}),
-    (2, "How do I install the evaluation on Windows?", CaseStatus.NEW, "agent1@example.com", 0, {}),
-    (0, "Shipping rates not calculated", CaseStatus.OPEN, "agent1@example.com", 1, {}),
+    (2, "How do I install the evaluation on Windows?", CaseStatus.NEW, "agent2@example.com", 0, {}),
+    (
+        0,
+        "Shipping rates not calculated",
+        CaseStatus.OPEN,
+        "agent1@example.com",
+        1,
+        {"override": SHIPPING_OVERRIDE},
+    ),
     (
         4,
         "Hosting: site is slow since Monday",
         CaseStatus.WAITING,
-        "agent1@example.com",
+        "agent2@example.com",
         3,
         {"answered_days": 2, "customer_reply_days": 1},
     ),
@@ -440,7 +455,7 @@ CASES = [
         5,
         "Cannot sell tickets for the gala",
         CaseStatus.ANSWERED,
-        "agent1@example.com",
+        "agent2@example.com",
         2,
         # Seed 003's worked example: called twice overnight on the after-hours plan (+5 +5),
         # cannot sell a ticket (+10): 20, high priority.
@@ -462,10 +477,10 @@ CASES = [
     (
         6,
         "Upgrade from 5.1",
-        CaseStatus.CLOSED,
+        CaseStatus.WAITING,
         "agent1@example.com",
         20,
-        {"answered_days": 18, "viewed": True, "closed_days": 17},
+        {"answered_days": 18, "viewed": True, "customer_reply_days": 2},
     ),
     (
         5,
@@ -518,7 +533,7 @@ def _cases(staff: dict[str, User], customers: list[User], progress, now: datetim
             origin=extra.get("origin", Origin.WEB),
             category=extra.get("category", Category.SUPPORT),
             status=status,
-            tier=extra.get("tier", 1),
+            tier=extra.get("tier", 1),  # or higher: keep_at_opening below, as triage does
             priority_score=extra.get("priority", (0, []))[0],
             priority_factors=extra.get("priority", (0, []))[1],
             assignee=assignee,
@@ -530,9 +545,12 @@ def _cases(staff: dict[str, User], customers: list[User], progress, now: datetim
         )
         if status != CaseStatus.NEW:
             case.opened_at = created + timedelta(minutes=30)
+        demo_eligibility.keep_at_opening(case, now)
         sla.apply_first_response_due(case, created)
         db.session.add(case)
         db.session.flush()
+        if "override" in extra:  # as "Accept anyway" with its reason logs it
+            tracker.record_override(assignee, case, assignee, extra["override"], created)
         if "answered_days" in extra:
             answered = now - timedelta(days=extra["answered_days"])
             _message(
@@ -586,7 +604,7 @@ def _cases(staff: dict[str, User], customers: list[User], progress, now: datetim
             db.session.add(
                 Activity(
                     case_id=case.id,
-                    actor_id=None,
+                    actor_id=assignee.id if "override" in extra else None,
                     kind=ActivityKind.ASSIGNMENT,
                     summary=f"Assigned to {assignee.name}",
                     created_at=created,

@@ -1,6 +1,8 @@
 """Demo data for the eligibility kept on a case (issue 15): a case opened while an evaluation
-was still within its period (active then, "send to Sales" today), and a customer without a
-plan who opens a case on the web and gets the acknowledgement for that level."""
+was still within its period (active then, "send to Sales" today), a customer without a plan
+who opens a case on the web and gets the acknowledgement for that level, and the long-running
+evaluator's licence order on an invoice not paid yet (so still "send to Sales": only paid
+orders give support). `keep_at_opening` is how every demo case gets its level and tier."""
 
 from __future__ import annotations
 
@@ -18,10 +20,14 @@ from helpdesk.models import (
     Case,
     CaseStatus,
     Category,
+    Invoice,
+    InvoiceStatus,
     Message,
     MessageKind,
     Order,
+    OrderStatus,
     Origin,
+    Product,
     User,
 )
 from helpdesk.rules.tiers import initial_tier
@@ -35,11 +41,22 @@ from helpdesk.services.tracker import sla
 EVALUATOR = "dan@lakeside.example"  # evaluating for 130 days: send to Sales today
 NO_PLAN = "ben@harbortheatre.example"  # purchased 200 days ago: no active plan
 TIER_TWO = "agent2@example.com"
+UNPAID_ORDER_DAYS = 3  # the evaluator ordered a licence on invoice three days ago
+
+
+def keep_at_opening(case: Case, at: datetime) -> None:
+    """What opening keeps on a case, as the portal's triage does: the eligibility found at
+    `at`, and the tier that level starts it at (an active plan or a bug report: tier 2).
+    A tier the demo set higher (an escalation) stays. No flush."""
+    level = record_at_opening(case, at).level
+    case.tier = max(case.tier or 1, initial_tier(case.category, level))
 
 
 def load(now: datetime) -> None:
-    """Add the two demo cases; the web one commits through the portal's own service."""
+    """Add the two demo cases and the unpaid order; the web case commits through the
+    portal's own service."""
     _opened_while_evaluating(now)
+    _unpaid_licence_order(now)
     _opened_without_a_plan()
 
 
@@ -70,7 +87,7 @@ def _opened_while_evaluating(now: datetime) -> None:
     opened = now - timedelta(days=45)
     answered, replied = opened + timedelta(hours=5), now - timedelta(days=2)
     order = db.session.scalars(
-        sa.select(Order).where(Order.organisation_id == customer.organisation_id)
+        sa.select(Order).where(Order.organisation_id == customer.organisation_id).order_by(Order.id)
     ).first()
     body = (
         "Hello,\n\nthe product image import stops after about 200 images, with no error. "
@@ -100,7 +117,7 @@ def _opened_while_evaluating(now: datetime) -> None:
         product_version=order.version if order else None,
     )
     # What the portal would have kept that day, from the orders as they were then.
-    case.tier = initial_tier(case.category, record_at_opening(case, opened).level)
+    keep_at_opening(case, opened)
     sla.apply_first_response_due(case, opened)
     db.session.add(case)
     db.session.flush()
@@ -123,6 +140,42 @@ def _opened_while_evaluating(now: datetime) -> None:
         )
     )
     db.session.flush()
+
+
+def _unpaid_licence_order(now: datetime) -> None:
+    """The evaluator ordered a licence on invoice and has not paid: the open invoice gives
+    no support, so the account stays "send to Sales" until billing records the payment."""
+    customer = _user(EVALUATOR)
+    product = db.session.scalar(sa.select(Product).where(Product.code == "AC-LIC"))
+    if customer is None or product is None:
+        return
+    ordered = now - timedelta(days=UNPAID_ORDER_DAYS)
+    order = Order(
+        number=f"O{next_number('order')}",
+        organisation_id=customer.organisation_id,
+        purchaser_id=customer.id,
+        product_id=product.id,
+        product=product.name,
+        version=product.version,
+        kind=product.kind,
+        status=OrderStatus.PENDING,
+        ordered_at=ordered,
+        licensed_website=f"shop.{customer.email.split('@')[1]}",
+        amount_cents=product.unit_cents,
+    )
+    db.session.add(order)
+    db.session.flush()
+    db.session.add(
+        Invoice(
+            number=f"I{next_number('invoice')}",
+            organisation_id=order.organisation_id,
+            order_id=order.id,
+            status=InvoiceStatus.OPEN,
+            issued_on=ordered.date(),
+            due_on=ordered.date() + timedelta(days=14),
+            total_cents=order.amount_cents,
+        )
+    )
 
 
 def _opened_without_a_plan() -> None:

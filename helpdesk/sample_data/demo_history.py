@@ -28,6 +28,7 @@ from helpdesk.models import (
     Origin,
     User,
 )
+from helpdesk.sample_data.demo_eligibility import keep_at_opening
 from helpdesk.services.core.counters import next_number
 from helpdesk.services.tracker import sla
 
@@ -67,13 +68,19 @@ def load(agents: list[User], customers: list[User], now: datetime) -> None:
     reasons = _reasons()
     for index, (subject, type_name, reason_name) in enumerate(FINISHED * 2):
         customer = customers[index % len(customers)]
-        agent = agents[index % len(agents)]
         # Mid-morning in Denver (UTC-7), when the business-hours clock runs.
         day = now - timedelta(days=27 - index)
         created = day.replace(hour=15 + index % 4, minute=10, second=0, microsecond=0)
         answered = created + timedelta(hours=FIRST_ANSWER_HOURS[index % len(FINISHED)])
         _finished_case(
-            subject, reasons[(type_name, reason_name)], customer, agent, created, answered, index
+            subject,
+            reasons[(type_name, reason_name)],
+            customer,
+            agents,
+            created,
+            answered,
+            index,
+            now,
         )
     for slug, (linked, deflected) in ARTICLE_COUNTS.items():
         article = db.session.scalar(sa.select(Article).where(Article.slug == slug))
@@ -94,7 +101,8 @@ def _reasons() -> dict[tuple[str, str], CaseReason]:
     return found
 
 
-def _finished_case(subject, reason, customer, agent, created, answered, index) -> None:
+def _finished_case(subject, reason, customer, agents, created, answered, index, now) -> None:
+    """One closed case, answered and closed by an agent of its tier (in turn among them)."""
     order = db.session.scalars(
         sa.select(Order).where(Order.organisation_id == customer.organisation_id)
     ).first()
@@ -115,7 +123,6 @@ def _finished_case(subject, reason, customer, agent, created, answered, index) -
         case_type_id=reason.case_type_id,
         case_reason_id=reason.id,
         product_version=order.version if order else None,
-        assignee=agent,
         created_at=created,
         assigned_at=created,
         opened_at=created + timedelta(minutes=20),
@@ -123,9 +130,13 @@ def _finished_case(subject, reason, customer, agent, created, answered, index) -
         last_agent_reply_at=answered,
         customer_viewed_at=answered + timedelta(hours=1),
         closed_at=closed,
-        closed_by_id=agent.id,
         updated_at=closed,
     )
+    # Kept as of the demo's `now`, like the other demo cases (the orders count back from it).
+    keep_at_opening(case, now)
+    able = [agent for agent in agents if (agent.tier or 0) >= case.tier]
+    agent = able[index % len(able)]
+    case.assignee, case.closed_by_id = agent, agent.id
     sla.apply_first_response_due(case, created)
     db.session.add(case)
     db.session.flush()

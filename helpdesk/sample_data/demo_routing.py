@@ -31,6 +31,7 @@ from helpdesk.models import (
     RoutingRule,
     User,
 )
+from helpdesk.sample_data.demo_eligibility import keep_at_opening
 from helpdesk.services.core.counters import next_number
 from helpdesk.services.tracker import routing, sla
 
@@ -60,6 +61,7 @@ def _case(customer: User, subject: str, body: str, at, **fields) -> Case:
         product_version=order.version if order else None,
         **fields,
     )
+    keep_at_opening(case, at)  # the tier routing looks at, as the portal's triage sets it
     sla.apply_first_response_due(case, at)
     db.session.add(case)
     db.session.flush()
@@ -107,7 +109,6 @@ def load(staff: dict[str, User], customers: list[User], now: datetime) -> None:
         now - timedelta(hours=2),
         origin=Origin.WEB,
         category=Category.SUPPORT,
-        tier=2,
     )
     _opened(tier2, anna, "Opened by the customer on the web")
     routing.route(tier2, tier2.created_at)
@@ -127,7 +128,6 @@ def load(staff: dict[str, User], customers: list[User], now: datetime) -> None:
         origin=Origin.WEB,
         category=Category.OTHER,
         case_type_id=billing.id,
-        tier=2,
     )
     _opened(billed, finn, "Opened by the customer on the web")
     _opened(billed, finn, f"The customer chose \u201c{BILLING_TOPIC}\u201d: type Billing")
@@ -143,7 +143,6 @@ def load(staff: dict[str, User], customers: list[User], now: datetime) -> None:
         now - timedelta(minutes=10),
         origin=Origin.WEB,
         category=Category.SUPPORT,
-        tier=2,
     )
     _opened(waiting, cara, "Opened by the customer on the web")
     routing.route(waiting, waiting.created_at)
@@ -156,6 +155,5 @@ def load(staff: dict[str, User], customers: list[User], now: datetime) -> None:
         now - timedelta(minutes=45),
         origin=Origin.EMAIL,
         category=Category.OTHER,
-        tier=1,
     )
     db.session.flush()

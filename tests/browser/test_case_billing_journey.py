@@ -1,6 +1,7 @@
 """Issue 15 item 15 in a browser: the billing clerk opens a case about an order, refunds part
 of its payment from the case page, and finds the refund on the case's timeline and on the
-payment manager's page of that payment. The case page passes axe on a laptop and a phone."""
+payment manager's page of that payment; sends a replacement of the shipped parcel from there
+too. The case page passes axe on a laptop and a phone."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from helpdesk.extensions import db
-from helpdesk.models import Activity, Case, Payment, Refund
+from helpdesk.models import Activity, Case, Payment, Refund, Shipment, ShipmentStatus
 from helpdesk.sample_data import demo
 from helpdesk.sample_data.demo_billingcase import demo_case_number
 from tests.browser.axe import run_axe
@@ -20,6 +21,7 @@ from tests.browser.conftest import DEFAULT_TIMEOUT_MS
 CLERK = demo.STAFF[4]
 assert CLERK.email == "billing@example.com"
 REASON = "Printer arrived a week late"
+LOST = "Lost by the carrier"
 
 
 def log_in(page: Page) -> None:
@@ -91,6 +93,45 @@ def test_billing_refunds_part_of_the_payment_from_the_case_page(browser_page: Pa
             .select_from(Activity)
             .where(Activity.case_id == case.id, Activity.summary.contains(REASON))
         )
+
+
+def test_billing_sends_a_replacement_of_the_shipped_parcel_from_the_case_page(
+    browser_page: Page, app: Flask
+):
+    page = browser_page
+    log_in(page)
+    number, _ = the_case(app)
+    with app.app_context():
+        shipped = db.session.scalar(
+            sa.select(Shipment)
+            .join(Case, Case.order_id == Shipment.order_id)
+            .where(Case.number == number, Shipment.status == ShipmentStatus.SHIPPED)
+        )
+        shipped_id, item = shipped.id, shipped.item
+        db.session.remove()
+    page.goto(f"/tracker/cases/{number}")
+    line = page.locator(f"#shipment-{shipped_id}")
+    expect(line).to_contain_text("shipped")
+    line.get_by_text("Send a replacement", exact=True).first.click()
+    line.get_by_label("Why it is sent again").fill(LOST)
+    line.locator("form").get_by_role("button", name="Send a replacement").click()
+
+    expect(page.get_by_role("status").first).to_have_text(
+        f"A replacement {item} is in the shipment queue."
+    )
+    assert page.url.endswith(f"/tracker/cases/{number}#billing")
+    expect(page.locator(".case-timeline")).to_contain_text(
+        f"Replacement of {item} queued for shipping: {LOST}"
+    )
+    expect(page.locator("#billing")).to_contain_text(f"Replacement ({LOST})")
+
+    with app.app_context():
+        replacement = db.session.scalar(
+            sa.select(Shipment).where(Shipment.reship_of_id == shipped_id)
+        )
+        assert (replacement.item, replacement.status) == (item, ShipmentStatus.PENDING)
+        assert replacement.reship_reason == LOST
+        db.session.remove()
 
 
 def test_the_case_page_of_billing_staff_passes_axe_and_fits_a_phone(

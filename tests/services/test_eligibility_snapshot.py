@@ -25,7 +25,6 @@ from helpdesk.rules.eligibility import SupportLevel
 from helpdesk.services.cases import cases, clone
 from helpdesk.services.cases.eligibility import at_opening
 from helpdesk.services.mail import inbound
-from helpdesk.services.mail.links import mail_link
 from helpdesk.services.tracker import phone
 from tests.factories import make_order, make_organisation, make_user
 
@@ -268,24 +267,3 @@ def test_the_acknowledgement_follows_the_level_at_opening_not_today():
     order.status = OrderStatus.CANCELLED  # after the fact: the mail already said what it said
     db.session.commit()
     assert PROMISE in acknowledgement(case)
-
-
-# --- the agent's "customer replied" mail --------------------------------------------------------
-
-
-def test_the_customer_replied_mail_links_to_the_case(app):
-    customer, order = customer_with(ordered_at=days_ago(3))
-    agent = make_user(Role.AGENT)
-    db.session.commit()
-    case = open_web(customer, order)
-    case.assignee_id = agent.id
-    db.session.commit()
-    cases.customer_reply(
-        customer=customer, case=case, body="It still fails.", uploads=[], policy=POLICY["web"]
-    )
-    mail = db.session.scalars(
-        sa.select(OutboxMail).where(OutboxMail.template_key == "customer_replied")
-    ).one()
-    assert mail.to_address == agent.email
-    assert f"Open the case: {mail_link('tracker.case_view', number=case.number)}" in mail.body_text
-    assert mail.body_text.rstrip().endswith(f"/tracker/cases/{case.number}")

@@ -20,6 +20,7 @@ from helpdesk.models import (
     utcnow,
 )
 from helpdesk.services.cases import cases
+from helpdesk.services.mail.links import mail_link
 from helpdesk.services.tracker import escalation, handover, notifications, routing, tracker
 from tests.factories import make_case, make_user
 
@@ -113,6 +114,21 @@ def test_a_customer_reply_tells_the_agent_by_mail_unless_they_opted_out(team):
         customer=customer, case=case, body="Hello?", uploads=[], policy=POLICY["web"]
     )
     assert len(told(lena)) == 2 and mailed(lena) == ["customer_replied"]  # no second mail
+
+
+def test_the_customer_replied_mail_links_to_the_case_in_the_tracker(team):
+    lena, customer, case = team["lena"], team["customer"], team["case"]
+    case.assignee_id = lena.id
+    db.session.commit()
+    cases.customer_reply(
+        customer=customer, case=case, body="It still fails.", uploads=[], policy=POLICY["web"]
+    )
+    mail = db.session.scalars(
+        sa.select(OutboxMail).where(OutboxMail.template_key == "customer_replied")
+    ).one()
+    assert mail.to_address == lena.email
+    assert f"Open the case: {mail_link('tracker.case_view', number=case.number)}" in mail.body_text
+    assert mail.body_text.rstrip().endswith(f"/tracker/cases/{case.number}")
 
 
 def _send(agent, case, body, kind):

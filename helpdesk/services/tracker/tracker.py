@@ -238,6 +238,13 @@ def _below_tier(
     reason = clean_text(
         reason, field="override_reason", label="the reason", limit=OVERRIDE_REASON_MAX
     )
+    record_override(actor, case, assignee, reason, now)
+
+
+def record_override(actor: User, case: Case, assignee: User, reason: str, now) -> None:
+    """Log on the timeline and in the audit trail that `actor` gave a case to someone below
+    its tier, and why; no checks, no commit (the demo data writes its override this way)."""
+    their_tier = staff_tier(assignee.tier)
     whom = "themselves" if assignee.id == actor.id else assignee.name
     log_activity(
         case,
