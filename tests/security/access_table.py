@@ -15,6 +15,11 @@ Statuses:
   OK        for POSTs sent with a valid CSRF token and an empty or minimal body: the role is
             admitted, so anything but 5xx, 401, 403, 404 or a redirect to the login page
             (a form error, 400 for a missing field, 422, a redirect after success ...)
+
+API rows (`api=True`, the /api/v1 blueprint) are requested with a bearer token instead of
+the session: staff roles send a token of their own holding every scope their role may hold,
+customers and visitors (who hold no tokens) send none and must get 401. Their `json` is the
+body, valid, so the status is exactly the one written (201 made, 403 refused).
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class Row:
     htmx: bool = False  # send HX-Request: the route only serves fragments to htmx
     data: dict[str, str] = field(default_factory=dict)  # minimal body beside the CSRF token
     note: str = ""
+    api: bool = False  # /api/v1: a bearer token per staff role, none for the others
+    json: dict[str, object] = field(default_factory=dict)  # an API row's body (Refs allowed)
 
 
 def roles(
@@ -84,6 +91,14 @@ CASE_PAGE = roles(LOGIN, 403, 403, 200, 200, 200, 200)
 POST_CASE_PAGE = roles(LOGIN, 403, 403, OK, OK, OK, OK)
 # Money on a case page: billing staff and admins (agents only when granted the permission).
 POST_CASE_MONEY = roles(LOGIN, 403, 403, 403, 403, OK, OK)
+
+# The API: visitors and customers hold no tokens (401); staff roles as their pages allow.
+API_STAFF = roles(401, 401, 401, 200, 200, 200, 200)
+API_STAFF_MADE = roles(401, 401, 401, 201, 201, 201, 201)
+API_CASE_WORK = roles(401, 401, 401, 200, 200, 403, 200)  # agent work: not billing staff
+API_CASE_WORK_MADE = roles(401, 401, 401, 201, 201, 403, 201)
+API_BILLING = roles(401, 401, 401, 403, 403, 200, 200)  # money, the system manager
+API_BILLING_MADE = roles(401, 401, 401, 403, 403, 201, 201)
 
 CASE_A = {"number": Ref("case_a")}
 ORG_A = {"organisation_id": Ref("org_a")}
@@ -504,6 +519,104 @@ TABLE: list[Row] = [
     Row("admin.routing_rule_delete", "POST", POST_ADMIN, {"rule_id": Ref("routing_rule")}),
     Row("admin.routing_topic_create", "POST", POST_ADMIN),
     Row("admin.routing_topic_delete", "POST", POST_ADMIN),
+    # --- the API (/api/v1): bearer tokens, never the session (see the module docstring) -----
+    Row("api.openapi_document", "GET", EVERYONE, note="the document: public, no token"),
+    Row("api.docs_page", "GET", EVERYONE, note="the reference page: public, no token"),
+    Row("api.list_cases", "GET", API_STAFF, api=True),
+    Row("api.search_cases", "GET", API_STAFF, query={"q": "secret"}, api=True),
+    Row("api.get_case", "GET", API_STAFF, CASE_A, api=True),
+    Row(
+        "api.case_attachment",
+        "GET",
+        API_STAFF,
+        {**CASE_A, "attachment_id": Ref("note_attachment_a")},
+        api=True,
+        note="a private note's file: staff only, and every staff token",
+    ),
+    Row(
+        "api.create_case",
+        "POST",
+        API_CASE_WORK_MADE,
+        api=True,
+        json={"organisation_id": Ref("org_a"), "subject": "From the API", "body": "Matrix"},
+    ),
+    Row("api.update_case", "PATCH", API_CASE_WORK, CASE_A, api=True, json={"tags": ["api"]}),
+    Row(
+        "api.create_reply",
+        "POST",
+        roles(401, 401, 401, OK, OK, 403, OK),
+        CASE_A,
+        api=True,
+        json={"body": "Hi"},
+        note="admitted; case A is closed by the rows before (422: add a note instead)",
+    ),
+    Row("api.create_note", "POST", API_STAFF_MADE, CASE_A, api=True, json={"body": "Noted"}),
+    Row("api.list_organisations", "GET", API_STAFF, api=True),
+    Row("api.get_organisation", "GET", API_STAFF, ORG_A, api=True),
+    Row("api.list_contacts", "GET", API_STAFF, ORG_A, api=True),
+    Row(
+        "api.update_contact",
+        "PATCH",
+        API_CASE_WORK,
+        {**ORG_A, "contact_id": Ref("contact_a")},
+        api=True,
+        json={"phone": "+1 555 0100"},
+        note="agents and admins keep contacts (the tracker's contact pages)",
+    ),
+    Row("api.get_customer", "GET", API_STAFF, {"user_id": Ref("customer_a_user")}, api=True),
+    Row(
+        "api.get_customer",
+        "GET",
+        roles(401, 401, 401, 404, 404, 404, 404),
+        {"user_id": Ref("other_agent")},
+        api=True,
+        note="a staff login is no customer",
+    ),
+    Row(
+        "api.update_customer",
+        "PATCH",
+        API_BILLING,
+        {"user_id": Ref("customer_a_user")},
+        api=True,
+        json={"phone": "+1 555 0101"},
+        note="billing staff and admins edit customers (the system manager)",
+    ),
+    Row("api.list_orders", "GET", API_BILLING, api=True),
+    Row("api.get_order", "GET", API_BILLING, {"order_id": Ref("order_a")}, api=True),
+    Row("api.get_payment", "GET", API_BILLING, {"payment_id": Ref("payment_a")}, api=True),
+    Row(
+        "api.create_refund",
+        "POST",
+        API_BILLING_MADE,
+        {"payment_id": Ref("payment_a")},
+        api=True,
+        json={"amount_cents": 100, "reason": "Matrix", "destination": "prepaid"},
+    ),
+    Row("api.list_articles", "GET", API_STAFF, api=True),
+    Row("api.get_article", "GET", API_STAFF, {"article_id": Ref("public_article")}, api=True),
+    Row(
+        "api.get_article",
+        "GET",
+        roles(401, 401, 401, 200, 200, 404, 200),
+        {"article_id": Ref("internal_article")},
+        api=True,
+        note="internal articles: the help centre's editors only, as on its pages",
+    ),
+    Row(
+        "api.create_article",
+        "POST",
+        API_CASE_WORK_MADE,
+        api=True,
+        json={"title": "From the API", "body": "Hello"},
+    ),
+    Row(
+        "api.update_article",
+        "PATCH",
+        API_CASE_WORK,
+        {"article_id": Ref("public_article")},
+        api=True,
+        json={"tags": ["api"]},
+    ),
     # Near the end: the first agent's split moves the message to a new case, so later roles
     # (and any row after this one) find it gone.
     Row(
@@ -515,6 +628,11 @@ TABLE: list[Row] = [
     # Last: it ends the session (the runner logs each request in again anyway).
     Row("auth.logout", "POST", roles(LOGIN, *[LOGIN] * 6)),
 ]
+
+
+def resolve_json(row: Row, world: dict) -> dict:
+    """An API row's body with the world's ids filled in."""
+    return {k: world[v.key] if isinstance(v, Ref) else v for k, v in row.json.items()}
 
 
 def resolve(row: Row, world: dict) -> tuple[dict, dict]:
