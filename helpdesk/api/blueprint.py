@@ -72,7 +72,13 @@ def problem(error: Problem) -> Response:
 
 def load_operations() -> None:
     """Import the modules that declare the operations (each adds its routes once)."""
-    from helpdesk.api import cases_api, docs_views  # noqa: F401
+    from helpdesk.api import (  # noqa: F401
+        articles_api,
+        billing_api,
+        cases_api,
+        docs_views,
+        people_api,
+    )
 
 
 def register(app) -> None:

@@ -27,7 +27,6 @@ from tests.browser.conftest import DEFAULT_TIMEOUT_MS
 from tests.browser.demo_world import demo_world
 from tests.conftest import PG_SERVER_URL
 from tests.security.access_table import TABLE, Row, resolve
-from tests.security.api_routes import api_endpoints
 
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -64,11 +63,10 @@ NOT_PAGES = {
     "system.fraud_list": "a tab fetched into the FRAUD-STOP page",
     "auth.two_factor_code": "the step after a password (see test_two_factor_journey)",
     "notifications.notification_open": "reads a notification and goes to its case",
+    "api.openapi_document": "the API's OpenAPI document (JSON)",
 }
-# The REST API answers JSON to bearer tokens (tests/api); only its reference page is a page.
-NOT_PAGES |= {
-    endpoint: "the REST API (JSON)" for endpoint in api_endpoints() if endpoint != "api.docs_page"
-}
+# The API's rows (`api=True`) answer other systems in JSON, with a token, not people in a
+# browser; its reference page, api.docs_page, is a page and is visited.
 
 # One route, several screens: every folder, and the everyone scope administrators have.
 VARIANTS: dict[str, list[dict[str, str]]] = {
@@ -84,7 +82,7 @@ class Visit:
 
 
 def _admitted(row: Row, column: str) -> bool:
-    return row.method == "GET" and not row.htmx and row.expect[column] == 200
+    return row.method == "GET" and not row.htmx and not row.api and row.expect[column] == 200
 
 
 def _urls(row: Row, world: dict) -> list[str]:
@@ -103,10 +101,11 @@ def plan(app: Flask, world: dict) -> tuple[list[Visit], list[str]]:
                     continue
                 seen.add(row.endpoint)
                 visits += [Visit(role, url) for url in _urls(row, world)]
+    api_rows = {row.endpoint for row in TABLE if row.api}
     routes = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if "GET" in rule.methods and rule.endpoint != "static"
+        if "GET" in rule.methods and rule.endpoint != "static" and rule.endpoint not in api_rows
     }
     # Redirect-only routes (the root, the new-order start) and guest-only forms a logged-in
     # demo role is redirected from are opened by the anonymous role or lead to a visited page.

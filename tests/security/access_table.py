@@ -15,6 +15,11 @@ Statuses:
   OK        for POSTs sent with a valid CSRF token and an empty or minimal body: the role is
             admitted, so anything but 5xx, 401, 403, 404 or a redirect to the login page
             (a form error, 400 for a missing field, 422, a redirect after success ...)
+
+API rows (`api=True`, the /api/v1 blueprint) are requested with a bearer token instead of
+the session: staff roles send a token of their own holding every scope their role may hold,
+customers and visitors (who hold no tokens) send none and must get 401. Their `json` is the
+body, valid, so the status is exactly the one written (201 made, 403 refused).
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class Row:
     htmx: bool = False  # send HX-Request: the route only serves fragments to htmx
     data: dict[str, str] = field(default_factory=dict)  # minimal body beside the CSRF token
     note: str = ""
+    api: bool = False  # /api/v1: a bearer token per staff role, none for the others
+    json: dict[str, object] = field(default_factory=dict)  # an API row's body (Refs allowed)
 
 
 def roles(
@@ -85,8 +92,13 @@ POST_CASE_PAGE = roles(LOGIN, 403, 403, OK, OK, OK, OK)
 # Money on a case page: billing staff and admins (agents only when granted the permission).
 POST_CASE_MONEY = roles(LOGIN, 403, 403, 403, 403, OK, OK)
 
-# The REST API reads bearer tokens only: a signed-in browser is as anonymous there.
-API = roles(*[401] * 7)
+# The API: visitors and customers hold no tokens (401); staff roles as their pages allow.
+API_STAFF = roles(401, 401, 401, 200, 200, 200, 200)
+API_STAFF_MADE = roles(401, 401, 401, 201, 201, 201, 201)
+API_CASE_WORK = roles(401, 401, 401, 200, 200, 403, 200)  # agent work: not billing staff
+API_CASE_WORK_MADE = roles(401, 401, 401, 201, 201, 403, 201)
+API_BILLING = roles(401, 401, 401, 403, 403, 200, 200)  # money, the system manager
+API_BILLING_MADE = roles(401, 401, 401, 403, 403, 201, 201)
 
 CASE_A = {"number": Ref("case_a")}
 ORG_A = {"organisation_id": Ref("org_a")}
@@ -112,15 +124,6 @@ TABLE: list[Row] = [
     Row("auth.two_factor_setup", "POST", roles(LOGIN, 404, 404, OK, OK, OK, OK)),
     Row("auth.two_factor_recovery_codes", "POST", POST_LOGGED_IN),
     Row("auth.two_factor_off", "POST", POST_LOGGED_IN),
-    # API tokens on the profile: staff only (customers hold none: 404), each their own token.
-    Row("auth.api_token_create", "POST", roles(LOGIN, 404, 404, OK, OK, OK, OK)),
-    Row(
-        "auth.api_token_revoke",
-        "POST",
-        roles(LOGIN, 404, 404, OK, 404, 404, 404),
-        {"token_id": Ref("api_token")},
-        note="tier 1's token: anyone else's is 404 here, admins revoke on /admin/api-tokens",
-    ),
     Row("auth.register_confirm", "GET", EVERYONE, {"token": Ref("registration_token")}),
     Row("auth.register_confirm", "GET", roles(*[400] * 7), {"token": "made-up"}),
     Row("auth.register_confirm", "POST", roles(*[400] * 7), {"token": "made-up"}),
@@ -478,7 +481,6 @@ TABLE: list[Row] = [
     Row("admin.user_billing_permission", "POST", POST_ADMIN, {"user_id": Ref("other_agent")}),
     Row("admin.user_two_factor_reset", "POST", POST_ADMIN, {"user_id": Ref("other_agent")}),
     Row("admin.tag_list", "GET", ADMIN),
-    Row("admin.api_token_list", "GET", ADMIN),
     Row("admin.sla_policy_list", "GET", ADMIN),
     Row("admin.sla_policy_list", "POST", POST_ADMIN),
     Row("admin.sla_policy_delete", "POST", POST_ADMIN, {"policy_id": Ref("sla_policy")}),
@@ -494,7 +496,6 @@ TABLE: list[Row] = [
     Row("notifications.notification_mail", "POST", roles(LOGIN, 403, 403, OK, OK, OK, OK)),
     Row("admin.tag_list", "POST", POST_ADMIN),
     Row("admin.tag_unsuggest", "POST", POST_ADMIN, {"tag_id": Ref("tag")}),
-    Row("admin.api_token_revoke", "POST", POST_ADMIN, {"token_id": Ref("other_api_token")}),
     Row("admin.canned_edit", "POST", POST_ADMIN, {"canned_id": Ref("canned")}),
     Row("admin.catalogue_add", "POST", POST_ADMIN, {"kind": "types"}),
     Row("admin.catalogue_rename", "POST", POST_ADMIN, TYPES),
@@ -518,23 +519,115 @@ TABLE: list[Row] = [
     Row("admin.routing_rule_delete", "POST", POST_ADMIN, {"rule_id": Ref("routing_rule")}),
     Row("admin.routing_topic_create", "POST", POST_ADMIN),
     Row("admin.routing_topic_delete", "POST", POST_ADMIN),
-    # The REST API: a browser session is no token, so every role gets 401 (tests/api test
-    # what tokens may do); the document and its page are open to all.
-    Row("api.openapi_document", "GET", roles(*[200] * 7)),
-    Row("api.docs_page", "GET", roles(*[200] * 7)),
-    Row("api.list_cases", "GET", API),
-    Row("api.search_cases", "GET", API),
-    Row("api.get_case", "GET", API, CASE_A),
-    Row("api.create_case", "POST", API),
-    Row("api.update_case", "PATCH", API, CASE_A),
-    Row("api.create_reply", "POST", API, CASE_A),
-    Row("api.create_note", "POST", API, CASE_A),
+    # --- the API (/api/v1): bearer tokens, never the session (see the module docstring) -----
+    Row("api.openapi_document", "GET", EVERYONE, note="the document: public, no token"),
+    Row("api.docs_page", "GET", EVERYONE, note="the reference page: public, no token"),
+    Row("api.list_cases", "GET", API_STAFF, api=True),
+    Row("api.search_cases", "GET", API_STAFF, query={"q": "secret"}, api=True),
+    Row("api.get_case", "GET", API_STAFF, CASE_A, api=True),
     Row(
         "api.case_attachment",
         "GET",
-        API,
-        {"number": Ref("case_a"), "attachment_id": Ref("note_attachment_a")},
+        API_STAFF,
+        {**CASE_A, "attachment_id": Ref("note_attachment_a")},
+        api=True,
+        note="a private note's file: staff only, and every staff token",
     ),
+    Row(
+        "api.create_case",
+        "POST",
+        API_CASE_WORK_MADE,
+        api=True,
+        json={"organisation_id": Ref("org_a"), "subject": "From the API", "body": "Matrix"},
+    ),
+    Row("api.update_case", "PATCH", API_CASE_WORK, CASE_A, api=True, json={"tags": ["api"]}),
+    Row(
+        "api.create_reply",
+        "POST",
+        roles(401, 401, 401, OK, OK, 403, OK),
+        CASE_A,
+        api=True,
+        json={"body": "Hi"},
+        note="admitted; case A is closed by the rows before (422: add a note instead)",
+    ),
+    Row("api.create_note", "POST", API_STAFF_MADE, CASE_A, api=True, json={"body": "Noted"}),
+    Row("api.list_organisations", "GET", API_STAFF, api=True),
+    Row("api.get_organisation", "GET", API_STAFF, ORG_A, api=True),
+    Row("api.list_contacts", "GET", API_STAFF, ORG_A, api=True),
+    Row(
+        "api.update_contact",
+        "PATCH",
+        API_CASE_WORK,
+        {**ORG_A, "contact_id": Ref("contact_a")},
+        api=True,
+        json={"phone": "+1 555 0100"},
+        note="agents and admins keep contacts (the tracker's contact pages)",
+    ),
+    Row("api.get_customer", "GET", API_STAFF, {"user_id": Ref("customer_a_user")}, api=True),
+    Row(
+        "api.get_customer",
+        "GET",
+        roles(401, 401, 401, 404, 404, 404, 404),
+        {"user_id": Ref("other_agent")},
+        api=True,
+        note="a staff login is no customer",
+    ),
+    Row(
+        "api.update_customer",
+        "PATCH",
+        API_BILLING,
+        {"user_id": Ref("customer_a_user")},
+        api=True,
+        json={"phone": "+1 555 0101"},
+        note="billing staff and admins edit customers (the system manager)",
+    ),
+    Row("api.list_orders", "GET", API_BILLING, api=True),
+    Row("api.get_order", "GET", API_BILLING, {"order_id": Ref("order_a")}, api=True),
+    Row("api.get_payment", "GET", API_BILLING, {"payment_id": Ref("payment_a")}, api=True),
+    Row(
+        "api.create_refund",
+        "POST",
+        API_BILLING_MADE,
+        {"payment_id": Ref("payment_a")},
+        api=True,
+        json={"amount_cents": 100, "reason": "Matrix", "destination": "prepaid"},
+    ),
+    Row("api.list_articles", "GET", API_STAFF, api=True),
+    Row("api.get_article", "GET", API_STAFF, {"article_id": Ref("public_article")}, api=True),
+    Row(
+        "api.get_article",
+        "GET",
+        roles(401, 401, 401, 200, 200, 404, 200),
+        {"article_id": Ref("internal_article")},
+        api=True,
+        note="internal articles: the help centre's editors only, as on its pages",
+    ),
+    Row(
+        "api.create_article",
+        "POST",
+        API_CASE_WORK_MADE,
+        api=True,
+        json={"title": "From the API", "body": "Hello"},
+    ),
+    Row(
+        "api.update_article",
+        "PATCH",
+        API_CASE_WORK,
+        {"article_id": Ref("public_article")},
+        api=True,
+        json={"tags": ["api"]},
+    ),
+    # API tokens on the profile: staff only (customers hold none: 404), each their own token.
+    Row("auth.api_token_create", "POST", roles(LOGIN, 404, 404, OK, OK, OK, OK)),
+    Row(
+        "auth.api_token_revoke",
+        "POST",
+        roles(LOGIN, 404, 404, OK, 404, 404, 404),
+        {"token_id": Ref("api_token")},
+        note="tier 1's token: anyone else's is 404 here, admins revoke on /admin/api-tokens",
+    ),
+    Row("admin.api_token_list", "GET", ADMIN),
+    Row("admin.api_token_revoke", "POST", POST_ADMIN, {"token_id": Ref("other_api_token")}),
     # Near the end: the first agent's split moves the message to a new case, so later roles
     # (and any row after this one) find it gone.
     Row(
@@ -546,6 +639,11 @@ TABLE: list[Row] = [
     # Last: it ends the session (the runner logs each request in again anyway).
     Row("auth.logout", "POST", roles(LOGIN, *[LOGIN] * 6)),
 ]
+
+
+def resolve_json(row: Row, world: dict) -> dict:
+    """An API row's body with the world's ids filled in."""
+    return {k: world[v.key] if isinstance(v, Ref) else v for k, v in row.json.items()}
 
 
 def resolve(row: Row, world: dict) -> tuple[dict, dict]:

@@ -8,8 +8,21 @@ from urllib.parse import urlsplit
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
+from helpdesk.extensions import db
+from helpdesk.models import User
+from helpdesk.rules.api_tokens import grantable
+from helpdesk.services.accounts import api_tokens
 from tests.conftest import as_user, csrf_from
-from tests.security.access_table import LOGIN, OK, REDIRECT, ROLES, TABLE, Row, resolve
+from tests.security.access_table import (
+    LOGIN,
+    OK,
+    REDIRECT,
+    ROLES,
+    TABLE,
+    Row,
+    resolve,
+    resolve_json,
+)
 from tests.security.world import build_world
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -66,6 +79,31 @@ def role_clients(app: Flask, world: dict) -> dict[str, tuple[FlaskClient, str]]:
     return clients
 
 
+def role_tokens(app: Flask, world: dict) -> dict[str, dict[str, str]]:
+    """API headers per role: a token with every scope the role may hold, for staff; nothing
+    for customers and visitors, who hold no tokens."""
+    headers: dict[str, dict[str, str]] = {}
+    with app.app_context():
+        for role in ROLES:
+            user = db.session.get(User, world["users"][role]) if role != "anonymous" else None
+            scopes = grantable(user.role.value, user.billing_permission) if user else set()
+            if not scopes:
+                headers[role] = {}
+                continue
+            made = api_tokens.create(user, name="Matrix", scopes=scopes, expires_in_days=30)
+            headers[role] = {"Authorization": f"Bearer {made.secret}"}
+    return headers
+
+
+def api_request(client: FlaskClient, row: Row, url: str, world: dict, headers: dict, key: str):
+    """An API row's request: the role's token (if any), its JSON body, a fresh
+    Idempotency-Key. The session cookie goes along too, and must not count."""
+    headers = {**headers, "Idempotency-Key": key}
+    if row.method == "GET":
+        return client.get(url, headers=headers)
+    return client.open(url, method=row.method, json=resolve_json(row, world), headers=headers)
+
+
 def url_of(app: Flask, row: Row, world: dict) -> str:
     """The row's URL with the world's ids filled in."""
     args, query = resolve(row, world)
@@ -76,6 +114,7 @@ def url_of(app: Flask, row: Row, world: dict) -> str:
 def test_access_matrix(app, capsys):
     world = build_world(app)
     clients = role_clients(app, world)
+    tokens = role_tokens(app, world)
 
     # Pages first, then the posts (some change what later rows see: close, delete ...).
     rows = [r for r in TABLE if r.method == "GET"] + [r for r in TABLE if r.method != "GET"]
@@ -87,7 +126,10 @@ def test_access_matrix(app, capsys):
             client, token = clients[role]
             if role != "anonymous":
                 as_user(app, client, world["users"][role])  # logout and password rows end it
-            if row.method == "GET":
+            if row.api:
+                key = f"matrix-{checks}"
+                response = api_request(client, row, url, world, tokens[role], key)
+            elif row.method == "GET":
                 response = client.get(url, headers=headers)
             else:
                 data = {**row.data, "csrf_token": token}

@@ -2,7 +2,12 @@
 CSRF token with 400 and changes nothing, for plain form posts and htmx requests alike.
 
 Each route is posted by a role the access table admits (so the refusal can only come from the
-CSRF check), with no token, a made-up token, and a real token of another session."""
+CSRF check), with no token, a made-up token, and a real token of another session.
+
+The API (/api/v1) takes no CSRF token: it never reads the session, so a cross-site request has
+nothing to ride on. Its unsafe routes are posted the same way, by a signed-in browser the
+access table admits with a token, and must answer 401 and change nothing even with the
+session's own valid CSRF token."""
 
 from __future__ import annotations
 
@@ -13,12 +18,12 @@ from flask import Flask, url_for
 
 from helpdesk.extensions import db, limiter
 from tests.conftest import as_user, csrf_from
-from tests.security.access_table import OK, TABLE, resolve
-from tests.security.api_routes import is_api
+from tests.security.access_table import OK, TABLE, resolve, resolve_json
 from tests.security.world import build_world
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_MESSAGE = "Your form expired or was not sent from this site"
+NO_BEARER = "Send a personal access token"
 # Who posts: the first role of this list the access table admits to the route.
 PREFERENCE = ("admin", "agent_t1", "billing", "customer_a", "anonymous")
 # Logging out is for anyone logged in; its row expects the login page, not OK.
@@ -26,12 +31,10 @@ POSTER = {"auth.logout": "customer_a"}
 
 
 def unsafe_routes(app: Flask) -> set[tuple[str, str]]:
-    """(endpoint, method) of every rule that changes state from a browser session (the REST
-    API takes bearer tokens only: tests/api/test_cases_api.py shows a session gets 401)."""
+    """(endpoint, method) of every rule that changes state."""
     return {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
-        if not is_api(rule.endpoint)
         for method in rule.methods & UNSAFE
     }
 
@@ -47,10 +50,22 @@ def snapshot() -> dict[str, str]:
     return fingerprints
 
 
+def _admitted(expected) -> bool:
+    return expected == OK or (isinstance(expected, int) and expected < 400)
+
+
 def _poster(row) -> str:
     if row.endpoint in POSTER:
         return POSTER[row.endpoint]
-    return next((role for role in PREFERENCE if row.expect[role] == OK), "admin")
+    return next((role for role in PREFERENCE if _admitted(row.expect[role])), "admin")
+
+
+def _refused(row, response) -> bool:
+    """Refused as it must be: a CSRF 400 for the pages, a 401 (no token) for the API."""
+    body = response.get_data(as_text=True)
+    if row.api:
+        return response.status_code == 401 and NO_BEARER in body
+    return response.status_code == 400 and CSRF_MESSAGE in body
 
 
 def test_every_unsafe_route_refuses_requests_without_a_valid_token(app):
@@ -63,7 +78,7 @@ def test_every_unsafe_route_refuses_requests_without_a_valid_token(app):
 
     first_rows = {}
     for row in TABLE:
-        if row.method in UNSAFE and not is_api(row.endpoint):  # bearer tokens, no cookies
+        if row.method in UNSAFE:
             first_rows.setdefault((row.endpoint, row.method), row)
     covered, problems, requests = set(), [], 0
     for (endpoint, method), row in first_rows.items():
@@ -71,11 +86,14 @@ def test_every_unsafe_route_refuses_requests_without_a_valid_token(app):
         client = app.test_client()
         if role != "anonymous":
             as_user(app, client, world["users"][role])
-        client.get("/help")  # the session now holds a token of its own
+        own_token = csrf_from(client.get("/help").get_data(as_text=True))  # the session's own
         args, query = resolve(row, world)
         with app.test_request_context():
             url = url_for(endpoint, **args, **query)
-        for label, token in (("no", None), ("made-up", "not-a-token"), ("foreign", foreign_token)):
+        tokens = [("no", None), ("made-up", "not-a-token"), ("foreign", foreign_token)]
+        if row.api:
+            tokens.append(("own", own_token))  # cookies and CSRF token are no credentials
+        for label, token in tokens:
             for htmx in (False, True):
                 headers = {"HX-Request": "true"} if htmx else {}
                 data = dict(row.data)
@@ -83,10 +101,13 @@ def test_every_unsafe_route_refuses_requests_without_a_valid_token(app):
                     headers["X-CSRFToken"] = token
                     data["csrf_token"] = token
                 limiter.reset()  # the refusal must be CSRF's, not a rate limit's
-                response = client.open(url, method=method, data=data, headers=headers)
+                if row.api:
+                    body = resolve_json(row, world)
+                    response = client.open(url, method=method, json=body, headers=headers)
+                else:
+                    response = client.open(url, method=method, data=data, headers=headers)
                 requests += 1
-                body = response.get_data(as_text=True)
-                if response.status_code != 400 or CSRF_MESSAGE not in body:
+                if not _refused(row, response):
                     problems.append(
                         f"{method} {url} [{endpoint}] as {role}, {label} token"
                         f"{', htmx' if htmx else ''}: got {response.status_code}"

@@ -43,6 +43,7 @@ MAX_QUERY = 100
 NAME_MAX = 200
 PARTNER_MAX = 32
 PHONE_MAX = 40
+LOGIN_NAME_MAX = accounts.NAME_MAX_LENGTH
 ADDRESS_MAX = 2000
 ADDRESSES_PER_PROFILE = 100  # seen addresses listed on one profile
 HISTORY_ACTIONS = ("customer.update", "customer.reset_link", "account.open", "fraud.stop")
@@ -482,6 +483,42 @@ def _apply_update(
         _change(changes, f"Number {row.number}", row.number, number)
         _change(changes, f"Forwarding of {number}", row.forward_to, forward_to)
         row.number, row.forward_to = number, forward_to
+    return changes
+
+
+def update_login(
+    user_id: int,
+    *,
+    actor: User,
+    name: str,
+    phone: str,
+    ip_address: str | None = None,
+) -> list[dict]:
+    """Change a customer login's name and phone for them (the e-mail, password and second
+    factor stay theirs); audit "customer.update" on the profile's change log; commit.
+
+    Returns the changes (field, before, after); none means nothing was written.
+    """
+    user = db.session.get(User, user_id)
+    if user is None or user.role != Role.CUSTOMER:
+        raise ServiceError("No such customer login.")
+    name = _text(name, "name", "name", LOGIN_NAME_MAX, required=True)
+    phone = phone_number(phone, "phone")
+    changes: list[dict] = []
+    _change(changes, f"Name of login {user.email}", user.name, name)
+    _change(changes, f"Phone of login {user.email}", user.phone, phone)
+    if not changes:
+        return changes
+    user.name, user.phone = name, phone
+    audit.record(
+        "customer.update",
+        actor=actor,
+        obj=user,
+        organisation_id=user.organisation_id,
+        ip_address=ip_address,
+        changes=changes,
+    )
+    db.session.commit()
     return changes
 
 
