@@ -110,7 +110,6 @@ def test_searching_articles_best_first_and_paged(client, world, bearer):
 @pytest.mark.parametrize(
     "query, field",
     [
-        ("?q=keys&tag=keys", "tag"),
         ("?tag=a,b", "tag"),
         ("?limit=0", "limit"),
         ("?cursor=%3F", "cursor"),
