@@ -177,6 +177,7 @@ def _intake(body: schemas.CaseCreate) -> phone.Intake:
         origin=body.origin,
         received_at=body.received_at,
         factors=tuple(body.priority_factors),
+        override_reason=body.override_reason,
     )
 
 

@@ -35,7 +35,7 @@ from helpdesk.rules.phone_procedure import (
 from helpdesk.services import ServiceError
 from helpdesk.services.cases.cases import BODY_MAX, SUBJECT_MAX
 from helpdesk.services.core import settings
-from helpdesk.services.tracker import callers, phone
+from helpdesk.services.tracker import callers, phone, tracker
 from helpdesk.tracker.blueprint import STAFF, bp
 from helpdesk.tracker.common import sidebar_context, staff_members
 from helpdesk.web.access import get_case_or_404
@@ -107,6 +107,13 @@ class IntakeForm(FlaskForm):
         description="If you know roughly what it takes to resolve.",
     )
     assignee_id = SelectField("Assign to", coerce=optional_int, validators=[Optional()])
+    override_reason = StringField(
+        "Reason to give it below its tier",
+        validators=[Optional(), Length(max=tracker.OVERRIDE_REASON_MAX)],
+        description="Only needed when the agent you choose is below the tier the case needs "
+        "(tier 2 for an active plan or a bug report), for example: nobody of tier 2 is in "
+        "today. The case's activity records who gave it and why.",
+    )
     priority_score = IntegerField(
         "Priority score",
         validators=[Optional(), NumberRange(-50, 100)],
@@ -368,6 +375,7 @@ def phone_intake():
                     origin=form.origin.data,
                     received_at=_as_utc(form.received_at.data),
                     factors=tuple(form.factors.data or ()),
+                    override_reason=form.override_reason.data or None,
                 ),
             )
         except ServiceError as error:

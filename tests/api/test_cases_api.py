@@ -232,6 +232,8 @@ def test_the_same_idempotency_key_makes_one_case(app, client, world):
         ({"origin": "email", "requester_email": None}, "requester_email"),
         ({"priority_factors": ["nope"]}, "priority_factors.0"),
         ({"surprise": 1}, "surprise"),
+        ({"override_reason": ""}, "override_reason"),
+        ({"override_reason": "x" * 301}, "override_reason"),
     ],
 )
 def test_a_refused_case_names_the_field_and_saves_nothing(app, client, world, changes, field):
@@ -242,6 +244,36 @@ def test_a_refused_case_names_the_field_and_saves_nothing(app, client, world, ch
     assert field in [error["field"] for error in response.json["errors"]]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 4
+
+
+def test_a_case_below_the_assignees_tier_needs_an_override_reason(app, client, world):
+    with app.app_context():
+        header = bearer(world["agent"], "cases:write", "cases:read")
+        sam = make_user(Role.AGENT, name="Sam Stone", tier=1).id
+        db.session.commit()
+    # A bug report starts at tier 2: Sam (tier 1) gets it only with a reason.
+    bug = _new_case(world, category="bug_report", assignee_id=sam)
+    refused = client.post("/api/v1/cases", json=bug, headers=header)
+    assert refused.status_code == 422, refused.json
+    [error] = refused.json["errors"]
+    assert error["field"] == "assignee_id"
+    assert error["message"].startswith("This case needs tier 2: Sam Stone is tier 1.")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 4
+        overrides = sa.select(AuditLog).where(AuditLog.action == "case.assign_below_tier")
+        assert db.session.scalars(overrides).all() == []
+    reason = "Sam wrote the import module"
+    given = client.post("/api/v1/cases", json={**bug, "override_reason": reason}, headers=header)
+    assert given.status_code == 201, given.json
+    assert (given.json["tier"], given.json["assignee"]["id"]) == (2, sam)
+    with app.app_context():
+        entry = db.session.scalar(
+            sa.select(AuditLog).where(AuditLog.action == "case.assign_below_tier")
+        )
+        assert (entry.actor_id, entry.details["reason"]) == (world["agent"], reason)
+    # Lena is tier 2 herself: no reason needed.
+    mine = client.post("/api/v1/cases", json={**bug, "assignee_id": world["agent"]}, headers=header)
+    assert mine.status_code == 201 and mine.json["assignee"]["id"] == world["agent"]
 
 
 def test_a_body_that_is_not_json_is_400_or_415(app, client, world):

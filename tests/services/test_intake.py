@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Activity, Case, Origin, Role
+from helpdesk.models import Activity, AuditLog, Case, Origin, Role
+from helpdesk.rules.phone_procedure import Issue
 from helpdesk.services import ServiceError
 from helpdesk.services.cases import intake
 from helpdesk.services.tracker import phone
@@ -221,3 +222,92 @@ def test_correcting_the_origin_logs_from_to_and_who():
     for wrong in ("email", "fax"):
         with pytest.raises(ServiceError):
             intake.correct_origin(agent, case, wrong)
+
+
+# --- The chosen assignee and the case's tier -------------------------------------------------
+
+
+def _count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def _tier_two_intake(organisation, assignee, **fields) -> phone.Intake:
+    """A bug report, which starts at tier 2, given to `assignee` at intake."""
+    return _intake(organisation, issue=Issue.BUG_REPORT, assignee_id=assignee.id, **fields)
+
+
+def test_a_case_for_tier_2_is_not_given_to_tier_1_without_a_reason():
+    agent, organisation = _desk()
+    with pytest.raises(ServiceError) as refused:
+        phone.open_phone_case(agent, _tier_two_intake(organisation, agent), now=WEDNESDAY_10)
+    assert refused.value.field == "assignee_id"
+    assert refused.value.message == (
+        "This case needs tier 2: you are tier 1. Choose an agent of tier 2 or higher, "
+        "leave it to the routing rules, or give a reason to give it anyway."
+    )
+    colleague = make_user(Role.AGENT, name="Sam Stone", tier=1)
+    db.session.commit()
+    with pytest.raises(ServiceError) as refused:
+        phone.open_phone_case(
+            agent, _tier_two_intake(organisation, colleague, override_reason="  "), now=WEDNESDAY_10
+        )
+    assert refused.value.field == "assignee_id" and "Sam Stone is tier 1" in refused.value.message
+    # Refused: no case, no timeline, no audit row.
+    assert (_count(Case), _count(Activity), _count(AuditLog)) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [("x" * 301, "Keep the reason under 300 characters."), ("a\x00b", "cannot store")],
+)
+def test_a_bad_override_reason_is_refused_on_its_field(reason, message):
+    agent, organisation = _desk()
+    with pytest.raises(ServiceError) as refused:
+        phone.open_phone_case(
+            agent, _tier_two_intake(organisation, agent, override_reason=reason), now=WEDNESDAY_10
+        )
+    assert refused.value.field == "override_reason" and message in refused.value.message
+    assert (_count(Case), _count(AuditLog)) == (0, 0)
+
+
+def test_with_a_reason_tier_1_gets_it_and_the_override_is_logged_and_audited():
+    agent, organisation = _desk()
+    colleague = make_user(Role.AGENT, name="Sam Stone")  # no tier: primary support
+    db.session.commit()
+    case = phone.open_phone_case(
+        agent,
+        _tier_two_intake(organisation, colleague, override_reason="  Knows their printer  "),
+        now=WEDNESDAY_10,
+    )
+    assert (case.tier, case.assignee_id, case.assigned_at) == (2, colleague.id, WEDNESDAY_10)
+    summaries = db.session.scalars(
+        sa.select(Activity.summary).where(Activity.case_id == case.id).order_by(Activity.id)
+    ).all()
+    assert summaries[-2:] == [
+        "Override: Lena Lind gave this tier 2 case to Sam Stone (tier 1): Knows their printer",
+        "Assigned to Sam Stone at phone intake",
+    ]
+    [entry] = db.session.scalars(sa.select(AuditLog)).all()
+    assert (entry.action, entry.actor_id, entry.object_id) == (
+        "case.assign_below_tier",
+        agent.id,
+        case.id,
+    )
+    assert entry.details["reason"] == "Knows their printer"
+    assert (entry.details["assignee_tier"], entry.details["case_tier"]) == (1, 2)
+
+
+@pytest.mark.parametrize("tier", [2, 3])
+def test_an_agent_of_the_cases_tier_or_higher_needs_no_reason(tier):
+    agent, organisation = _desk()
+    expert = make_user(Role.AGENT, name="Tomas Tran", tier=tier)
+    db.session.commit()
+    case = phone.open_phone_case(agent, _tier_two_intake(organisation, expert), now=WEDNESDAY_10)
+    assert (case.tier, case.assignee_id) == (2, expert.id)
+    assert _count(AuditLog) == 0
+    # A tier-1 case goes to anyone, and a reason given when none is needed is not logged.
+    case = phone.open_phone_case(
+        agent, _intake(organisation, assignee_id=agent.id, override_reason="Just because")
+    )
+    assert (case.tier, case.assignee_id) == (1, agent.id)
+    assert _count(AuditLog) == 0

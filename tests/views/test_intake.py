@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Activity, Case, Organisation, Origin, Role, Setting
+from helpdesk.models import Activity, AuditLog, Case, Organisation, Origin, Role, Setting
 from helpdesk.sample_data import demo
 from tests.conftest import as_user, csrf_from, post_form
 from tests.factories import make_case, make_user
@@ -116,6 +116,37 @@ def test_web_is_not_an_origin_an_agent_types_in(agent, app, desk):
     response = intake(agent, desk, origin="web")
     assert response.status_code == 422 and "Not a valid choice" in response.text
     assert rows(app, Case) == []
+
+
+def test_giving_a_case_below_its_tier_at_intake_needs_a_reason(agent, app, desk):
+    html = agent.get(f"/tracker/intake?organisation_id={desk['harbor']}").text
+    assert "Reason to give it below its tier" in html and 'name="override_reason"' in html
+    # A bug report starts at tier 2; Lena (tier 1) gives it to herself.
+    typed = {"issue": "bug_report", "assignee_id": str(desk["lena"]), "title": "Blank tickets"}
+    refused = intake(agent, desk, **typed)
+    assert refused.status_code == 422
+    error = re.search(r'<p class="error" id="assignee_id-error">([^<]*)</p>', refused.text)
+    assert error is not None and error.group(1) == (
+        "This case needs tier 2: you are tier 1. Choose an agent of tier 2 or higher, "
+        "leave it to the routing rules, or give a reason to give it anyway."
+    )
+    # The form keeps what was typed, the chosen agent included.
+    assert 'value="Blank tickets"' in refused.text
+    assert f'<option selected value="{desk["lena"]}">' in refused.text
+    assert rows(app, Case) == [] and rows(app, AuditLog) == []
+    given = intake(agent, desk, **typed, override_reason="Nobody of tier 2 is in today")
+    assert given.status_code == 302
+    [case] = rows(app, Case)
+    assert (case.tier, case.assignee_id) == (2, desk["lena"])
+    [entry] = rows(app, AuditLog, AuditLog.action == "case.assign_below_tier")
+    assert entry.details["reason"] == "Nobody of tier 2 is in today"
+    page = agent.get(given.headers["Location"]).text
+    assert (
+        "Override: Lena Lind gave this tier 2 case to themselves (tier 1): "
+        "Nobody of tier 2 is in today"
+    ) in page
+    # Tomas is tier 2: no reason needed.
+    assert intake(agent, desk, **{**typed, "assignee_id": str(desk["tomas"])}).status_code == 302
 
 
 def test_the_account_lookup_keeps_the_chosen_origin(agent, desk):

@@ -183,6 +183,11 @@ class CaseCreate(Strict):
     product_version: Annotated[str, Field(max_length=40)] | None = None
     operating_system: Annotated[str, Field(max_length=80)] | None = None
     assignee_id: Id | None = Field(default=None, description="Leave out: the routing rules.")
+    override_reason: Annotated[str, Field(min_length=1, max_length=300)] | None = Field(
+        default=None,
+        description="Why `assignee_id` gets the case although below its tier (an active plan "
+        "or a bug report needs tier 2); logged on the timeline and in the audit trail.",
+    )
     priority_factors: list[TickableFactor] = Field(default_factory=list, max_length=20)
     received_at: SentTime | None = Field(
         default=None, description="When the message was left or sent; default now."

@@ -40,6 +40,7 @@ from helpdesk.rules.phone_procedure import (
     shared_words,
 )
 from helpdesk.rules.subjects import clean_subject
+from helpdesk.rules.tier_fit import TOP_TIER, can_take, staff_tier
 from helpdesk.rules.tiers import initial_tier
 from helpdesk.services import ServiceError
 from helpdesk.services.accounts.accounts import normalise_email
@@ -51,7 +52,7 @@ from helpdesk.services.fraud import fraud_flags
 from helpdesk.services.mail import outbox
 from helpdesk.services.mail.canned import render as render_canned
 from helpdesk.services.mail.links import mail_link
-from helpdesk.services.tracker import callers, macros, sla
+from helpdesk.services.tracker import callers, macros, sla, tracker
 from helpdesk.services.tracker.callers import Account, Person
 
 PRIORITY_RANGE = range(-50, 101)
@@ -324,6 +325,7 @@ class Intake:
     origin: Origin | str = Origin.PHONE
     received_at: datetime | None = None  # naive UTC: when the message was left; None = now
     factors: tuple[str, ...] = ()  # priority factors the agent ticked (TICKABLE_FACTORS)
+    override_reason: str | None = None  # why the assignee may have it below the case's tier
 
 
 def _optional(value: str, limit: int, field: str, label: str) -> str | None:
@@ -342,11 +344,27 @@ def _assignee(assignee_id: int | None) -> User | None:
     return assignee
 
 
-def triage(case: Case, at: datetime, assignee: User | None = None, actor: User | None = None):
+def triage(
+    case: Case,
+    at: datetime,
+    assignee: User | None = None,
+    actor: User | None = None,
+    *,
+    override_reason: str | None = None,
+):
     """New-case triage for a phone case: the web cases' steps (tier, routing, and whatever
-    else `cases._triage` grows), then the agent's chosen assignee wins over routing."""
+    else `cases._triage` grows), then the agent's chosen assignee wins over routing.
+
+    Once the tier is known, an assignee below it gets the case only with `override_reason`
+    (on the timeline and in the audit trail, as when assigning); otherwise a ServiceError on
+    `assignee_id`. No commit: the caller rolls everything back on a refusal.
+    """
     cases._triage(case, at)
-    if assignee is not None and case.assignee_id != assignee.id:
+    if assignee is None:
+        return
+    if not can_take(assignee.tier, case.tier):
+        _override(actor, case, assignee, override_reason, at)
+    if case.assignee_id != assignee.id:
         case.assignee_id, case.assigned_at = assignee.id, at
         db.session.add(
             Activity(
@@ -357,6 +375,27 @@ def triage(case: Case, at: datetime, assignee: User | None = None, actor: User |
                 created_at=at,
             )
         )
+
+
+def _override(
+    actor: User | None, case: Case, assignee: User, reason: str | None, at: datetime
+) -> None:
+    """Seeds 000/003: a case goes to its tier or higher; below it only with a reason."""
+    reason = (reason or "").strip()
+    if not reason or actor is None:
+        mine = actor is not None and actor.id == assignee.id
+        who = "you are" if mine else f"{assignee.name} is"
+        higher = " or higher" if case.tier < TOP_TIER else ""
+        raise ServiceError(
+            f"This case needs tier {case.tier}: {who} tier {staff_tier(assignee.tier)}. "
+            f"Choose an agent of tier {case.tier}{higher}, leave it to the routing rules, "
+            "or give a reason to give it anyway.",
+            field="assignee_id",
+        )
+    reason = clean_text(
+        reason, field="override_reason", label="the reason", limit=tracker.OVERRIDE_REASON_MAX
+    )
+    tracker.record_override(actor, case, assignee, reason, at)
 
 
 def _hand_origin(value: Origin | str) -> Origin:
@@ -486,7 +525,7 @@ def open_phone_case(
         log_activity(
             case, agent, ActivityKind.STATUS, OPENED_BY[origin].format(name=agent.name), at
         )
-        triage(case, at, assignee, agent)
+        triage(case, at, assignee, agent, override_reason=intake.override_reason)
         if received_at is not None:
             # Seed 003: call back "within 4 hours of receiving a voice mail", not of typing it in.
             sla.apply_first_response_due(case, received_at)
