@@ -124,6 +124,12 @@ def _note_events(session: Session, _flush_context) -> None:
         notes.append(_Note(kind, obj, transaction, changes))
 
 
+def reply_accepted(session: Session, message: Message) -> None:
+    """A held reply an agent accepted with a bulk UPDATE (which flushes never show): it
+    counts as a new public reply now."""
+    session.info.setdefault(_PENDING, []).append(_Note("reply", message, _innermost(session)))
+
+
 def _is_public(message: Message) -> bool:
     return message.kind == MessageKind.REPLY and not message.unverified_sender
 
