@@ -3,7 +3,7 @@ went. The secret is shown once, in the answer that made it; it is never shown ag
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -18,7 +18,7 @@ from helpdesk.admin.views import bp
 from helpdesk.extensions import db
 from helpdesk.models import Role, WebhookEndpoint
 from helpdesk.rules.webhook_targets import URL_MAX
-from helpdesk.rules.webhooks import EVENTS, MAX_ATTEMPTS, RETRY_DELAYS
+from helpdesk.rules.webhooks import DISABLE_AFTER_FAILURES, EVENTS, MAX_ATTEMPTS, RETRY_DELAYS
 from helpdesk.services import ServiceError
 from helpdesk.services.webhooks import endpoints
 from helpdesk.web.forms import show_service_error
@@ -118,6 +118,8 @@ def _edit_page(
         action_form=PostOnlyForm(),
         retry_delays=RETRY_DELAYS,
         max_attempts=MAX_ATTEMPTS,
+        disable_after=DISABLE_AFTER_FAILURES,
+        timeout=f"{float(current_app.config['WEBHOOK_TIMEOUT']):g}",
     )
 
 

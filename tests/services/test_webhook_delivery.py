@@ -5,6 +5,7 @@ turns an endpoint off, and claims two senders never share."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, timedelta
 
 import pytest
@@ -253,3 +254,36 @@ def test_send_due_runs_batches_until_nothing_is_due(app, clock, monkeypatch):
 
     assert (result.claimed, result.delivered) == (5, 5)
     assert result.summary == "Delivered 5, retried 0, given up 0."
+
+
+def test_two_senders_at_once_send_each_delivery_once(app, clock):
+    queued(12)
+    db.session.remove()  # the threads open their own sessions
+    barrier = threading.Barrier(2)
+    sent: dict[str, list[str]] = {"a": [], "b": []}
+    errors: list[BaseException] = []
+
+    def sender(name: str) -> None:
+        transport = FakeTransport()
+        try:
+            with app.app_context():
+                barrier.wait()
+                for _ in range(4):
+                    delivery.send_batch(
+                        transport=transport, clock=clock, monotonic=clock.monotonic, batch_size=2
+                    )
+                db.session.remove()
+        except BaseException as error:  # noqa: BLE001 - reported by the test thread
+            errors.append(error)
+        sent[name] = [request.headers["X-Helpdesk-Delivery"] for request in transport.sent]
+
+    threads = [threading.Thread(target=sender, args=(name,)) for name in sent]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert errors == []
+    everything = sent["a"] + sent["b"]
+    assert len(everything) == len(set(everything)) == 12
+    assert {row.status for row in deliveries()} == {DeliveryStatus.DELIVERED}

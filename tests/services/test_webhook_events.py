@@ -83,6 +83,8 @@ def test_the_delivery_is_part_of_the_changes_transaction(org):
     seen: list[int] = []
 
     def fail_after_the_outbox(session):
+        if session.get_nested_transaction() is not None:
+            return  # a savepoint released inside the commit (a new counter row, say)
         count = sa.select(sa.func.count()).select_from(WebhookDelivery)
         seen.append(session.scalar(count))  # rows inside this transaction, not yet committed
         raise RuntimeError("the disk is full")
