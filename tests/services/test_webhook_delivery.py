@@ -23,6 +23,7 @@ from tests.services.webhook_support import (
     FakeClock,
     FakeTransport,
     deliveries,
+    due_at_t0,
     make_endpoint,
     signed_by,
 )
@@ -43,8 +44,7 @@ def queued(count: int = 1, **endpoint) -> WebhookEndpoint:
     for _ in range(count):
         make_case(organisation)
     db.session.commit()
-    db.session.execute(sa.update(WebhookDelivery).values(next_attempt_at=T0, created_at=T0))
-    db.session.commit()
+    due_at_t0()
     return hook
 
 

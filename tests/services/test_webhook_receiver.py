@@ -26,7 +26,7 @@ from helpdesk.services.core import jobs, settings
 from helpdesk.services.webhooks import delivery, endpoints
 from helpdesk.services.webhooks.transport import RESOLVER_EXTENSION, HttpTransport
 from tests.factories import make_case, make_organisation, make_user
-from tests.services.webhook_support import FakeClock, deliveries, make_endpoint
+from tests.services.webhook_support import FakeClock, deliveries, due_at_t0, make_endpoint
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -109,6 +109,7 @@ def verified(secret: str, request: Received) -> bool:
 def one_case() -> None:
     make_case(make_organisation(), subject="Checkout broken")
     db.session.commit()
+    due_at_t0()
 
 
 def send(clock: FakeClock) -> delivery.BatchResult:
@@ -276,14 +277,19 @@ def test_a_receiver_that_does_not_answer_in_time_fails(app, admin, receiver, mon
 
 @pytest.mark.usefixtures("loopback_allowed")
 def test_flask_send_webhooks_and_the_worker_job_deliver(app, admin, receiver):
+    """The command and the job run on the machine's clock, as in production: a delivery
+    written just before is due, whatever the date."""
     endpoints.create(admin, url=receiver.url(), description="", events=["case.created"])
-    one_case()
+    organisation = make_organisation()
+    make_case(organisation)
+    db.session.commit()
 
     result = app.test_cli_runner().invoke(args=["send-webhooks"])
 
     assert result.exit_code == 0, result.output
     assert "Delivered 1, retried 0, given up 0." in result.output
-    one_case()
+    make_case(organisation)
+    db.session.commit()
     job = next(job for job in jobs.JOBS if job.name == "webhooks")
     (run,) = jobs.run_due("worker-test", now=utcnow(), jobs=[job])
     assert run.outcome.summary == "Delivered 1, retried 0, given up 0."

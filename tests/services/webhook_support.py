@@ -43,6 +43,17 @@ def deliveries(*where) -> list[WebhookDelivery]:
     )
 
 
+def due_at_t0() -> None:
+    """Make every waiting delivery due at T0, whatever the machine's clock said when the
+    change wrote it, so a FakeClock at T0 sends it; commits."""
+    db.session.execute(
+        sa.update(WebhookDelivery)
+        .where(WebhookDelivery.attempts == 0)
+        .values(next_attempt_at=T0, created_at=T0)
+    )
+    db.session.commit()
+
+
 def payloads(*where) -> list[dict]:
     return [json.loads(delivery.payload) for delivery in deliveries(*where)]
 
