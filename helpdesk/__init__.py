@@ -57,8 +57,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from helpdesk import models  # noqa: F401  (registers every table on the metadata)
 
-    # Their session listeners keep the search index and the live polls' change stamp current.
+    # Their session listeners keep the search index and the live polls' change stamp current,
+    # and write the webhook deliveries of each change in its own transaction.
     from helpdesk.services.tracker import change_stamp, search  # noqa: F401
+    from helpdesk.services.webhooks import events  # noqa: F401
 
     clock.init_app(app)
     db.init_app(app)

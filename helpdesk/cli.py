@@ -39,6 +39,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(install_defaults)
     app.cli.add_command(_old_name(install_defaults, "seed-defaults"))
     app.cli.add_command(send_mail)
+    app.cli.add_command(send_webhooks)
     app.cli.add_command(bench_data_command)
     app.cli.add_command(charge_recurring)
     app.cli.add_command(worker)
@@ -228,6 +229,18 @@ def send_mail(loop: bool, interval: float) -> None:
                 stop.wait(interval)
     click.echo("Stopped.")
     _echo_mail_counts(total, settings)
+
+
+@click.command("send-webhooks")
+@with_appcontext
+def send_webhooks() -> None:
+    """Send every due webhook delivery once, signed, retrying failures later (for cron)."""
+    from helpdesk.services.webhooks import delivery
+
+    with timed_job("send-webhooks") as counts:
+        result = delivery.send_due(max_batches=1000, budget_seconds=600)
+        counts.update(result.counts)
+    click.echo(result.summary)
 
 
 def _mail_counts(result: BatchResult) -> dict[str, int]:

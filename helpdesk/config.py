@@ -133,6 +133,13 @@ class Config:
     FEEDBACK_FLAG_MIN_ANSWERS = 5  # the report flags an e-mail or article after this many ...
     FEEDBACK_FLAG_PERCENT = 50  # ... answers, when at least this share of them said "No"
 
+    # -- webhooks --
+    # Ranges webhooks may reach although they are not public (an internal receiver, e.g.
+    # "10.20.0.0/16"); empty: only public addresses (helpdesk.rules.webhook_targets).
+    WEBHOOK_ALLOWED_NETWORKS = ""
+    WEBHOOK_TIMEOUT = 5.0  # seconds to connect, and for each read of the answer
+    WEBHOOK_BATCH_SIZE = 50  # deliveries one `flask send-webhooks` batch claims
+
 
 def _log_format(raw: str) -> str:
     if raw.lower() not in ("plain", "json"):
@@ -222,6 +229,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "HELPDESK_FEEDBACK_LINK_DAYS": ("FEEDBACK_LINK_DAYS", int),
     "HELPDESK_FEEDBACK_FLAG_MIN_ANSWERS": ("FEEDBACK_FLAG_MIN_ANSWERS", int),
     "HELPDESK_FEEDBACK_FLAG_PERCENT": ("FEEDBACK_FLAG_PERCENT", int),
+    "HELPDESK_WEBHOOK_ALLOWED_NETWORKS": ("WEBHOOK_ALLOWED_NETWORKS", str),
     "HELPDESK_LOG_FORMAT": ("LOG_FORMAT", _log_format),
     "HELPDESK_LOG_LEVEL": ("LOG_LEVEL", _log_level),
     "HELPDESK_WORKER_HEARTBEAT_MAX_AGE": ("WORKER_HEARTBEAT_MAX_AGE", int),

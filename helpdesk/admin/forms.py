@@ -70,7 +70,7 @@ def _setting_field(spec: settings.SettingSpec):
             option_widget=CheckboxInput(),
             description=spec.hint,
         )
-    if spec.kind == settings.TEXT:
+    if spec.kind in (settings.TEXT, settings.NETWORKS):
         return StringField(spec.label, description=spec.hint)
     if spec.kind == settings.YES_NO:
         return SelectField(

@@ -81,4 +81,5 @@ import helpdesk.admin.settings_views  # noqa: E402,F401  (settings and holidays 
 import helpdesk.admin.sla_views  # noqa: E402,F401  (service-level policies on bp)
 import helpdesk.admin.tag_views  # noqa: E402,F401  (suggested tags on bp)
 import helpdesk.admin.users_views  # noqa: E402,F401  (people routes on bp)
+import helpdesk.admin.webhook_views  # noqa: E402,F401  (webhook endpoints on bp)
 from helpdesk.admin import canned_views  # noqa: E402, F401  (system e-mail routes on bp)

@@ -84,6 +84,7 @@ from helpdesk.models.system import (
 from helpdesk.models.tags import CaseCc, CaseTag, SavedView, Tag
 from helpdesk.models.time_entries import TimeEntry, TimeKind
 from helpdesk.models.topics import CustomerTopic
+from helpdesk.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from helpdesk.rules.eligibility import OrderKind
 from helpdesk.rules.folders import CaseStatus
 
@@ -175,6 +176,9 @@ __all__ = [
     "Tier2Kind",
     "User",
     "Visibility",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "DeliveryStatus",
     "WorkerHeartbeat",
     "WorkerJob",
     "utcnow",

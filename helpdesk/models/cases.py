@@ -113,7 +113,9 @@ class Case(CreatedAt, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(unique=True)  # what customers quote: [#10042]
-    subject: Mapped[str] = mapped_column(sa.String(200))
+    # active_history on the fields webhooks report (helpdesk.services.webhooks.events): the value
+    # before a change is known even when the attribute was set without being read first.
+    subject: Mapped[str] = mapped_column(sa.String(200), active_history=True)
     body: Mapped[str] = mapped_column(sa.Text, default="")  # as typed
     body_html: Mapped[str] = mapped_column(sa.Text, default="")  # sanitised once, at write time
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
@@ -123,17 +125,21 @@ class Case(CreatedAt, db.Model):
     callback_phone: Mapped[str | None] = mapped_column(sa.String(40))
     origin: Mapped[Origin] = mapped_column(enum_type(Origin, "case_origin"))
     category: Mapped[Category] = mapped_column(enum_type(Category, "case_category"))
-    case_type_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_types.id"), index=True)
-    case_reason_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_reasons.id"))
+    case_type_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("case_types.id"), index=True, active_history=True
+    )
+    case_reason_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("case_reasons.id"), active_history=True
+    )
     product_version: Mapped[str | None] = mapped_column(sa.String(40))
     operating_system: Mapped[str | None] = mapped_column(sa.String(80))
 
     status: Mapped[CaseStatus] = mapped_column(
-        enum_type(CaseStatus, "case_status"), default=CaseStatus.NEW
+        enum_type(CaseStatus, "case_status"), default=CaseStatus.NEW, active_history=True
     )
-    tier: Mapped[int] = mapped_column(sa.SmallInteger, default=1)
-    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    priority_score: Mapped[int] = mapped_column(default=0)
+    tier: Mapped[int] = mapped_column(sa.SmallInteger, default=1, active_history=True)
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), active_history=True)
+    priority_score: Mapped[int] = mapped_column(default=0, active_history=True)
     priority_factors: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
     # The clock behind the folders (seed 002) and the SLA (seed 003).
@@ -161,7 +167,9 @@ class Case(CreatedAt, db.Model):
     resolution_due_at: Mapped[datetime | None]
     sla_paused_at: Mapped[datetime | None]
     # Merged into another case of the same organisation: its thread lives on there.
-    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cases.id"), index=True, active_history=True
+    )
 
     # Tier II (seed 003): estimate, bug or enhancement, and how critical.
     estimate_minutes: Mapped[int | None]

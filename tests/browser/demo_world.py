@@ -27,6 +27,7 @@ from helpdesk.models import (
     Role,
     User,
     Visibility,
+    WebhookEndpoint,
 )
 from helpdesk.services.accounts import accounts
 from helpdesk.services.cases import feedback
@@ -92,6 +93,21 @@ def _quarantined_mail() -> int:
     return mail.id
 
 
+def _webhook_endpoint(name: str) -> int:
+    """An endpoint the failure rule turned off (so the demo's own writes send nothing)."""
+    endpoint = WebhookEndpoint(
+        url=f"https://{name}.example.com/helpdesk-events",
+        description=f"{name.capitalize()} receiver",
+        events="case.created case.closed refund.created",
+        secret=f"whsec_{name}-demo",
+        active=False,
+        disabled_reason="10 delivery attempts in a row failed.",
+    )
+    db.session.add(endpoint)
+    db.session.commit()
+    return endpoint.id
+
+
 def _pending_registration() -> str:
     """A self-registration waiting for its mailed link: the link's token."""
     make_pending_registration(REGISTRATION_TOKEN)
@@ -146,6 +162,8 @@ def demo_world(app: Flask) -> dict:
             "reset_token": accounts.make_reset_token(customer, app.config["SECRET_KEY"]),
             "feedback_token": _feedback_token(org),
             "registration_token": _pending_registration(),
+            "webhook": _webhook_endpoint("orders"),
+            "webhook_removed": _webhook_endpoint("archive"),
         }
         db.session.commit()
         db.session.remove()

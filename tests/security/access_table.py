@@ -484,6 +484,15 @@ TABLE: list[Row] = [
     Row("admin.sla_policy_list", "GET", ADMIN),
     Row("admin.sla_policy_list", "POST", POST_ADMIN),
     Row("admin.sla_policy_delete", "POST", POST_ADMIN, {"policy_id": Ref("sla_policy")}),
+    # Webhook endpoints: administrators only; the secret is shown in the answer of a post.
+    Row("admin.webhook_list", "GET", ADMIN),
+    Row("admin.webhook_create", "GET", ADMIN),
+    Row("admin.webhook_create", "POST", POST_ADMIN),
+    Row("admin.webhook_edit", "GET", ADMIN, {"endpoint_id": Ref("webhook")}),
+    Row("admin.webhook_edit", "POST", POST_ADMIN, {"endpoint_id": Ref("webhook")}),
+    Row("admin.webhook_rotate", "POST", POST_ADMIN, {"endpoint_id": Ref("webhook")}),
+    Row("admin.webhook_enable", "POST", POST_ADMIN, {"endpoint_id": Ref("webhook")}),
+    Row("admin.webhook_delete", "POST", POST_ADMIN, {"endpoint_id": Ref("webhook_removed")}),
     # Notifications: staff read their own; anyone else's is not found.
     Row("notifications.notification_list", "GET", roles(LOGIN, 403, 403, 200, 200, 200, 200)),
     Row(

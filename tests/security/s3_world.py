@@ -35,6 +35,7 @@ from helpdesk.models import (
     SlaPolicy,
     Tag,
     User,
+    WebhookEndpoint,
 )
 from helpdesk.sample_data import demo
 from helpdesk.services.accounts import accounts, api_tokens
@@ -143,7 +144,14 @@ def build_world(app: Flask) -> World:
             user_id=users[Role.ADMIN], case_id=case.id, event="assigned", text="Fuzz notice"
         )
         policy = SlaPolicy(name="Fuzz SLA", plan="any", priority="any", first_response_hours=4)
-        db.session.add_all([tag, view, notice, policy])
+        hook = WebhookEndpoint(
+            url="https://fuzz.example.com/hooks",
+            events="case.created",
+            secret="whsec_fuzz",
+            active=False,
+            disabled_reason="Turned off by the failure rule.",
+        )
+        db.session.add_all([tag, view, notice, policy, hook])
         article = db.session.scalar(sa.select(Article).order_by(Article.id))
         revision = ArticleRevision(article_id=article.id, title=article.title, body=article.body)
         db.session.add(revision)
@@ -170,6 +178,7 @@ def build_world(app: Flask) -> World:
             "view_id": view.id,
             "notification_id": notice.id,
             "policy_id": policy.id,
+            "endpoint_id": hook.id,
             "token": accounts.make_reset_token(
                 db.session.get(User, other_user), app.config["SECRET_KEY"]
             ),

@@ -46,6 +46,7 @@ from helpdesk.models import (
     Tag,
     User,
     Visibility,
+    WebhookEndpoint,
     utcnow,
 )
 from helpdesk.rules.network import network_range
@@ -235,7 +236,18 @@ def build_world(app: Flask) -> dict:
             text="Yours",
         )
         policy = SlaPolicy(name="Security SLA", plan="any", priority="any", first_response_hours=4)
+        hooks = [
+            WebhookEndpoint(
+                url=f"https://{name}.example.com/hooks",
+                events="case.created",
+                secret=f"whsec_{name}",
+                active=False,  # the world's own changes write no deliveries
+                disabled_reason="Turned off by the failure rule.",
+            )
+            for name in ("security", "removed")
+        ]
         db.session.add_all([reason, rule, blocked_ip, blocked_card, tag, view, notice, policy])
+        db.session.add_all(hooks)
         db.session.flush()
         make_pending_registration(REGISTRATION_TOKEN)
         w.update(
@@ -249,6 +261,8 @@ def build_world(app: Flask) -> dict:
                 "saved_view": view.id,
                 "notification": notice.id,
                 "sla_policy": policy.id,
+                "webhook": hooks[0].id,
+                "webhook_removed": hooks[1].id,
                 "holiday": holiday.id,
                 "inbound_mail": mail.id,
                 "routing_rule": rule.id,

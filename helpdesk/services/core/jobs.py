@@ -140,10 +140,27 @@ def _deadlines(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
     return Outcome(f"{sent} agents told of targets about to be missed or missed.", {"sent": sent})
 
 
+def _deliver_webhooks(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
+    from helpdesk.services.webhooks import delivery
+
+    result = delivery.send_due(clock=delivery.offset_clock(now), should_stop=should_stop)
+    return Outcome(result.summary, result.counts)
+
+
+def _prune_webhooks(now: datetime, should_stop: Callable[[], bool]) -> Outcome:
+    from helpdesk.services.webhooks import delivery
+
+    removed = delivery.prune(now)
+    return Outcome(f"{removed} old webhook deliveries removed.", {"removed": removed})
+
+
 JOBS: tuple[Job, ...] = (
     # A short lease: a killed worker holds up the whole outbox only this long. Two senders at
     # once are safe, since each message is claimed on its own row (mail_sender.claim).
     Job("send-mail", "Deliver the outbox", every(5), _deliver_outbox, lease=timedelta(minutes=1)),
+    # Each delivery is claimed on its own row too (webhooks.delivery.claim).
+    Job("webhooks", "Deliver webhooks", every(10), _deliver_webhooks, lease=timedelta(minutes=2)),
+    Job("webhook-cleanup", "Remove old webhook deliveries", every(3600), _prune_webhooks),
     Job("fetch-mail", "Fetch mail", every(60), _fetch_mail, enabled=_imap_configured),
     Job("sweep-mail", "Route stuck inbound mail", every(60), _sweep_mail),
     Job("queue-check", "Queue health", every(300), _queue_check),

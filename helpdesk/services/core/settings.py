@@ -24,6 +24,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Holiday, Setting, User
 from helpdesk.rules.business_hours import WEEKDAY_NAMES, parse_clock, parse_weekdays
 from helpdesk.rules.numbers import LARGEST_ID, parse_int
+from helpdesk.rules.webhook_targets import format_networks, parse_networks
 from helpdesk.services import ServiceError
 from helpdesk.services.core import audit
 
@@ -34,6 +35,7 @@ WEEKDAYS = "weekdays"
 TIME_ZONE = "time_zone"
 TEXT = "text"  # one line of plain text, up to `maximum` characters
 YES_NO = "yes_no"  # stored as true or false, chosen as Yes or No
+NETWORKS = "networks"  # IP addresses and CIDR ranges, stored canonical and comma-separated
 MEGABYTE = 1024 * 1024
 HOLIDAY_NAME_MAX = 120
 
@@ -273,6 +275,17 @@ REGISTRY: tuple[SettingSpec, ...] = (
         hint="… and at least this share of those answers said it did not solve it. "
         f"Default {Config.FEEDBACK_FLAG_PERCENT}.",
     ),
+    # -- webhooks -- REST API issue: the SSRF guard's exceptions
+    SettingSpec(
+        "WEBHOOK_ALLOWED_NETWORKS",
+        "Webhooks",
+        "Internal addresses webhooks may reach",
+        NETWORKS,
+        hint="Webhooks go only to public addresses, never to this server, your private "
+        "network or a cloud metadata service. Name the ranges of an internal receiver here "
+        "to allow them anyway, e.g. 10.20.0.0/16; several separated by commas. "
+        "Empty (the default): public addresses only.",
+    ),
 )
 BY_KEY = {spec.key: spec for spec in REGISTRY}
 GROUPS = tuple(dict.fromkeys(spec.group for spec in REGISTRY))
@@ -308,6 +321,8 @@ def parse(spec: SettingSpec, entered: Any) -> Any:
         return _parse_text(spec, entered)
     if spec.kind == YES_NO:
         return _parse_yes_no(entered)
+    if spec.kind == NETWORKS:
+        return format_networks(parse_networks(str(entered or "")))
     raise ValueError(f"unknown setting kind {spec.kind!r}")
 
 

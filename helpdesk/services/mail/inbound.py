@@ -61,6 +61,7 @@ from helpdesk.services.core import audit, settings
 from helpdesk.services.core.counters import next_number
 from helpdesk.services.mail import outbox
 from helpdesk.services.tracker import queue_health, sla
+from helpdesk.services.webhooks import events as webhook_events
 
 HOW_TO_TEMPLATE = "how_to_open_case"  # the answer to a stranger's e-mail
 HOW_TO_SUBJECT = "How to open a support case"
@@ -547,6 +548,7 @@ def accept_sender(
         raise ServiceError("That e-mail is not waiting to be accepted (already accepted?).")
     message = db.session.get(Message, message_id)
     db.session.refresh(message)
+    webhook_events.reply_accepted(db.session(), message)  # the UPDATE passed no flush
     address = message.author_email or (message.author.email if message.author else "")
     author = SimpleNamespace(name=message.author.name if message.author else address)
     summary = f"{agent.name} accepted the e-mail from {address} as the customer's reply"
