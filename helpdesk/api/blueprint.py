@@ -72,6 +72,6 @@ def problem(error: Problem) -> Response:
 
 def register(app) -> None:
     """Load the operations and mount the blueprint at /api/v1."""
-    from helpdesk.api import articles_api, billing_api, cases_api, docs_views, people_api  # noqa: F401
+    from helpdesk.api import articles_api, billing_api, cases_api, docs_views, people_api, refusals  # noqa: F401
 
     app.register_blueprint(bp, url_prefix="/api/v1")
