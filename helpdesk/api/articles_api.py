@@ -8,6 +8,7 @@ from flask import g, url_for
 
 from helpdesk.api.blueprint import bp
 from helpdesk.api.problems import Problem
+from helpdesk.api.refusals import account
 from helpdesk.api.schemas import articles as schemas
 from helpdesk.api.schemas.common import PersonRef, decode_cursor, encode_cursor
 from helpdesk.api.spec import Reply, operation
@@ -140,7 +141,7 @@ def get_article(article_id: int) -> schemas.ArticleDetail:
 def _may_write() -> User:
     user = _user()
     if user.role not in EDITORS:
-        raise Problem(403, f"A {user.role.value} account cannot write help articles.")
+        raise Problem(403, f"{account(user.role.value)} cannot write help articles.")
     return user
 
 

@@ -2,18 +2,18 @@
 (helpdesk.rules.billing_access.may_handle_money: billing staff, administrators and agents
 granted the billing permission). A refund goes through the same service as the payment page:
 the payment row locked, never more than was paid, one refund per Idempotency-Key. A refused
-refund (403) is audited, as on the pages (issue 16 item 6)."""
+refund (403) is audited, as on the pages (helpdesk.api.refusals)."""
 
 from __future__ import annotations
 
 import hashlib
 
 import sqlalchemy as sa
-from flask import Response, g, request, url_for
-from sqlalchemy.exc import SQLAlchemyError
+from flask import g, request, url_for
 
 from helpdesk.api.blueprint import bp
 from helpdesk.api.problems import Problem
+from helpdesk.api.refusals import account
 from helpdesk.api.schemas import billing as schemas
 from helpdesk.api.schemas.common import NamedRef, PersonRef, decode_cursor, encode_cursor
 from helpdesk.api.spec import IDEMPOTENCY_HEADER, Reply, operation
@@ -32,11 +32,9 @@ from helpdesk.models import (
 from helpdesk.rules.billing_access import may_handle_money
 from helpdesk.services import ServiceError
 from helpdesk.services.billing import refunds
-from helpdesk.services.core import audit
 
 TAG = "Billing"
 FIELD_NAMES = {"amount": "amount_cents"}
-MONEY_ACTIONS = frozenset({"api.create_refund"})  # refusals of these are audited
 KEY_PREFIX = "api:"  # never in a payment page's keys (URL-safe base64 has no colon)
 
 
@@ -49,7 +47,7 @@ def _may_handle_money() -> User:
     if not may_handle_money(user.role.value, user.billing_permission, user.active):
         raise Problem(
             403,
-            f"A {user.role.value} account without the billing permission cannot handle money.",
+            f"{account(user.role.value)} without the billing permission cannot handle money.",
         )
     return user
 
@@ -354,29 +352,3 @@ def create_refund(
         200 if result.replay else 201,
         {"Location": url_for("api.get_payment", payment_id=payment.id)},
     )
-
-
-@bp.after_request
-def audit_refused_money(response: Response) -> Response:
-    """A token refused a refund (403): who, on what, from where and why, in the audit log."""
-    holder = g.get("api")
-    if response.status_code != 403 or request.endpoint not in MONEY_ACTIONS or holder is None:
-        return response
-    try:
-        db.session.rollback()
-        detail = (response.get_json(silent=True) or {}).get("detail", "not allowed")
-        payment_id = (request.view_args or {}).get("payment_id")
-        audit.record_refusal(
-            request.endpoint,
-            actor=holder.user,
-            reason=str(detail)[:200],
-            object_type="Payment",
-            object_id=payment_id if isinstance(payment_id, int) else None,
-            ip_address=request.remote_addr,
-            request=f"{request.method} {request.path}",
-            token_id=holder.token.id,
-        )
-    except SQLAlchemyError:
-        # The 403 stands; a failing audit write must not turn it into a 500.
-        db.session.rollback()
-    return response

@@ -78,6 +78,7 @@ def load_operations() -> None:
         cases_api,
         docs_views,
         people_api,
+        refusals,
     )
 
 

@@ -10,6 +10,7 @@ from flask import g, request, url_for
 
 from helpdesk.api.blueprint import bp
 from helpdesk.api.problems import Problem
+from helpdesk.api.refusals import account
 from helpdesk.api.schemas import people as schemas
 from helpdesk.api.schemas.common import NamedRef, decode_cursor, encode_cursor
 from helpdesk.api.spec import operation
@@ -51,7 +52,7 @@ def _cursor(text: str | None) -> int | None:
 def _may(roles: frozenset[Role], doing: str) -> None:
     role = _user().role
     if role not in roles:
-        raise Problem(403, f"A {role.value} account cannot {doing}.")
+        raise Problem(403, f"{account(role.value)} cannot {doing}.")
 
 
 def _organisation(organisation_id: int) -> Organisation:

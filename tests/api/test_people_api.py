@@ -392,6 +392,16 @@ def test_agents_cannot_change_customer_logins(app, client, world, bearer):
     assert response.status_code == 403
     with app.app_context():
         assert db.session.get(User, world["login"]).name == "Nancy Davolio"
+        # As on the system manager's pages, the refused change is on record.
+        [row] = db.session.scalars(
+            sa.select(AuditLog).where(AuditLog.action == "refused.api.update_customer")
+        ).all()
+        assert (row.actor_id, row.object_type, row.object_id) == (
+            world["agent"],
+            "User",
+            world["login"],
+        )
+        assert row.details["reason"] == "An agent account cannot change customer logins."
 
 
 @pytest.mark.parametrize(
