@@ -44,9 +44,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(charge_recurring)
     app.cli.add_command(worker)
 
-    from helpdesk.api_cli import create_api_token
+    from helpdesk.api_cli import create_api_token, create_webhook
 
     app.cli.add_command(create_api_token)
+    app.cli.add_command(create_webhook)
 
 
 def _old_name(command: click.Command, name: str) -> click.Command:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import g, url_for
 
 from helpdesk.api.blueprint import bp
-from helpdesk.api.problems import Problem
+from helpdesk.api.problems import Problem, refused
 from helpdesk.api.refusals import account
 from helpdesk.api.schemas import articles as schemas
 from helpdesk.api.schemas.common import PersonRef, decode_cursor, encode_cursor
@@ -28,22 +28,6 @@ def _user() -> User:
 
 def _reads_internal() -> bool:
     return _user().role in EDITORS
-
-
-def _cursor(text: str | None) -> int | None:
-    try:
-        return decode_cursor(text)
-    except ValueError:
-        raise Problem(
-            422,
-            "This cursor is not one we gave.",
-            errors=[{"field": "cursor", "message": "Not a cursor of this list."}],
-        ) from None
-
-
-def refused(error: ServiceError) -> Problem:
-    errors = [{"field": error.field, "message": error.message}] if error.field else []
-    return Problem(422, error.message, errors=errors)
 
 
 def _summary_fields(article: Article) -> dict:
@@ -86,7 +70,7 @@ def list_articles(query: schemas.ArticleListQuery) -> schemas.ArticlePage:
     Without: every article (of one `tag`) in the order they were written. Any token may
     read; internal articles are listed for agents' and administrators' tokens."""
     if query.q:
-        offset = _cursor(query.cursor) or 0
+        offset = decode_cursor(query.cursor) or 0
         page = kb.search_articles(
             query.q,
             include_internal=_reads_internal(),
@@ -105,7 +89,7 @@ def list_articles(query: schemas.ArticleListQuery) -> schemas.ArticlePage:
             next_cursor=encode_cursor(following) if page.has_next and page.hits else None,
         )
     listing = kb.listed_articles(query.tag, include_internal=_reads_internal()).order_by(None)
-    after = _cursor(query.cursor)
+    after = decode_cursor(query.cursor)
     if after is not None:
         listing = listing.where(Article.id > after)
     rows = db.session.scalars(listing.order_by(Article.id).limit(query.limit + 1)).all()

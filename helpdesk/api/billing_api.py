@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import g, request, url_for
 
 from helpdesk.api.blueprint import bp
-from helpdesk.api.problems import Problem
+from helpdesk.api.problems import Problem, refused
 from helpdesk.api.refusals import account
 from helpdesk.api.schemas import billing as schemas
 from helpdesk.api.schemas.common import NamedRef, PersonRef, decode_cursor, encode_cursor
@@ -50,24 +50,6 @@ def _may_handle_money() -> User:
             f"{account(user.role.value)} without the billing permission cannot handle money.",
         )
     return user
-
-
-def _cursor(text: str | None) -> int | None:
-    try:
-        return decode_cursor(text)
-    except ValueError:
-        raise Problem(
-            422,
-            "This cursor is not one we gave.",
-            errors=[{"field": "cursor", "message": "Not a cursor of this list."}],
-        ) from None
-
-
-def refused(error: ServiceError) -> Problem:
-    """A service's refusal as a 422 naming the field (in the API's words)."""
-    field = FIELD_NAMES.get(error.field or "", error.field)
-    errors = [{"field": field, "message": error.message}] if field else []
-    return Problem(422, error.message, errors=errors)
 
 
 # --- what is answered ----------------------------------------------------------------------
@@ -234,7 +216,7 @@ def list_orders(query: schemas.OrderListQuery) -> schemas.OrderPage:
     conditions = []
     if query.organisation_id is not None:
         conditions.append(Order.organisation_id == query.organisation_id)
-    after = _cursor(query.cursor)
+    after = decode_cursor(query.cursor)
     if after is not None:
         conditions.append(Order.id < after)
     rows = db.session.scalars(
@@ -340,7 +322,7 @@ def create_refund(
         db.session.rollback()
         if error.message == refunds.KEY_REUSED:
             raise Problem(409, "This Idempotency-Key was used for another refund.") from None
-        raise refused(error) from None
+        raise refused(error, FIELD_NAMES) from None
     refund = db.session.get(Refund, result.refund.id)
     creator = db.session.get(User, refund.created_by_id) if refund.created_by_id else None
     created = schemas.RefundCreated(

@@ -9,7 +9,7 @@ from werkzeug.exceptions import NotFound
 
 from helpdesk.api import case_output
 from helpdesk.api.blueprint import bp
-from helpdesk.api.problems import Problem
+from helpdesk.api.problems import Problem, refused
 from helpdesk.api.schemas import cases as schemas
 from helpdesk.api.schemas.common import decode_cursor, encode_cursor
 from helpdesk.api.spec import Download, Reply, operation
@@ -40,13 +40,6 @@ FIELD_NAMES = {
     "case_reason_id": "reason_id",
     "organisation_id": "organisation_id",
 }
-
-
-def refused(error: ServiceError) -> Problem:
-    """A service's refusal as a 422 naming the field (in the API's words)."""
-    field = FIELD_NAMES.get(error.field or "", error.field)
-    errors = [{"field": field, "message": error.message}] if field else []
-    return Problem(422, error.message, errors=errors)
 
 
 def _user() -> User:
@@ -222,7 +215,7 @@ def create_case(body: schemas.CaseCreate, idempotency_key: str | None) -> Reply:
     try:
         case = phone.open_phone_case(user, _intake(body), also=keep_key)
     except ServiceError as error:
-        raise refused(error) from None
+        raise refused(error, FIELD_NAMES) from None
     except IntegrityError:
         # Another request with the same key committed first: answer with its case.
         db.session.rollback()
@@ -234,7 +227,7 @@ def create_case(body: schemas.CaseCreate, idempotency_key: str | None) -> Reply:
         try:
             tags.replace(user, case, body.tags)
         except ServiceError as error:
-            raise refused(error) from None
+            raise refused(error, FIELD_NAMES) from None
     return Reply(
         case_output.detail(case),
         201,
@@ -290,7 +283,7 @@ def update_case(number: int, body: schemas.CaseUpdate) -> schemas.CaseDetail:
             cases.close_case(actor=user, case=case)
     except ServiceError as error:
         db.session.rollback()
-        raise refused(error) from None
+        raise refused(error, FIELD_NAMES) from None
     db.session.refresh(case)
     return case_output.detail(case)
 
@@ -313,7 +306,7 @@ def _message(number: int, kind: MessageKind, body, then) -> Reply:
             then=then,
         )
     except ServiceError as error:
-        raise refused(error) from None
+        raise refused(error, FIELD_NAMES) from None
     db.session.refresh(case)
     files = case_output.message_files(message)
     return Reply(

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import g, request, url_for
 
 from helpdesk.api.blueprint import bp
-from helpdesk.api.problems import Problem
+from helpdesk.api.problems import Problem, refused
 from helpdesk.api.refusals import account
 from helpdesk.api.schemas import people as schemas
 from helpdesk.api.schemas.common import NamedRef, decode_cursor, encode_cursor
@@ -29,24 +29,6 @@ FIELD_NAMES = {"note": "former_note"}
 
 def _user() -> User:
     return g.api.user
-
-
-def refused(error: ServiceError) -> Problem:
-    """A service's refusal as a 422 naming the field (in the API's words)."""
-    field = FIELD_NAMES.get(error.field or "", error.field)
-    errors = [{"field": field, "message": error.message}] if field else []
-    return Problem(422, error.message, errors=errors)
-
-
-def _cursor(text: str | None) -> int | None:
-    try:
-        return decode_cursor(text)
-    except ValueError:
-        raise Problem(
-            422,
-            "This cursor is not one we gave.",
-            errors=[{"field": "cursor", "message": "Not a cursor of this list."}],
-        ) from None
 
 
 def _may(roles: frozenset[Role], doing: str) -> None:
@@ -130,7 +112,7 @@ def list_organisations(query: schemas.OrganisationListQuery) -> schemas.Organisa
                 Organisation.customer_number.ilike(pattern, escape="\\"),
             )
         )
-    after = _cursor(query.cursor)
+    after = decode_cursor(query.cursor)
     if after is not None:
         conditions.append(Organisation.id > after)
     rows = db.session.scalars(
@@ -282,7 +264,7 @@ def update_contact(
             )
     except ServiceError as error:
         db.session.rollback()
-        raise refused(error) from None
+        raise refused(error, FIELD_NAMES) from None
     db.session.refresh(contact)
     return _contact_out(contact)
 
@@ -352,6 +334,6 @@ def update_customer(user_id: int, body: schemas.CustomerUpdate) -> schemas.Custo
         )
     except ServiceError as error:
         db.session.rollback()
-        raise refused(error) from None
+        raise refused(error, FIELD_NAMES) from None
     db.session.refresh(found)
     return _customer_out(found)

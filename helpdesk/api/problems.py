@@ -100,3 +100,10 @@ def from_http_error(error: HTTPException, reference: str | None = None) -> Respo
             headers[name] = original.headers[name]
     detail = DETAILS.get(status) if status >= 500 else None
     return problem_response(status, detail, headers=headers, reference=reference)
+
+
+def refused(error, field_names: dict[str, str] | None = None) -> Problem:
+    """A service's refusal (a ServiceError) as a 422 naming its field in the API's words."""
+    field = (field_names or {}).get(error.field or "", error.field)
+    errors = [{"field": field, "message": error.message}] if field else []
+    return Problem(422, error.message, errors=errors)

@@ -462,3 +462,38 @@ def test_times_at_the_ends_of_the_calendar_are_held_to_a_sane_range(
     response = client.get(f"/api/v1/cases?updated_since={since}", headers=header)
     assert response.status_code == 200
     assert len(response.json["items"]) == found
+
+
+def test_answering_a_case_above_ones_tier_leaves_it_in_its_queue(app, client, world):
+    with app.app_context():
+        tier1 = make_user(Role.AGENT, tier=1)
+        case = db.session.scalar(sa.select(Case).where(Case.number == world["numbers"][0]))
+        case.tier = 2
+        db.session.commit()
+        header = bearer(tier1.id, "cases:write")
+    number = world["numbers"][0]
+    response = client.post(f"/api/v1/cases/{number}/replies", json={"body": "Hi"}, headers=header)
+    assert response.status_code == 201
+    assert response.json["case"]["assignee"] is None
+
+
+def test_the_webhook_command_registers_an_endpoint_and_prints_its_secret(app, world):
+    from helpdesk.api_cli import create_webhook
+    from helpdesk.models import WebhookEndpoint
+
+    with app.app_context():
+        admin = make_user(Role.ADMIN)
+        db.session.commit()
+        email = admin.email
+    runner = app.test_cli_runner()
+    local = ["--email", email, "--url", "http://127.0.0.1:9000/hooks"]
+    refused = runner.invoke(create_webhook, local)
+    assert refused.exit_code != 0  # this machine's own address, not allowed by default
+    allowed = runner.invoke(create_webhook, [*local, "--allow-network", "127.0.0.0/8"])
+    assert allowed.exit_code == 0, allowed.output
+    assert allowed.stdout.strip().startswith("whsec_")
+    with app.app_context():
+        endpoint = db.session.scalar(sa.select(WebhookEndpoint))
+        assert endpoint.event_list == ["case.created", "case.replied"]
+    agent = runner.invoke(create_webhook, ["--email", "nobody@example.com", "--url", "x"])
+    assert agent.exit_code != 0

@@ -117,3 +117,8 @@ def test_zz_report_the_number_of_calls(capsys):
     # Read by the closing note: how many generated requests this run sent (per worker).
     with capsys.disabled():
         print(f"\nschemathesis: {COUNTS['calls']} generated API requests answered as documented")
+
+
+def test_the_reference_page_explains_webhooks(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert 'id="webhooks"' in page and "X-Helpdesk-Signature" in page

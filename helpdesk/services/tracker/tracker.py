@@ -127,7 +127,9 @@ def agent_message(
 
 def _replied(agent: User, case: Case, message: Message, now) -> None:
     """What every reply does, whatever status follows: take the case, stop the clock, mail."""
-    if case.assignee_id is None:
+    if case.assignee_id is None and can_take(agent.tier, case.tier):
+        # Seed 001: answering takes the case, but not past its tier (issue 15 item 2): a
+        # tier-1 agent's answer to a tier-2 case leaves it in the queue for its tier.
         _set_assignee(agent, case, agent, now)
     case.opened_at = case.opened_at or now
     case.first_response_at = case.first_response_at or now
